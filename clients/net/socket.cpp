@@ -1,0 +1,209 @@
+#include "net/socket.hpp"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace kvslo::net {
+namespace {
+
+std::string errno_text(int error) { return std::strerror(error); }
+
+void set_int_option(int fd, int level, int name, int value, const std::string& peer, const char* what) {
+  if (::setsockopt(fd, level, name, &value, sizeof value) != 0) {
+    throw NetError("setsockopt(" + std::string(what) + ") for " + peer + ": " + errno_text(errno), false);
+  }
+}
+
+int get_int_option(int fd, int level, int name) {
+  int value = 0;
+  socklen_t len = sizeof value;
+  ::getsockopt(fd, level, name, &value, &len);
+  return value;
+}
+
+// Starts a non-blocking connect to one address and waits for it within the deadline.
+int connect_address(const sockaddr* address, socklen_t length, int family, const SocketOptions& options,
+                    Deadline deadline, const std::string& peer) {
+  int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw NetError("socket() for " + peer + ": " + errno_text(errno), false);
+  auto fail = [&](const std::string& message, bool timeout) {
+    ::close(fd);
+    throw NetError(message, timeout);
+  };
+  // Buffer sizes must be set before connect: the TCP window scale is
+  // negotiated in the handshake from the receive buffer at that time.
+  try {
+    if (options.sndbuf) set_int_option(fd, SOL_SOCKET, SO_SNDBUF, *options.sndbuf, peer, "SO_SNDBUF");
+    if (options.rcvbuf) set_int_option(fd, SOL_SOCKET, SO_RCVBUF, *options.rcvbuf, peer, "SO_RCVBUF");
+  } catch (const NetError& e) {
+    fail(e.what(), false);
+  }
+  if (::connect(fd, address, length) != 0 && errno != EINPROGRESS) {
+    fail("connect to " + peer + ": " + errno_text(errno), false);
+  }
+  pollfd p{fd, POLLOUT, 0};
+  for (;;) {
+    int rc = ::poll(&p, 1, poll_timeout_ms(deadline));
+    if (rc > 0) break;
+    if (rc == 0) fail("connect to " + peer + ": timed out", true);
+    if (errno != EINTR) fail("poll during connect to " + peer + ": " + errno_text(errno), false);
+  }
+  int error = get_int_option(fd, SOL_SOCKET, SO_ERROR);
+  if (error != 0) fail("connect to " + peer + ": " + errno_text(error), false);
+  if (family != AF_UNIX && options.nodelay) {
+    // Pipelined small requests must not wait for Nagle's algorithm.
+    try {
+      set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1, peer, "TCP_NODELAY");
+    } catch (const NetError& e) {
+      fail(e.what(), false);
+    }
+  }
+  return fd;
+}
+
+}  // namespace
+
+int poll_timeout_ms(Deadline deadline) {
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  if (left <= 0) return 0;
+  return left > INT_MAX ? INT_MAX : static_cast<int>(left);
+}
+
+bool idle_socket_is_stale(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;
+}
+
+Socket::~Socket() { close(); }
+
+Socket::Socket(Socket&& other) noexcept : fd_(other.fd_), peer_(std::move(other.peer_)) { other.fd_ = -1; }
+
+Socket& Socket::operator=(Socket&& other) noexcept {
+  if (this != &other) {
+    close();
+    fd_ = other.fd_;
+    peer_ = std::move(other.peer_);
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+void Socket::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Socket Socket::connect(const Endpoint& endpoint, const SocketOptions& options, Deadline deadline) {
+  const std::string peer = endpoint.display();
+  if (endpoint.kind == Endpoint::Kind::kUnix) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (endpoint.path.size() >= sizeof address.sun_path) {
+      throw NetError("unix socket path too long for " + peer, false);
+    }
+    std::memcpy(address.sun_path, endpoint.path.c_str(), endpoint.path.size() + 1);
+    int fd = connect_address(reinterpret_cast<sockaddr*>(&address), sizeof address, AF_UNIX, options, deadline, peer);
+    return Socket(fd, peer);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(endpoint.port);
+  if (int rc = ::getaddrinfo(endpoint.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    throw NetError("resolve " + peer + ": " + ::gai_strerror(rc), false);
+  }
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owner(found, ::freeaddrinfo);
+  std::string last_error = "resolve " + peer + ": no addresses";
+  bool last_timeout = false;
+  for (addrinfo* a = found; a; a = a->ai_next) {
+    try {
+      int fd = connect_address(a->ai_addr, a->ai_addrlen, a->ai_family, options, deadline, peer);
+      return Socket(fd, peer);
+    } catch (const NetError& e) {
+      last_error = e.what();
+      last_timeout = e.is_timeout();
+    }
+  }
+  throw NetError(last_error, last_timeout);
+}
+
+SocketBuffers Socket::buffers() const {
+  return {get_int_option(fd_, SOL_SOCKET, SO_SNDBUF), get_int_option(fd_, SOL_SOCKET, SO_RCVBUF)};
+}
+
+void Socket::throw_errno(const char* what, int error) const {
+  throw NetError(std::string(what) + " " + peer_ + ": " + errno_text(error), false);
+}
+
+std::size_t Socket::send_some(IovCursor& cursor) {
+  while (!cursor.done()) {
+    auto pieces = cursor.pending(IOV_MAX);
+    msghdr message{};
+    message.msg_iov = const_cast<iovec*>(pieces.data());
+    message.msg_iovlen = pieces.size();
+    ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+    if (n >= 0) {
+      cursor.advance(static_cast<std::size_t>(n));
+      return static_cast<std::size_t>(n);
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    throw_errno("send to", errno);
+  }
+  return 0;
+}
+
+std::size_t Socket::recv_some(std::span<const iovec> pieces) {
+  for (;;) {
+    ssize_t n = ::readv(fd_, pieces.data(), static_cast<int>(std::min<std::size_t>(pieces.size(), IOV_MAX)));
+    if (n > 0) return static_cast<std::size_t>(n);
+    if (n == 0) throw NetError("connection closed by " + peer_, false);
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    throw_errno("receive from", errno);
+  }
+}
+
+void Socket::wait(short events, Deadline deadline, const char* what) {
+  pollfd p{fd_, events, 0};
+  for (;;) {
+    int rc = ::poll(&p, 1, poll_timeout_ms(deadline));
+    if (rc > 0) return;  // readiness or an error condition: the next call reports it
+    if (rc == 0) throw NetError(std::string(what) + " " + peer_ + ": timed out", true);
+    if (errno != EINTR) throw_errno("poll", errno);
+  }
+}
+
+void Socket::send_all(std::span<const iovec> pieces, Deadline deadline) {
+  IovCursor cursor(pieces);
+  while (!cursor.done()) {
+    if (send_some(cursor) == 0 && !cursor.done()) wait(POLLOUT, deadline, "send to");
+  }
+}
+
+void Socket::recv_exact(std::span<std::byte> buffer, Deadline deadline) {
+  std::size_t filled = 0;
+  while (filled < buffer.size()) {
+    iovec piece{buffer.data() + filled, buffer.size() - filled};
+    std::size_t n = recv_some({&piece, 1});
+    if (n == 0) {
+      wait(POLLIN, deadline, "receive from");
+    } else {
+      filled += n;
+    }
+  }
+}
+
+}  // namespace kvslo::net

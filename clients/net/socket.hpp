@@ -1,0 +1,89 @@
+#pragma once
+// A connected, non-blocking stream socket to a Redis endpoint. Two styles:
+// non-blocking primitives (send_some / recv_some) for event loops that drive
+// many connections, and deadline-bounded helpers (send_all / recv_exact) for
+// handshakes and simple callers. No call waits past its deadline.
+
+#include <sys/uio.h>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "net/endpoint.hpp"
+#include "net/iov_cursor.hpp"
+
+namespace kvslo::net {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+
+class NetError : public std::runtime_error {
+ public:
+  NetError(const std::string& what, bool is_timeout) : std::runtime_error(what), timeout_(is_timeout) {}
+  bool is_timeout() const { return timeout_; }
+
+ private:
+  bool timeout_;
+};
+
+struct SocketOptions {
+  std::optional<int> sndbuf;  // bytes requested with SO_SNDBUF (before connect)
+  std::optional<int> rcvbuf;  // bytes requested with SO_RCVBUF (before connect)
+  bool nodelay = true;
+};
+
+// What the kernel granted. Linux doubles a request (for its bookkeeping)
+// and caps it at net.core.wmem_max / rmem_max, so these differ from requests.
+struct SocketBuffers {
+  int sndbuf = 0;
+  int rcvbuf = 0;
+};
+
+class Socket {
+ public:
+  Socket() = default;
+  ~Socket();
+  Socket(Socket&& other) noexcept;
+  Socket& operator=(Socket&& other) noexcept;
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
+  static Socket connect(const Endpoint& endpoint, const SocketOptions& options, Deadline deadline);
+
+  bool is_open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  const std::string& peer() const { return peer_; }
+  SocketBuffers buffers() const;
+  void close();
+
+  // Sends what the kernel takes now (at most IOV_MAX pieces); 0 when it would block.
+  std::size_t send_some(IovCursor& cursor);
+  // Reads what is available into the pieces in order; 0 when nothing is.
+  // A closed connection is a NetError, never a silent 0.
+  std::size_t recv_some(std::span<const iovec> pieces);
+
+  void send_all(std::span<const iovec> pieces, Deadline deadline);
+  void recv_exact(std::span<std::byte> buffer, Deadline deadline);
+  // Waits until poll reports one of `events`; a NetError (timeout) past the deadline.
+  void wait(short events, Deadline deadline, const char* what);
+
+ private:
+  Socket(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {}
+  [[noreturn]] void throw_errno(const char* what, int error) const;
+
+  int fd_ = -1;
+  std::string peer_;  // endpoint.display(): safe for messages
+};
+
+// An idle connection has nothing to read: if it is readable, the server
+// closed it (or sent bytes nobody asked for), and it is no longer in step.
+bool idle_socket_is_stale(int fd);
+
+// Milliseconds left until `deadline` for poll(): never negative, rounded up.
+int poll_timeout_ms(Deadline deadline);
+
+}  // namespace kvslo::net

@@ -1,0 +1,241 @@
+#include "zerocopy/pipelined_connection.hpp"
+
+#include <poll.h>
+
+#include "command_channel.hpp"
+
+namespace kvslo {
+namespace {
+
+// Bytes read ahead of a payload while parsing headers. For GET it is kept
+// small, so that at most this much of a multi-megabyte value passes through
+// the staging buffer (a copy); the rest is read straight into the caller's
+// buffer. Other replies are small, and a larger read saves system calls.
+constexpr std::size_t kStagingBytes = 64 * 1024;
+constexpr std::size_t kGetReadAhead = 4 * 1024;
+
+}  // namespace
+
+PipelinedConnection::PipelinedConnection(const ClientOptions& options)
+    : options_(options), parser_(*this), staging_(kStagingBytes) {}
+
+std::optional<std::string> PipelinedConnection::ensure_connected(net::Deadline deadline) {
+  if (socket_.is_open()) {
+    // Stray staged bytes or a readable idle socket: out of step, start afresh.
+    if (!net::idle_socket_is_stale(socket_.fd()) && staged_begin_ == staged_end_) return std::nullopt;
+    socket_.close();
+  }
+  try {
+    net::SocketOptions socket_options{options_.sndbuf, options_.rcvbuf, true};
+    socket_ = net::Socket::connect(options_.endpoint, socket_options, deadline);
+    authenticate(socket_, options_.endpoint, deadline);
+  } catch (const net::NetError& e) {
+    socket_.close();
+    return std::string(e.what());
+  }
+  parser_.reset();
+  staged_begin_ = staged_end_ = 0;
+  return std::nullopt;
+}
+
+std::optional<ConnectionInfo> PipelinedConnection::info() const {
+  if (!socket_.is_open()) return std::nullopt;
+  auto b = socket_.buffers();
+  return ConnectionInfo{socket_.peer(), b.sndbuf, b.rcvbuf};
+}
+
+void PipelinedConnection::begin(const BatchJob& job, KeyRange range) {
+  if (range.empty()) return;
+  job_ = &job;
+  next_send_ = next_reply_ = range.begin;
+  end_ = range.end;
+  issued_at_.clear();
+  writer_.clear();
+  cursor_.reset({});
+  last_progress_ = net::Clock::now();
+  start_reply();
+  on_ready(POLLOUT);
+}
+
+short PipelinedConnection::wanted_events() const {
+  short events = 0;
+  if (outstanding() > 0) events |= POLLIN;
+  if (!cursor_.done()) events |= POLLOUT;
+  return events;
+}
+
+void PipelinedConnection::on_ready(short revents) {
+  if (!busy()) return;
+  try {
+    if (revents & (POLLIN | POLLERR | POLLHUP)) receive();
+    if (busy()) send_more();
+  } catch (const net::NetError& e) {
+    fail(e.is_timeout() ? KeyStatus::kTimeout : KeyStatus::kIoError, e.what());
+  }
+}
+
+void PipelinedConnection::fail(KeyStatus status, const std::string& message) {
+  if (job_) fail_unserved(*job_, {next_reply_, end_}, status, message);
+  job_ = nullptr;
+  socket_.close();
+  parser_.reset();
+  staged_begin_ = staged_end_ = 0;
+}
+
+void PipelinedConnection::encode_more() {
+  if (!cursor_.done() || next_send_ == end_) return;
+  const std::size_t room = static_cast<std::size_t>(options_.pipeline_depth) - outstanding();
+  if (room == 0) return;
+  writer_.clear();
+  const auto now = net::Clock::now();
+  for (std::size_t i = next_send_; i < end_ && i < next_send_ + room; ++i) {
+    switch (job_->kind) {
+      case OpKind::kGet: writer_.get(job_->keys[i]); break;
+      case OpKind::kSet: writer_.set(job_->keys[i], job_->values[i]); break;
+      case OpKind::kExists: writer_.exists(job_->keys[i]); break;
+    }
+    issued_at_.push_back(now);
+  }
+  next_send_ += writer_.command_count();
+  cursor_.reset(writer_.iovecs());
+}
+
+void PipelinedConnection::send_more() {
+  for (;;) {
+    encode_more();
+    if (cursor_.done()) return;
+    if (socket_.send_some(cursor_) == 0) return;
+    last_progress_ = net::Clock::now();
+  }
+}
+
+void PipelinedConnection::receive() {
+  while (busy()) {
+    if (staged_begin_ < staged_end_) {
+      if (outstanding() == 0) {
+        throw net::NetError(std::to_string(staged_end_ - staged_begin_) + " unexpected bytes from " + socket_.peer(),
+                            false);
+      }
+      auto [consumed, status] = parser_.feed(std::span(staging_).subspan(staged_begin_, staged_end_ - staged_begin_));
+      staged_begin_ += consumed;
+      if (status == resp::ParseStatus::kError) throw net::NetError(parser_.error() + " from " + socket_.peer(), false);
+      if (status == resp::ParseStatus::kReplyComplete) finish_reply();
+      continue;
+    }
+    if (outstanding() == 0) return;
+    // Nothing staged: read from the socket, payload bytes straight into the
+    // caller's buffer and whatever follows (CRLF, next header) into staging.
+    std::span<std::byte> window = parser_.direct_window();
+    const std::size_t ahead = job_->kind == OpKind::kGet ? kGetReadAhead : staging_.size();
+    iovec pieces[2];
+    std::size_t count = 0;
+    if (!window.empty()) pieces[count++] = {window.data(), window.size()};
+    pieces[count++] = {staging_.data(), ahead};
+    std::size_t n = socket_.recv_some({pieces, count});
+    if (n == 0) return;
+    last_progress_ = net::Clock::now();
+    const std::size_t direct = std::min(n, window.size());
+    if (direct > 0) parser_.commit_direct(direct);
+    staged_begin_ = 0;
+    staged_end_ = n - direct;
+  }
+}
+
+void PipelinedConnection::start_reply() {
+  depth_ = 0;
+  reply_status_ = KeyStatus::kNotRun;
+  reply_message_.clear();
+  reply_size_ = 0;
+  if (job_ && job_->kind == OpKind::kGet && job_->fixed_size && next_reply_ < end_) {
+    parser_.set_expected_bulk_size(job_->buffers[next_reply_].size());
+  } else {
+    parser_.set_expected_bulk_size(std::nullopt);
+  }
+}
+
+void PipelinedConnection::finish_reply() {
+  KeyOutcome& o = job_->outcome(next_reply_);
+  o.status = reply_status_ == KeyStatus::kNotRun ? KeyStatus::kServerError : reply_status_;
+  o.message = std::move(reply_message_);
+  o.value_size = reply_size_;
+  o.latency_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(net::Clock::now() - issued_at_.front()).count());
+  issued_at_.pop_front();
+  ++next_reply_;
+  finish_batch_if_done();
+  start_reply();
+}
+
+void PipelinedConnection::finish_batch_if_done() {
+  if (next_reply_ == end_) job_ = nullptr;
+}
+
+void PipelinedConnection::unexpected(std::string what) {
+  if (reply_status_ != KeyStatus::kNotRun) return;
+  reply_status_ = KeyStatus::kServerError;
+  reply_message_ = "unexpected reply: " + std::move(what);
+}
+
+void PipelinedConnection::on_simple_string(std::string_view s) {
+  if (depth_ == 0 && job_->kind == OpKind::kSet && s == "OK") {
+    reply_status_ = KeyStatus::kOk;
+  } else {
+    unexpected("+" + std::string(s.substr(0, 80)));
+  }
+}
+
+void PipelinedConnection::on_error(std::string_view s) {
+  if (depth_ > 0) return unexpected("error inside an array");
+  reply_status_ = KeyStatus::kServerError;
+  reply_message_ = std::string(s);
+}
+
+void PipelinedConnection::on_integer(std::int64_t v) {
+  if (depth_ == 0 && job_->kind == OpKind::kExists) {
+    reply_status_ = KeyStatus::kOk;
+    job_->present[next_reply_] = v > 0;
+  } else {
+    unexpected(":" + std::to_string(v));
+  }
+}
+
+void PipelinedConnection::on_nil_bulk() {
+  if (depth_ == 0 && job_->kind == OpKind::kGet) {
+    reply_status_ = KeyStatus::kMissing;
+  } else {
+    unexpected("nil");
+  }
+}
+
+void PipelinedConnection::on_nil_array() { unexpected("nil array"); }
+
+void PipelinedConnection::on_array_begin(std::int64_t count) {
+  unexpected("array of " + std::to_string(count));
+  ++depth_;
+}
+
+void PipelinedConnection::on_array_end() { --depth_; }
+
+std::span<std::byte> PipelinedConnection::on_bulk_begin(std::uint64_t /*length*/) {
+  if (depth_ == 0 && job_->kind == OpKind::kGet) return job_->buffers[next_reply_];
+  return {};
+}
+
+void PipelinedConnection::on_bulk_end(resp::BulkOutcome outcome, std::uint64_t length) {
+  if (depth_ > 0 || job_->kind != OpKind::kGet) return unexpected("bulk string of " + std::to_string(length) + " bytes");
+  reply_size_ = length;
+  const std::size_t capacity = job_->buffers[next_reply_].size();
+  switch (outcome) {
+    case resp::BulkOutcome::kStored: reply_status_ = KeyStatus::kOk; break;
+    case resp::BulkOutcome::kTooLarge:
+      reply_status_ = KeyStatus::kSizeMismatch;
+      reply_message_ = "value is " + std::to_string(length) + " bytes, buffer holds " + std::to_string(capacity);
+      break;
+    case resp::BulkOutcome::kSizeMismatch:
+      reply_status_ = KeyStatus::kSizeMismatch;
+      reply_message_ = "value is " + std::to_string(length) + " bytes, expected exactly " + std::to_string(capacity);
+      break;
+  }
+}
+
+}  // namespace kvslo

@@ -1,0 +1,66 @@
+#pragma once
+// A private redis-server for one run or one test: loopback only, a free port,
+// a private temp dir, persistence off, maxmemory sized by the caller and
+// eviction off (so an undersized server fails loudly instead of silently
+// dropping chunks). It is stopped by its pid on destruction, and dies with
+// this process if this process dies (PR_SET_PDEATHSIG).
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "net/endpoint.hpp"
+
+namespace kvslo {
+
+struct EmbeddedRedisOptions {
+  std::uint64_t maxmemory_bytes = 0;  // 0: no limit
+  std::string requirepass;            // empty: no AUTH
+  bool unix_socket = false;           // also listen on <dir>/redis.sock
+  std::vector<std::pair<std::string, std::string>> config;  // extra directives
+  std::chrono::milliseconds start_timeout{10000};
+};
+
+class EmbeddedRedis {
+ public:
+  explicit EmbeddedRedis(EmbeddedRedisOptions options = {});
+  ~EmbeddedRedis();
+  EmbeddedRedis(const EmbeddedRedis&) = delete;
+  EmbeddedRedis& operator=(const EmbeddedRedis&) = delete;
+
+  // TCP endpoint, with the password when one is set.
+  net::Endpoint endpoint() const;
+  net::Endpoint unix_endpoint() const;
+  std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::string& directory() const { return directory_; }
+  const std::string& version() const { return version_; }
+  bool running() const { return pid_ > 0; }
+
+  // SIGTERM, then SIGKILL if it has not exited within a few seconds.
+  void stop();
+  // For fault-injection tests.
+  void kill_now();
+  void pause();
+  void resume();
+
+ private:
+  bool try_start(const std::string& server, std::uint16_t port, std::string& failure);
+  std::string log_tail() const;
+  void reap(std::chrono::milliseconds grace);
+
+  EmbeddedRedisOptions options_;
+  std::string directory_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+  std::string version_;
+};
+
+// Path of `program` on PATH, or empty.
+std::string find_on_path(const std::string& program);
+
+}  // namespace kvslo

@@ -1,0 +1,190 @@
+// Endpoints, the iovec cursor and the socket, against real loopback sockets.
+#include <gtest/gtest.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <numeric>
+#include <thread>
+
+#include "net/endpoint.hpp"
+#include "net/iov_cursor.hpp"
+#include "net/socket.hpp"
+
+namespace kvslo::net {
+namespace {
+
+TEST(Endpoint, ParsesTcpAndUnix) {
+  auto e = Endpoint::parse("redis://10.1.2.3:6380");
+  EXPECT_EQ(e.kind, Endpoint::Kind::kTcp);
+  EXPECT_EQ(e.host, "10.1.2.3");
+  EXPECT_EQ(e.port, 6380);
+  EXPECT_FALSE(e.has_password());
+  auto u = Endpoint::parse("unix:///run/redis.sock");
+  EXPECT_EQ(u.kind, Endpoint::Kind::kUnix);
+  EXPECT_EQ(u.path, "/run/redis.sock");
+  auto v6 = Endpoint::parse("redis://[::1]:7000");
+  EXPECT_EQ(v6.host, "::1");
+  EXPECT_EQ(v6.display(), "redis://[::1]:7000");
+}
+
+TEST(Endpoint, UserAndPasswordNeverDisplayed) {
+  auto e = Endpoint::parse("redis://alice:s3cr%40t@host:1/0");
+  EXPECT_EQ(e.user, "alice");
+  EXPECT_EQ(e.password, "s3cr@t");
+  EXPECT_EQ(e.display(), "redis://alice:***@host:1");
+  auto p = Endpoint::parse("redis://:only@host:2");
+  EXPECT_EQ(p.user, "");
+  EXPECT_EQ(p.password, "only");
+  EXPECT_EQ(p.display().find("only"), std::string::npos);
+}
+
+TEST(Endpoint, PasswordFromEnvironment) {
+  ::setenv("KVSLO_REDIS_PASSWORD", "fromenv", 1);
+  EXPECT_EQ(Endpoint::parse_with_environment("redis://h:1").password, "fromenv");
+  EXPECT_EQ(Endpoint::parse_with_environment("redis://:url@h:1").password, "url");
+  ::unsetenv("KVSLO_REDIS_PASSWORD");
+  EXPECT_EQ(Endpoint::parse_with_environment("redis://h:1").password, "");
+}
+
+TEST(Endpoint, RejectsBadUrlsWithoutLeakingThePassword) {
+  for (const char* bad : {"http://h:1", "redis://h", "redis://h:0", "redis://h:70000", "redis://h:12a",
+                          "redis://:1", "unix://relative", "redis://[::1", "redis://h:1/3", "redis://u:p%zz@h:1"}) {
+    try {
+      Endpoint::parse(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("invalid Redis endpoint"), std::string::npos);
+    }
+  }
+  try {
+    Endpoint::parse("redis://u:topsecret@h:99999");
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).find("topsecret"), std::string::npos) << e.what();
+  }
+}
+
+TEST(IovCursor, AdvancesAcrossPiecesAndPartialWrites) {
+  char a[3], b[5], c[2];
+  iovec pieces[] = {{a, 3}, {nullptr, 0}, {b, 5}, {c, 2}};
+  IovCursor cursor(pieces);
+  EXPECT_EQ(cursor.remaining_bytes(), 10u);
+  cursor.advance(4);
+  auto p = cursor.pending(8);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].iov_base, b + 1);
+  EXPECT_EQ(p[0].iov_len, 4u);
+  EXPECT_EQ(cursor.pending(1).size(), 1u);
+  cursor.advance(6);
+  EXPECT_TRUE(cursor.done());
+  EXPECT_EQ(cursor.remaining_bytes(), 0u);
+}
+
+// A loopback listener the test accepts on.
+class Listener {
+ public:
+  Listener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(fd_, 4), 0);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+  }
+  ~Listener() { ::close(fd_); }
+  int accept() { return ::accept(fd_, nullptr, nullptr); }
+  Endpoint endpoint() const { return Endpoint::tcp("127.0.0.1", port_); }
+
+ private:
+  int fd_;
+  std::uint16_t port_;
+};
+
+TEST(Socket, SendAllHandlesPartialWritesAndMoreThanIovMaxPieces) {
+  Listener listener;
+  // A small send buffer forces partial writes; 3 * IOV_MAX pieces force several sendmsg calls.
+  Socket s = Socket::connect(listener.endpoint(), {4096, std::nullopt, true}, Clock::now() + std::chrono::seconds(2));
+  int peer = listener.accept();
+  ASSERT_GE(peer, 0);
+  const std::size_t pieces = 3 * IOV_MAX + 7;
+  std::vector<std::string> data(pieces);
+  std::vector<iovec> iov;
+  std::string expected;
+  for (std::size_t i = 0; i < pieces; ++i) {
+    data[i] = std::string(1 + i % 700, static_cast<char>('a' + i % 26));
+    expected += data[i];
+  }
+  for (auto& d : data) iov.push_back({d.data(), d.size()});
+  std::string received(expected.size(), '\0');
+  std::thread reader([&] {
+    std::size_t got = 0;
+    while (got < received.size()) {
+      ssize_t n = ::read(peer, received.data() + got, received.size() - got);
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+  });
+  s.send_all(iov, Clock::now() + std::chrono::seconds(10));
+  reader.join();
+  EXPECT_EQ(received, expected);
+  EXPECT_GT(s.buffers().sndbuf, 0);
+  ::close(peer);
+}
+
+TEST(Socket, RecvExactFillsTheBufferAndTimesOut) {
+  Listener listener;
+  Socket s = Socket::connect(listener.endpoint(), {}, Clock::now() + std::chrono::seconds(2));
+  int peer = listener.accept();
+  ASSERT_EQ(::write(peer, "hello", 5), 5);
+  std::string buffer(5, '\0');
+  s.recv_exact(std::as_writable_bytes(std::span(buffer.data(), 5)), Clock::now() + std::chrono::seconds(2));
+  EXPECT_EQ(buffer, "hello");
+  auto start = Clock::now();
+  try {
+    s.recv_exact(std::as_writable_bytes(std::span(buffer.data(), 5)), Clock::now() + std::chrono::milliseconds(100));
+    ADD_FAILURE() << "no timeout";
+  } catch (const NetError& e) {
+    EXPECT_TRUE(e.is_timeout());
+  }
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
+  ::close(peer);
+  try {
+    s.recv_exact(std::as_writable_bytes(std::span(buffer.data(), 5)), Clock::now() + std::chrono::seconds(2));
+    ADD_FAILURE() << "closed connection not reported";
+  } catch (const NetError& e) {
+    EXPECT_FALSE(e.is_timeout());
+    EXPECT_NE(std::string(e.what()).find("closed"), std::string::npos);
+  }
+}
+
+TEST(Socket, RequestedBuffersAreReadBack) {
+  Listener listener;
+  Socket s = Socket::connect(listener.endpoint(), {65536, 131072, true}, Clock::now() + std::chrono::seconds(2));
+  // Linux doubles the request (bookkeeping) unless capped by wmem_max/rmem_max.
+  EXPECT_GE(s.buffers().sndbuf, 65536);
+  EXPECT_GT(s.buffers().rcvbuf, 0);
+}
+
+TEST(Socket, ConnectionRefusedIsAClearError) {
+  std::uint16_t port;
+  {
+    Listener l;  // take a port, then free it: nothing listens there now
+    port = l.endpoint().port;
+  }
+  try {
+    Socket::connect(Endpoint::tcp("127.0.0.1", port), {}, Clock::now() + std::chrono::seconds(2));
+    ADD_FAILURE();
+  } catch (const NetError& e) {
+    EXPECT_NE(std::string(e.what()).find("Connection refused"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace kvslo::net
