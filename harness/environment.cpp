@@ -1,0 +1,120 @@
+#include "environment.hpp"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "command_channel.hpp"
+
+#ifndef KVSLO_GIT_REVISION
+#define KVSLO_GIT_REVISION "unknown"
+#endif
+#ifndef KVSLO_BUILD_TYPE
+#define KVSLO_BUILD_TYPE "unknown"
+#endif
+#ifndef KVSLO_VERSION
+#define KVSLO_VERSION "0.0.0"
+#endif
+
+namespace kvslo {
+namespace {
+
+std::string read_first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      return colon == std::string::npos ? line : line.substr(colon + 2);
+    }
+  }
+  return "unknown";
+}
+
+std::uint64_t meminfo_kib(const std::string& field) {
+  std::ifstream in("/proc/meminfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(field + ":", 0) == 0) {
+      std::istringstream s(line.substr(field.size() + 1));
+      std::uint64_t kib = 0;
+      s >> kib;
+      return kib;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::uint64_t available_memory_bytes() { return meminfo_kib("MemAvailable") * 1024; }
+
+nlohmann::json describe_host() {
+  utsname u{};
+  ::uname(&u);
+  char hostname[256] = {};
+  ::gethostname(hostname, sizeof hostname - 1);
+  nlohmann::json sysctls;
+  for (const char* name : {"net/core/rmem_max", "net/core/wmem_max", "net/ipv4/tcp_rmem", "net/ipv4/tcp_wmem",
+                           "net/ipv4/tcp_congestion_control", "net/core/default_qdisc"}) {
+    std::string key = name;
+    for (char& c : key) c = c == '/' ? '.' : c;
+    sysctls[key] = read_first_line(std::string("/proc/sys/") + name);
+  }
+  return {{"hostname", hostname},
+          {"cpu_model", cpu_model()},
+          {"cpu_cores", std::thread::hardware_concurrency()},
+          {"memory_total_bytes", meminfo_kib("MemTotal") * 1024},
+          {"kernel", std::string(u.sysname) + " " + u.release},
+          {"machine", u.machine},
+          {"sysctls", sysctls}};
+}
+
+nlohmann::json describe_build() {
+  return {{"kvslo_version", KVSLO_VERSION},
+          {"git_revision", KVSLO_GIT_REVISION},
+          {"build_type", KVSLO_BUILD_TYPE},
+          {"compiler", std::string(
+#if defined(__clang__)
+                           "clang "
+#else
+                           "gcc "
+#endif
+                           __VERSION__)}};
+}
+
+nlohmann::json describe_redis(const net::Endpoint& endpoint, bool embedded) {
+  nlohmann::json out{{"endpoint", endpoint.display()}, {"embedded", embedded}};
+  try {
+    CommandChannel channel(endpoint, std::chrono::milliseconds(3000));
+    resp::Reply info = channel.call_ok({"INFO", "server"});
+    std::istringstream lines(info.text);
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      for (const char* field : {"redis_version", "redis_mode", "os", "arch_bits", "multiplexing_api"}) {
+        std::string prefix = std::string(field) + ":";
+        if (line.rfind(prefix, 0) == 0) out[field] = line.substr(prefix.size());
+      }
+    }
+    nlohmann::json config = nlohmann::json::object();
+    for (const char* name : {"maxmemory", "maxmemory-policy", "io-threads", "io-threads-do-reads", "appendonly",
+                             "save", "proto-max-bulk-len", "client-output-buffer-limit"}) {
+      resp::Reply r = channel.call({"CONFIG", "GET", name});
+      if (r.type == resp::Reply::Type::kArray && r.elements.size() == 2) config[name] = r.elements[1].text;
+    }
+    out["config"] = config;
+  } catch (const std::exception& e) {
+    out["error"] = e.what();
+  }
+  return out;
+}
+
+}  // namespace kvslo

@@ -1,0 +1,161 @@
+// kvslo: can Redis serve KV-cache retrieval at the SLO on this hardware?
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <iostream>
+
+#include "environment.hpp"
+#include "registry.hpp"
+#include "run_command.hpp"
+#include "units.hpp"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop = true; }
+
+// First Ctrl-C: finish the current batch, keep every finished point, stop the
+// embedded Redis. A second Ctrl-C kills at once (SA_RESETHAND).
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  action.sa_flags = SA_RESETHAND;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+template <typename T>
+std::vector<T> or_default(const std::vector<T>& given, T fallback) {
+  return given.empty() ? std::vector<T>{fallback} : given;
+}
+
+// The command line as recorded in results: a password in --redis is masked.
+std::string redacted_command_line(int argc, char** argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    const bool value_of_redis = i > 0 && std::string(argv[i - 1]) == "--redis";
+    const bool inline_redis = arg.rfind("--redis=", 0) == 0;
+    if (value_of_redis || inline_redis) {
+      std::string url = inline_redis ? arg.substr(8) : arg;
+      try {
+        url = kvslo::net::Endpoint::parse(url).display();
+      } catch (const std::exception&) {
+        url = "(unparsable endpoint)";
+      }
+      arg = inline_redis ? "--redis=" + url : url;
+    }
+    out += (i ? " " : "") + arg;
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace kvslo;
+  CLI::App app{"kvslo: KV-cache retrieval benchmarks and SLO validation for Redis"};
+  app.require_subcommand(1);
+
+  std::vector<std::string> clients{"hiredis", "zerocopy"};
+  std::vector<std::string> chunk_sizes{"4MiB"};
+  std::vector<int> streams{1};
+  std::vector<int> threads;
+  std::vector<int> depths{8};
+  PointSpec base;
+  std::string working_set = "1GiB";
+  std::string sndbuf, rcvbuf;
+  std::string redis_url, out;
+  bool generic = false, no_verify = false;
+  int op_timeout_ms = 10000;
+  RunRequest request;
+  std::optional<double> slo_p99, slo_store;
+
+  auto* run = app.add_subcommand("run", "measure points (the product of every list given) and judge them against the SLO");
+  run->add_option("--client", clients, "clients, comma-separated: " + [] {
+        std::string s;
+        for (const auto& n : client_names()) s += (s.empty() ? "" : ", ") + n;
+        return s;
+      }())->delimiter(',')->capture_default_str();
+  run->add_option("--op", base.op, "get, set or exists")->check(CLI::IsMember({"get", "set", "exists"}))->capture_default_str();
+  run->add_option("--chunk-size", chunk_sizes, "chunk sizes with units, comma-separated (4MiB, 512KiB, 40MB)")
+      ->delimiter(',')->capture_default_str();
+  run->add_option("--chunks-per-batch", base.chunks_per_batch, "chunks per batch (a batch is done when its last chunk is)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  run->add_option("--working-set", working_set, "bytes of distinct chunks stored in Redis and read in turn")->capture_default_str();
+  run->add_option("--streams", streams, "connections, comma-separated list")->delimiter(',')->check(CLI::PositiveNumber)->capture_default_str();
+  run->add_option("--threads", threads, "client threads sharing the streams (hiredis); default 1")->delimiter(',')->check(CLI::PositiveNumber);
+  run->add_option("--pipeline-depth", depths, "requests in flight per connection, comma-separated")
+      ->delimiter(',')->check(CLI::PositiveNumber)->capture_default_str();
+  run->add_option("--trials", base.trials, "timed trials per point")->check(CLI::PositiveNumber)->capture_default_str();
+  run->add_option("--warmup", base.warmup_batches, "untimed warm-up batches per point")->check(CLI::NonNegativeNumber)->capture_default_str();
+  run->add_option("--batches", base.batches_per_trial, "batches per trial (0: one pass over the working set)")->capture_default_str();
+  run->add_flag("--generic", generic, "accept any value size up to the buffer (rung 1) instead of checking the fixed size (rung 2)");
+  run->add_flag("--no-verify", no_verify, "do not check retrieved chunks against what was stored");
+  run->add_option("--sndbuf", sndbuf, "SO_SNDBUF to request per connection, with units");
+  run->add_option("--rcvbuf", rcvbuf, "SO_RCVBUF to request per connection, with units");
+  run->add_option("--key-prefix", base.key_prefix, "prefix of the keys kvslo writes")->capture_default_str();
+  run->add_option("--op-timeout-ms", op_timeout_ms, "longest wait without progress on a connection")->check(CLI::PositiveNumber)->capture_default_str();
+  run->add_option("--redis", redis_url, "redis://[user[:password]@]host:port or unix:///path (default: start an embedded redis-server); "
+                                        "the password may come from KVSLO_REDIS_PASSWORD");
+  run->add_option("--out", out, "results JSON path (default: results/run-<UTC time>.json)");
+  run->add_option("--slo-gbps", request.slo.retrieval_gbps, "retrieval SLO in GB/s (10^9 bytes/s)")->check(CLI::PositiveNumber)->capture_default_str();
+  run->add_option("--slo-p99-ms", slo_p99, "per-batch p99 latency bound in ms (GET)")->check(CLI::PositiveNumber);
+  run->add_option("--slo-store-gbps", slo_store, "store SLO in GB/s (SET)")->check(CLI::PositiveNumber);
+  run->add_flag("--require-slo", request.require_slo, "exit 4 unless at least one point meets the SLO");
+
+  app.add_subcommand("clients", "list the clients")->callback([] {
+    for (const auto& n : client_names()) std::cout << n << "\n";
+  });
+  app.add_subcommand("version", "print the version and build")->callback([] {
+    std::cout << describe_build().dump(2) << "\n";
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitBadInput;
+  }
+  if (!run->parsed()) return 0;
+
+  try {
+    base.working_set = parse_size(working_set);
+    base.fixed_size = !generic;
+    base.verify = !no_verify;
+    base.op_timeout = std::chrono::milliseconds(op_timeout_ms);
+    if (!sndbuf.empty()) base.sndbuf = static_cast<int>(parse_size(sndbuf));
+    if (!rcvbuf.empty()) base.rcvbuf = static_cast<int>(parse_size(rcvbuf));
+    request.slo.batch_p99_ms = slo_p99;
+    request.slo.store_gbps = slo_store;
+    for (const auto& client : clients) {
+      for (const auto& chunk : chunk_sizes) {
+        for (int s : streams) {
+          for (int t : or_default(threads, 1)) {
+            for (int d : depths) {
+              PointSpec p = base;
+              p.client = client;
+              p.chunk_size = parse_size(chunk);
+              p.streams = s;
+              p.threads = t;
+              p.pipeline_depth = d;
+              p.validate();
+              request.points.push_back(p);
+            }
+          }
+        }
+      }
+    }
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "kvslo run: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  if (!redis_url.empty()) request.redis_url = redis_url;
+  request.out = out.empty() ? default_results_path() : std::filesystem::path(out);
+  request.command_line = redacted_command_line(argc, argv);
+  install_signal_handlers();
+  return run_points(request, g_stop);
+}

@@ -1,0 +1,66 @@
+#pragma once
+// Measures one point against a running Redis: makes sure the working set is
+// there, warms up, runs the timed trials, verifies what came back, and
+// returns the figures (or why it could not).
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kv_client.hpp"
+#include "point_spec.hpp"
+#include "slo.hpp"
+
+namespace kvslo {
+
+struct TrialFigures {
+  std::uint64_t bytes = 0;  // payload bytes of keys that succeeded
+  double seconds = 0;       // wall time of the timed batches
+  double cpu_seconds = 0;   // user + system CPU of this process during them
+  std::size_t batches = 0;
+  std::size_t failed_keys = 0;
+  double gbps() const { return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e9 : 0; }
+};
+
+struct PointFigures;
+
+struct PointMeasurement {
+  PointSpec spec;
+  std::vector<TrialFigures> trials;
+  std::vector<double> batch_latency_ns;
+  std::vector<double> chunk_latency_ns;
+  std::array<std::size_t, kKeyStatusCount> status_counts{};
+  std::size_t verify_failures = 0;
+  std::vector<std::string> errors;  // the first few, with their keys
+  std::vector<ConnectionInfo> connections;
+  std::string failure;  // why the point could not be measured at all
+  bool interrupted = false;
+
+  std::size_t failed_keys() const;
+  double median_gbps() const;
+  nlohmann::json to_json(const Slo& slo) const;
+  PointFigures figures() const;
+};
+
+class PointRunner {
+ public:
+  PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested);
+
+  PointMeasurement run(const PointSpec& spec);
+
+ private:
+  void ensure_dataset(const PointSpec& spec);
+  void measure(const PointSpec& spec, PointMeasurement& m);
+
+  net::Endpoint endpoint_;
+  const std::atomic<bool>& stop_requested_;
+  std::set<std::tuple<std::string, std::uint64_t, std::size_t>> loaded_;  // prefix, chunk size, keys
+};
+
+std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index);
+
+}  // namespace kvslo

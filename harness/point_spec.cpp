@@ -1,0 +1,74 @@
+#include "point_spec.hpp"
+
+#include <stdexcept>
+
+#include "registry.hpp"
+#include "units.hpp"
+
+namespace kvslo {
+
+std::size_t PointSpec::batches() const {
+  if (batches_per_trial > 0) return batches_per_trial;
+  return std::max<std::size_t>(1, key_count() / chunks_per_batch);
+}
+
+void PointSpec::validate() const {
+  auto require = [](bool ok, const std::string& what) {
+    if (!ok) throw std::invalid_argument(what);
+  };
+  bool known = false;
+  for (const auto& n : client_names()) known = known || n == client;
+  std::string names;
+  for (const auto& n : client_names()) names += (names.empty() ? "" : ", ") + n;
+  require(known, "unknown client '" + client + "' (known: " + names + ")");
+  require(op == "get" || op == "set" || op == "exists", "op must be get, set or exists (got '" + op + "')");
+  require(chunk_size > 0, "chunk size must be positive");
+  require(chunks_per_batch > 0, "chunks per batch must be at least 1");
+  require(working_set >= chunk_size, "chunk size " + format_size(chunk_size) + " is larger than the working set " +
+                                         format_size(working_set));
+  require(key_count() >= chunks_per_batch,
+          "a batch (" + std::to_string(chunks_per_batch) + " x " + format_size(chunk_size) + " = " +
+              format_size(batch_bytes()) + ") is larger than the working set (" + format_size(working_set) +
+              "): a batch must not read a key twice");
+  require(streams >= 1, "streams must be at least 1");
+  require(threads >= 1 && threads <= streams, "threads must be from 1 to streams (" + std::to_string(streams) + ")");
+  require(pipeline_depth >= 1, "pipeline depth must be at least 1");
+  require(trials >= 1, "trials must be at least 1");
+  require(warmup_batches >= 0, "warm-up batches must not be negative");
+  require(!sndbuf || *sndbuf > 0, "sndbuf must be positive");
+  require(!rcvbuf || *rcvbuf > 0, "rcvbuf must be positive");
+  require(!key_prefix.empty(), "key prefix must not be empty");
+  require(op_timeout.count() > 0, "operation timeout must be positive");
+}
+
+nlohmann::json PointSpec::to_json() const {
+  nlohmann::json j{{"client", client},
+                   {"op", op},
+                   {"chunk_size_bytes", chunk_size},
+                   {"chunk_size", format_size(chunk_size)},
+                   {"chunks_per_batch", chunks_per_batch},
+                   {"batch_bytes", batch_bytes()},
+                   {"working_set_bytes", working_set},
+                   {"keys", key_count()},
+                   {"streams", streams},
+                   {"threads", threads},
+                   {"pipeline_depth", pipeline_depth},
+                   {"fixed_size", fixed_size},
+                   {"trials", trials},
+                   {"warmup_batches", warmup_batches},
+                   {"batches_per_trial", batches()},
+                   {"verify", verify},
+                   {"key_prefix", key_prefix},
+                   {"op_timeout_ms", op_timeout.count()}};
+  j["sndbuf_requested"] = sndbuf ? nlohmann::json(*sndbuf) : nlohmann::json("default");
+  j["rcvbuf_requested"] = rcvbuf ? nlohmann::json(*rcvbuf) : nlohmann::json("default");
+  return j;
+}
+
+std::string PointSpec::label() const {
+  return client + (fixed_size ? "" : "(generic)") + " " + op + " " + format_size(chunk_size) + " x" +
+         std::to_string(chunks_per_batch) + " streams=" + std::to_string(streams) +
+         (threads > 1 ? " threads=" + std::to_string(threads) : "") + " depth=" + std::to_string(pipeline_depth);
+}
+
+}  // namespace kvslo

@@ -1,0 +1,41 @@
+#pragma once
+// `kvslo run`: measures a list of points against one Redis (an embedded one
+// unless an endpoint is given), writes the results file after every point,
+// and prints a summary with the SLO verdict.
+
+#include <atomic>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "point_spec.hpp"
+#include "slo.hpp"
+
+namespace kvslo {
+
+// Documented in the README.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitPointFailed = 1,       // at least one point failed (errors are in the results)
+  kExitBadInput = 2,          // bad flags or scenario; nothing ran
+  kExitInfrastructure = 3,    // Redis could not be started or reached, results not writable
+  kExitSloNotMet = 4,         // --require-slo and no point met the SLO
+  kExitInterrupted = 130,     // Ctrl-C: finished points are kept
+};
+
+struct RunRequest {
+  std::vector<PointSpec> points;
+  std::optional<std::string> redis_url;  // empty: start an embedded redis-server
+  std::filesystem::path out;
+  Slo slo;
+  bool require_slo = false;
+  std::string command_line;  // recorded in the results
+};
+
+int run_points(const RunRequest& request, const std::atomic<bool>& stop_requested);
+
+// "results/run-20261128-231700.json"
+std::filesystem::path default_results_path();
+
+}  // namespace kvslo

@@ -1,0 +1,63 @@
+#include "slo.hpp"
+
+#include <cstdio>
+
+namespace kvslo {
+namespace {
+
+std::string fixed2(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f", v);
+  return b;
+}
+
+}  // namespace
+
+nlohmann::json Slo::to_json() const {
+  nlohmann::json j{{"retrieval_gbps", retrieval_gbps}};
+  j["batch_p99_ms"] = batch_p99_ms ? nlohmann::json(*batch_p99_ms) : nlohmann::json(nullptr);
+  j["store_gbps"] = store_gbps ? nlohmann::json(*store_gbps) : nlohmann::json(nullptr);
+  return j;
+}
+
+nlohmann::json Verdict::to_json() const { return {{"pass", pass}, {"applicable", applicable}, {"reasons", reasons}}; }
+
+Verdict judge(const Slo& slo, const PointFigures& f) {
+  Verdict v;
+  v.pass = true;
+  auto fail = [&](std::string reason) {
+    v.pass = false;
+    v.reasons.push_back(std::move(reason));
+  };
+  auto ok = [&](std::string reason) { v.reasons.push_back(std::move(reason)); };
+  if (!f.completed) fail("the point did not complete");
+  if (f.failed_keys > 0) fail(std::to_string(f.failed_keys) + " keys failed (a batch is only done when every chunk is)");
+  if (f.verify_failures > 0) fail(std::to_string(f.verify_failures) + " chunks came back with wrong contents");
+  std::optional<double> floor;
+  if (f.op == "get") floor = slo.retrieval_gbps;
+  if (f.op == "set") floor = slo.store_gbps;
+  if (!floor && f.op != "get") {
+    v.applicable = false;
+    ok("the SLO sets no floor for " + f.op);
+  } else if (floor) {
+    const std::string cmp = fixed2(f.median_gbps) + " GB/s " + (f.median_gbps >= *floor ? ">=" : "<") + " " +
+                            fixed2(*floor) + " GB/s (median throughput vs floor)";
+    if (f.median_gbps >= *floor) {
+      ok(cmp);
+    } else {
+      fail(cmp);
+    }
+  }
+  if (slo.batch_p99_ms && f.op == "get") {
+    const std::string cmp = "batch p99 " + fixed2(f.batch_p99_ms) + " ms " + (f.batch_p99_ms <= *slo.batch_p99_ms ? "<=" : ">") +
+                            " " + fixed2(*slo.batch_p99_ms) + " ms";
+    if (f.batch_p99_ms <= *slo.batch_p99_ms) {
+      ok(cmp);
+    } else {
+      fail(cmp);
+    }
+  }
+  return v;
+}
+
+}  // namespace kvslo

@@ -1,0 +1,19 @@
+#pragma once
+// Sizes with units. Decimal units (KB, MB, GB) are powers of 10 and binary
+// units (KiB, MiB, GiB) powers of 2; throughput is always GB/s = 10^9 B/s.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace kvslo {
+
+// "4MiB", "512KiB", "40MB", "1GB", "4096" (bytes), "1.5GiB". Throws
+// std::invalid_argument naming the text and the accepted units.
+std::uint64_t parse_size(std::string_view text);
+// Exact binary or decimal form when there is one ("4MiB", "40MB"), else bytes.
+std::string format_size(std::uint64_t bytes);
+// Bytes per second as GB/s with two decimals, e.g. "2.35 GB/s".
+std::string format_gbps(double gbps);
+
+}  // namespace kvslo
