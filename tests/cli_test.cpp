@@ -1,0 +1,209 @@
+// The kvslo binary end to end: real runs against an embedded redis-server,
+// bad flags, an interrupted run, and a server that dies mid-run.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "command_channel.hpp"
+#include "embedded_redis.hpp"
+
+namespace kvslo {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct Outcome {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+Outcome kvslo(const std::string& arguments) {
+  std::string command = std::string(KVSLO_BINARY) + " " + arguments + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  Outcome o{-1, {}};
+  std::array<char, 4096> buffer;
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) o.output.append(buffer.data(), n);
+  int status = ::pclose(pipe);
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return o;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("kvslo-cli-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  nlohmann::json read(const fs::path& p) {
+    std::ifstream in(p);
+    return nlohmann::json::parse(in);
+  }
+  fs::path dir_;
+};
+
+constexpr const char* kSmall = "--working-set 32MiB --chunk-size 1MiB --chunks-per-batch 8 --trials 2 --warmup 1";
+
+TEST_F(Cli, RunWritesResultsAndVerdict) {
+  auto out = dir_ / "r.json";
+  auto o = kvslo(std::string("run ") + kSmall + " --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("SLO (retrieval >= 2.00 GB/s)"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("Results: " + out.string()), std::string::npos);
+  EXPECT_NE(o.output.find("GB/s (10^9 bytes/s)"), std::string::npos);
+  auto j = read(out);
+  EXPECT_EQ(j["schema_version"], 1);
+  ASSERT_EQ(j["points"].size(), 2u);
+  for (const auto& p : j["points"]) {
+    EXPECT_EQ(p["status"], "ok") << p.dump(2);
+    EXPECT_EQ(p["trials"].size(), 2u);
+    EXPECT_GT(p["throughput_gbps"]["median"].get<double>(), 0.0);
+    EXPECT_EQ(p["batch_latency"]["count"], 8);  // 32 keys / 8 per batch x 2 trials
+    EXPECT_EQ(p["chunk_latency"]["count"], 64);
+    EXPECT_EQ(p["key_status_counts"]["ok"], 64);
+    EXPECT_EQ(p["verify_failures"], 0);
+    EXPECT_TRUE(p["slo"].contains("pass"));
+  }
+  EXPECT_EQ(j["points"][0]["parameters"]["client"], "hiredis");
+  EXPECT_EQ(j["points"][1]["parameters"]["client"], "zerocopy");
+  EXPECT_EQ(j["environment"]["redis"]["embedded"], true);
+  EXPECT_FALSE(j["environment"]["redis"]["redis_version"].get<std::string>().empty());
+  EXPECT_FALSE(j["environment"]["build"]["git_revision"].get<std::string>().empty());
+  EXPECT_GT(j["environment"]["host"]["cpu_cores"].get<int>(), 0);
+  EXPECT_EQ(j["summary"]["points"], 2);
+}
+
+TEST_F(Cli, SetAndExistsAndSweepLists) {
+  auto out = dir_ / "r.json";
+  auto o = kvslo(std::string("run ") + kSmall + " --client zerocopy --op set --streams 1,2 --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  auto j = read(out);
+  ASSERT_EQ(j["points"].size(), 2u);
+  EXPECT_EQ(j["points"][1]["parameters"]["streams"], 2);
+  EXPECT_EQ(j["points"][0]["slo"]["applicable"], false);
+  o = kvslo(std::string("run ") + kSmall + " --client hiredis --op exists --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+}
+
+TEST_F(Cli, BadFlagsAreRejectedBeforeAnythingRuns) {
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  for (const auto& c : std::vector<Case>{{"run --chunk-size 4M", "invalid size '4M'"},
+                                         {"run --client nope", "unknown client 'nope'"},
+                                         {"run --streams 0", "--streams"},
+                                         {"run --chunk-size 2GiB --working-set 1GiB", "larger than the working set"},
+                                         {"run --threads 3 --streams 2", "threads"},
+                                         {"run --redis http://x:1", "invalid Redis endpoint"},
+                                         {"run --op del", "--op"},
+                                         {"run --bogus", "bogus"}}) {
+    auto out = dir_ / "never.json";
+    auto o = kvslo(c.args + " --out " + out.string());
+    EXPECT_EQ(o.exit_code, 2) << c.args << "\n" << o.output;
+    EXPECT_NE(o.output.find(c.message), std::string::npos) << c.args << "\n" << o.output;
+    EXPECT_FALSE(fs::exists(out)) << c.args;
+  }
+}
+
+TEST_F(Cli, RunRefusesWhatDoesNotFitInMemory) {
+  auto o = kvslo("run --working-set 100TiB --out " + (dir_ / "x.json").string());
+  EXPECT_EQ(o.exit_code, 2) << o.output;
+  EXPECT_NE(o.output.find("only"), std::string::npos) << o.output;
+}
+
+TEST_F(Cli, PasswordNeverReachesResultsOrOutput) {
+  EmbeddedRedisOptions options;
+  options.requirepass = "hunter2-secret";
+  EmbeddedRedis server(options);
+  auto out = dir_ / "r.json";
+  auto o = kvslo(std::string("run ") + kSmall + " --client zerocopy --redis redis://:hunter2-secret@127.0.0.1:" +
+                 std::to_string(server.port()) + " --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("hunter2"), std::string::npos);
+  EXPECT_EQ(o.output.find("hunter2"), std::string::npos);
+  EXPECT_NE(text.find("redis://:***@127.0.0.1"), std::string::npos);
+  // From the environment too.
+  ::setenv("KVSLO_REDIS_PASSWORD", "hunter2-secret", 1);
+  o = kvslo(std::string("run ") + kSmall + " --client zerocopy --redis redis://127.0.0.1:" +
+            std::to_string(server.port()) + " --out " + out.string());
+  ::unsetenv("KVSLO_REDIS_PASSWORD");
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+}
+
+TEST_F(Cli, DeadServerIsReportedPerPointAndEarlierPointsStay) {
+  EmbeddedRedis server;
+  auto out = dir_ / "r.json";
+  const std::string url = "redis://127.0.0.1:" + std::to_string(server.port());
+  // Many small points; kill the server once the first has landed on disk.
+  std::string cmd = std::string(KVSLO_BINARY) + " run " + kSmall +
+                    " --client zerocopy --streams 1,2,3,4,1,2,3,4,1,2,3,4 --op-timeout-ms 1000 --redis " + url +
+                    " --out " + out.string() + " >/dev/null 2>&1";
+  std::thread runner([&] { (void)std::system(cmd.c_str()); });
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      if (fs::exists(out) && read(out)["points"].size() >= 1) break;
+    } catch (...) {
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  server.kill_now();
+  runner.join();
+  auto j = read(out);  // still valid JSON
+  ASSERT_GE(j["points"].size(), 1u);
+  EXPECT_EQ(j["points"][0]["status"], "ok");
+  ASSERT_EQ(j["points"].size(), 12u) << "every planned point is recorded, failed ones with their error";
+  const auto& last = j["points"].back();
+  EXPECT_EQ(last["status"], "failed");
+  EXPECT_FALSE(last["failure"].is_null());
+}
+
+TEST_F(Cli, InterruptKeepsFinishedPointsAndStopsRedis) {
+  auto out = dir_ / "r.json";
+  pid_t child = ::fork();
+  if (child == 0) {
+    std::string args = std::string(kSmall) + " --client zerocopy --streams 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1";
+    ::execl("/bin/sh", "sh", "-c", (std::string("exec ") + KVSLO_BINARY + " run " + args + " --out " + out.string() + " >/dev/null 2>&1").c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      if (fs::exists(out) && read(out)["points"].size() >= 2) break;
+    } catch (...) {
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  ::kill(child, SIGINT);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  auto j = read(out);
+  EXPECT_GE(j["points"].size(), 2u);
+  EXPECT_LT(j["points"].size(), 16u);
+  EXPECT_EQ(j["summary"]["interrupted"], true);
+  // The embedded server was stopped: nothing answers on its port any more.
+  const std::string endpoint = j["environment"]["redis"]["endpoint"];
+  const auto port = static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+  EXPECT_THROW(CommandChannel(net::Endpoint::tcp("127.0.0.1", port), 1000ms), net::NetError);
+}
+
+}  // namespace
+}  // namespace kvslo
