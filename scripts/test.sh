@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs kvslo's tests: installs what is missing, builds a preset, runs ctest.
+# Usage: scripts/test.sh [preset]   (debug by default; also asan, tsan, release)
+# Tests start their own redis-server instances (free ports, private temp
+# dirs); nothing else needs to be running.
+set -euo pipefail
+preset=${1:-debug}
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"
+ctest --preset "$preset" -j "$(nproc)"
