@@ -55,7 +55,7 @@ TEST(RequestWriter, BinaryKeysAndEmptyValues) {
   std::string key("a\0b\r\n", 5);
   RequestWriter w;
   w.set(key, {});
-  EXPECT_EQ(w.to_string(), std::string("*3\r\n$3\r\nSET\r\n$5\r\na\0b\r\n\r\n$0\r\n\r\n", 31));
+  EXPECT_EQ(w.to_string(), std::string("*3\r\n$3\r\nSET\r\n$5\r\na\0b\r\n\r\n$0\r\n\r\n", 30));
 }
 
 TEST(RequestWriter, ClearStartsOver) {
