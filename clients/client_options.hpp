@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,10 @@ struct ClientOptions {
   std::optional<int> sndbuf;
   std::optional<int> rcvbuf;
   bool fixed_size = true;  // GET values must be exactly the buffer size
+  // Tiled client: cut a batch into tiles of about this many bytes instead of
+  // one tile per thread.
+  std::optional<std::uint64_t> tile_bytes;
+  int inflight = 2;  // tiled client: batches its workers serve at once
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds op_timeout{10000};  // longest wait without progress on a connection
 
@@ -31,6 +36,8 @@ struct ClientOptions {
                                     std::to_string(streams) + "): every thread owns at least one connection");
     require(pipeline_depth >= 1, "pipeline depth must be at least 1 (got " + std::to_string(pipeline_depth) + ")");
     require(!sndbuf || *sndbuf > 0, "sndbuf must be positive");
+    require(!tile_bytes || *tile_bytes > 0, "tile bytes must be positive");
+    require(inflight >= 1, "inflight must be at least 1 (got " + std::to_string(inflight) + ")");
     require(!rcvbuf || *rcvbuf > 0, "rcvbuf must be positive");
     require(connect_timeout.count() > 0, "connect timeout must be positive");
     require(op_timeout.count() > 0, "operation timeout must be positive");

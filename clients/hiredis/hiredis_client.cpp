@@ -154,7 +154,7 @@ void HiredisClient::serve(const BatchJob& job, std::size_t first, std::size_t co
           o.message = "value is " + std::to_string(length) + " bytes, " +
                       (job.fixed_size ? "expected exactly " : "buffer holds ") + std::to_string(buffer.size());
         } else {
-          std::memcpy(buffer.data(), reply->str, length);  // the copy the zero-copy client avoids
+          if (length > 0) std::memcpy(buffer.data(), reply->str, length);  // the copy the zero-copy client avoids
           o.status = KeyStatus::kOk;
         }
       } else if (job.kind == OpKind::kGet && reply->type == REDIS_REPLY_NIL) {
