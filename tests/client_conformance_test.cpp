@@ -352,7 +352,9 @@ INSTANTIATE_TEST_SUITE_P(Clients, ClientConformance,
                                            ClientSetup{"hiredis", 4, 2, 4, true},
                                            ClientSetup{"zerocopy", 1, 1, 1, true},
                                            ClientSetup{"zerocopy", 3, 1, 8, true},
-                                           ClientSetup{"zerocopy", 2, 1, 4, false}),
+                                           ClientSetup{"zerocopy", 2, 1, 4, false},
+                                           ClientSetup{"tiled", 2, 2, 4, true},
+                                           ClientSetup{"tiled", 4, 2, 2, false}),
                          setup_name);
 
 TEST(Registry, UnknownClientNamesTheKnownOnes) {
@@ -362,6 +364,7 @@ TEST(Registry, UnknownClientNamesTheKnownOnes) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("hiredis"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("zerocopy"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("tiled"), std::string::npos);
   }
 }
 
