@@ -7,6 +7,8 @@
 // memory; a client never allocates result values.
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +29,15 @@ struct ConnectionInfo {
   int rcvbuf_granted = 0;     // SO_RCVBUF read back after the request
 };
 
+// Where a batch's time went, for clients that can tell (the tiled client).
+struct BatchStages {
+  std::uint64_t queue_wait_ns = 0;  // submit to the first worker starting on it
+  std::uint64_t transfer_ns = 0;    // first tile started to last tile done
+  std::uint64_t handoff_ns = 0;     // last tile done to the caller taking it
+  std::size_t tiles = 0;
+  std::vector<std::uint64_t> worker_bytes;  // payload bytes each worker moved
+};
+
 class KvClient {
  public:
   virtual ~KvClient() = default;
@@ -44,6 +55,8 @@ class KvClient {
   virtual std::string_view name() const = 0;
   // The connections open now (after at least one batch); empty before.
   virtual std::vector<ConnectionInfo> connections() const = 0;
+  // Stages of the last batch a synchronous call completed, when the client records them.
+  virtual std::optional<BatchStages> last_batch_stages() const { return std::nullopt; }
 };
 
 }  // namespace kvslo

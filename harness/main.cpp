@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)->capture_default_str();
   run->add_option("--working-set", working_set, "bytes of distinct chunks stored in Redis and read in turn")->capture_default_str();
   run->add_option("--streams", streams, "connections, comma-separated list")->delimiter(',')->check(CLI::PositiveNumber)->capture_default_str();
-  run->add_option("--threads", threads, "client threads sharing the streams (hiredis); default 1")->delimiter(',')->check(CLI::PositiveNumber);
+  run->add_option("--threads", threads, "client threads sharing the streams (hiredis, tiled), comma-separated; default 1")->delimiter(',')->check(CLI::PositiveNumber);
   run->add_option("--pipeline-depth", depths, "requests in flight per connection, comma-separated")
       ->delimiter(',')->check(CLI::PositiveNumber)->capture_default_str();
   run->add_option("--trials", base.trials, "timed trials per point")->check(CLI::PositiveNumber)->capture_default_str();
@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
   run->add_flag("--no-verify", no_verify, "do not check retrieved chunks against what was stored");
   run->add_option("--sndbuf", sndbuf, "SO_SNDBUF to request per connection, with units");
   run->add_option("--rcvbuf", rcvbuf, "SO_RCVBUF to request per connection, with units");
+  run->add_option("--inflight", base.inflight, "tiled: batches served at once")->check(CLI::PositiveNumber)->capture_default_str();
+  std::string tile_bytes;
+  run->add_option("--tile-bytes", tile_bytes, "tiled: cut batches into tiles of about this size (default: one tile per thread)");
   run->add_option("--key-prefix", base.key_prefix, "prefix of the keys kvslo writes")->capture_default_str();
   run->add_option("--op-timeout-ms", op_timeout_ms, "longest wait without progress on a connection")->check(CLI::PositiveNumber)->capture_default_str();
   run->add_option("--redis", redis_url, "redis://[user[:password]@]host:port or unix:///path (default: start an embedded redis-server); "
@@ -129,6 +132,7 @@ int main(int argc, char** argv) {
     base.op_timeout = std::chrono::milliseconds(op_timeout_ms);
     if (!sndbuf.empty()) base.sndbuf = static_cast<int>(parse_size(sndbuf));
     if (!rcvbuf.empty()) base.rcvbuf = static_cast<int>(parse_size(rcvbuf));
+    if (!tile_bytes.empty()) base.tile_bytes = parse_size(tile_bytes);
     request.slo.batch_p99_ms = slo_p99;
     request.slo.store_gbps = slo_store;
     for (const auto& client : clients) {

@@ -81,6 +81,12 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   j["throughput_gbps"] = kvslo::to_json(spread(gbps));
   j["batch_latency"] = kvslo::to_json(summarize(batch_latency_ns), 1e-6, "ms");
   j["chunk_latency"] = kvslo::to_json(summarize(chunk_latency_ns), 1e-6, "ms");
+  if (!transfer_ns.empty()) {
+    j["stages"] = {{"queue_wait", kvslo::to_json(summarize(queue_wait_ns), 1e-6, "ms")},
+                   {"transfer", kvslo::to_json(summarize(transfer_ns), 1e-6, "ms")},
+                   {"handoff", kvslo::to_json(summarize(handoff_ns), 1e-6, "ms")}};
+    j["worker_bytes"] = worker_bytes;
+  }
   j["cpu_seconds_per_gb"] = bytes > 0 ? nlohmann::json(cpu / (bytes / 1e9)) : nlohmann::json(nullptr);
   nlohmann::json counts = nlohmann::json::object();
   for (std::size_t s = 0; s < kKeyStatusCount; ++s) {
@@ -161,6 +167,8 @@ void PointRunner::measure(const PointSpec& spec, PointMeasurement& m) {
   options.sndbuf = spec.sndbuf;
   options.rcvbuf = spec.rcvbuf;
   options.op_timeout = spec.op_timeout;
+  options.tile_bytes = spec.tile_bytes;
+  options.inflight = spec.inflight;
   auto client = make_client(spec.client, options);
 
   const std::size_t n = spec.key_count();
@@ -230,6 +238,13 @@ void PointRunner::measure(const PointSpec& spec, PointMeasurement& m) {
       trial.seconds += ns / 1e9;
       ++trial.batches;
       m.batch_latency_ns.push_back(ns);
+      if (auto stages = client->last_batch_stages()) {
+        m.queue_wait_ns.push_back(static_cast<double>(stages->queue_wait_ns));
+        m.transfer_ns.push_back(static_cast<double>(stages->transfer_ns));
+        m.handoff_ns.push_back(static_cast<double>(stages->handoff_ns));
+        m.worker_bytes.resize(std::max(m.worker_bytes.size(), stages->worker_bytes.size()));
+        for (std::size_t w = 0; w < stages->worker_bytes.size(); ++w) m.worker_bytes[w] += stages->worker_bytes[w];
+      }
       for (std::size_t i = 0; i < result.keys.size(); ++i) {
         const KeyOutcome& k = result.keys[i];
         ++m.status_counts[static_cast<std::size_t>(k.status)];

@@ -33,6 +33,9 @@ struct PointMeasurement {
   std::vector<TrialFigures> trials;
   std::vector<double> batch_latency_ns;
   std::vector<double> chunk_latency_ns;
+  // Clients that record stages (tiled): per timed batch, and bytes per worker.
+  std::vector<double> queue_wait_ns, transfer_ns, handoff_ns;
+  std::vector<std::uint64_t> worker_bytes;
   std::array<std::size_t, kKeyStatusCount> status_counts{};
   std::size_t verify_failures = 0;
   std::vector<std::string> errors;  // the first few, with their keys

@@ -38,6 +38,8 @@ void PointSpec::validate() const {
   require(!sndbuf || *sndbuf > 0, "sndbuf must be positive");
   require(!rcvbuf || *rcvbuf > 0, "rcvbuf must be positive");
   require(!key_prefix.empty(), "key prefix must not be empty");
+  require(inflight >= 1, "inflight must be at least 1");
+  require(!tile_bytes || *tile_bytes > 0, "tile bytes must be positive");
   require(op_timeout.count() > 0, "operation timeout must be positive");
 }
 
@@ -59,7 +61,9 @@ nlohmann::json PointSpec::to_json() const {
                    {"batches_per_trial", batches()},
                    {"verify", verify},
                    {"key_prefix", key_prefix},
-                   {"op_timeout_ms", op_timeout.count()}};
+                   {"op_timeout_ms", op_timeout.count()},
+                   {"inflight", inflight}};
+  j["tile_bytes"] = tile_bytes ? nlohmann::json(*tile_bytes) : nlohmann::json("per-thread");
   j["sndbuf_requested"] = sndbuf ? nlohmann::json(*sndbuf) : nlohmann::json("default");
   j["rcvbuf_requested"] = rcvbuf ? nlohmann::json(*rcvbuf) : nlohmann::json("default");
   return j;

@@ -23,6 +23,8 @@ struct PointSpec {
   bool fixed_size = true;
   std::optional<int> sndbuf;
   std::optional<int> rcvbuf;
+  std::optional<std::uint64_t> tile_bytes;  // tiled: tile size instead of one tile per thread
+  int inflight = 1;                          // tiled: batches served at once
   int trials = 3;
   int warmup_batches = 2;
   std::size_t batches_per_trial = 0;  // 0: one pass over the working set

@@ -97,6 +97,19 @@ TEST_F(Cli, SetAndExistsAndSweepLists) {
   ASSERT_EQ(o.exit_code, 0) << o.output;
 }
 
+TEST_F(Cli, TiledRecordsStagesAndWorkerBytes) {
+  auto out = dir_ / "r.json";
+  auto o = kvslo(std::string("run ") + kSmall + " --client tiled --threads 2 --streams 2 --inflight 1 --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  auto j = read(out);
+  const auto& p = j["points"][0];
+  EXPECT_EQ(p["status"], "ok");
+  EXPECT_EQ(p["stages"]["handoff"]["count"], 8);
+  EXPECT_EQ(p["stages"]["transfer"]["unit"], "ms");
+  ASSERT_EQ(p["worker_bytes"].size(), 2u);
+  EXPECT_EQ(p["worker_bytes"][0].get<std::uint64_t>() + p["worker_bytes"][1].get<std::uint64_t>(), 64ull << 20);
+}
+
 TEST_F(Cli, BadFlagsAreRejectedBeforeAnythingRuns) {
   struct Case {
     std::string args;

@@ -170,11 +170,11 @@ void TiledClient::complete_locked(const std::shared_ptr<Batch>& batch) {
   CompletedBatch done;
   done.id = batch->id;
   done.result = std::move(batch->result);
-  done.worker_bytes = batch->worker_bytes;
-  done.tiles = batch->tiles;
+  done.stages.worker_bytes = batch->worker_bytes;
+  done.stages.tiles = batch->tiles;
   const auto start = batch->started ? batch->first_start : now;
-  done.timings.queue_wait_ns = ns_between(batch->submitted, start);
-  done.timings.transfer_ns = ns_between(start, now);
+  done.stages.queue_wait_ns = ns_between(batch->submitted, start);
+  done.stages.transfer_ns = ns_between(start, now);
   const bool was_empty = completed_.empty();
   completed_.push_back(std::move(done));
   completed_at_.push_back(now);
@@ -193,7 +193,7 @@ std::vector<CompletedBatch> TiledClient::take_completed_locked() {
   std::vector<CompletedBatch> out;
   out.reserve(completed_.size());
   for (std::size_t i = 0; i < completed_.size(); ++i) {
-    completed_[i].timings.handoff_ns = ns_between(completed_at_[i], now);
+    completed_[i].stages.handoff_ns = ns_between(completed_at_[i], now);
     out.push_back(std::move(completed_[i]));
   }
   completed_.clear();
@@ -278,19 +278,28 @@ BatchId TiledClient::submit_exists(std::span<const std::string_view> keys, std::
   return submit(job);
 }
 
+BatchResult TiledClient::finish_sync(BatchId id) {
+  CompletedBatch done = wait(id);
+  std::lock_guard lock(mutex_);
+  last_stages_ = std::move(done.stages);
+  return std::move(done.result);
+}
+
+std::optional<BatchStages> TiledClient::last_batch_stages() const {
+  std::lock_guard lock(mutex_);
+  return last_stages_;
+}
+
 BatchResult TiledClient::batch_get(std::span<const std::string_view> keys, std::span<const MutableBuffer> buffers) {
-  last_ = wait(submit_get(keys, buffers));
-  return last_.result;
+  return finish_sync(submit_get(keys, buffers));
 }
 
 BatchResult TiledClient::batch_set(std::span<const std::string_view> keys, std::span<const ConstBuffer> values) {
-  last_ = wait(submit_set(keys, values));
-  return last_.result;
+  return finish_sync(submit_set(keys, values));
 }
 
 BatchResult TiledClient::batch_exists(std::span<const std::string_view> keys, std::span<bool> present) {
-  last_ = wait(submit_exists(keys, present));
-  return last_.result;
+  return finish_sync(submit_exists(keys, present));
 }
 
 std::vector<ConnectionInfo> TiledClient::connections() const {

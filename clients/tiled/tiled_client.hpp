@@ -31,19 +31,10 @@ class StreamDriver;
 
 using BatchId = std::uint64_t;
 
-// Where a batch's time went (nanoseconds).
-struct StageTimings {
-  std::uint64_t queue_wait_ns = 0;  // submit to the first worker starting on it
-  std::uint64_t transfer_ns = 0;    // first tile started to last tile done
-  std::uint64_t handoff_ns = 0;     // last tile done to the caller draining it
-};
-
 struct CompletedBatch {
   BatchId id = 0;
   BatchResult result;
-  StageTimings timings;
-  std::vector<std::uint64_t> worker_bytes;  // payload bytes each worker moved for this batch
-  std::size_t tiles = 0;
+  BatchStages stages;
 };
 
 class TiledClient final : public KvClient {
@@ -70,8 +61,7 @@ class TiledClient final : public KvClient {
   std::string_view name() const override { return "tiled"; }
   std::vector<ConnectionInfo> connections() const override;
 
-  // Stage timings and per-worker bytes of the last batch a synchronous call served.
-  const CompletedBatch& last_completed() const { return last_; }
+  std::optional<BatchStages> last_batch_stages() const override;
 
  private:
   struct Batch;
@@ -85,6 +75,7 @@ class TiledClient final : public KvClient {
   void worker_main(std::size_t index);
   void finish_tile(std::size_t worker, const Tile& tile);
   void complete_locked(const std::shared_ptr<Batch>& batch);
+  BatchResult finish_sync(BatchId id);
   // Moves the completion queue out and clears the eventfd (mutex_ held).
   std::vector<CompletedBatch> take_completed_locked();
 
@@ -107,7 +98,7 @@ class TiledClient final : public KvClient {
   bool poller_active_ = false;            // one waiter polls the eventfd, the others wait on waiter_cv_
   std::condition_variable waiter_cv_;
   std::vector<std::vector<ConnectionInfo>> worker_connections_;  // snapshots after each tile
-  CompletedBatch last_;
+  std::optional<BatchStages> last_stages_;  // of the last synchronous call
 };
 
 }  // namespace kvslo
