@@ -22,11 +22,42 @@ void fail_unserved(const BatchJob& job, KeyRange range, KeyStatus status, const 
   }
 }
 
+namespace {
+
 void check_batch_shape(std::size_t keys, std::size_t other, const char* what) {
   if (keys != other) {
     throw std::invalid_argument("batch has " + std::to_string(keys) + " keys but " + std::to_string(other) + " " +
                                 what);
   }
+}
+
+}  // namespace
+
+BatchJob BatchJob::get(std::span<const std::string_view> keys, std::span<const MutableBuffer> buffers) {
+  check_batch_shape(keys.size(), buffers.size(), "buffers");
+  BatchJob job;
+  job.kind = OpKind::kGet;
+  job.keys = keys;
+  job.buffers = buffers;
+  return job;
+}
+
+BatchJob BatchJob::set(std::span<const std::string_view> keys, std::span<const ConstBuffer> values) {
+  check_batch_shape(keys.size(), values.size(), "values");
+  BatchJob job;
+  job.kind = OpKind::kSet;
+  job.keys = keys;
+  job.values = values;
+  return job;
+}
+
+BatchJob BatchJob::exists(std::span<const std::string_view> keys, std::span<bool> present) {
+  check_batch_shape(keys.size(), present.size(), "presence slots");
+  BatchJob job;
+  job.kind = OpKind::kExists;
+  job.keys = keys;
+  job.present = present;
+  return job;
 }
 
 }  // namespace kvslo

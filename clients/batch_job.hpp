@@ -21,6 +21,12 @@ struct BatchJob {
   bool fixed_size = true;
   BatchResult* result = nullptr;
 
+  // Jobs from a caller's spans; each throws std::invalid_argument when the
+  // spans do not line up with the keys.
+  static BatchJob get(std::span<const std::string_view> keys, std::span<const MutableBuffer> buffers);
+  static BatchJob set(std::span<const std::string_view> keys, std::span<const ConstBuffer> values);
+  static BatchJob exists(std::span<const std::string_view> keys, std::span<bool> present);
+
   std::size_t size() const { return keys.size(); }
   KeyOutcome& outcome(std::size_t i) const { return result->keys[i]; }
 };
@@ -40,7 +46,5 @@ KeyRange balanced_range(std::size_t n, std::size_t parts, std::size_t index);
 // Marks every key of `range` not yet served with `status` and `message`.
 void fail_unserved(const BatchJob& job, KeyRange range, KeyStatus status, const std::string& message);
 
-// Checks that the spans a caller passed line up; throws std::invalid_argument.
-void check_batch_shape(std::size_t keys, std::size_t other, const char* what);
 
 }  // namespace kvslo

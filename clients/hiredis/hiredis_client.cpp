@@ -173,7 +173,7 @@ void HiredisClient::serve(const BatchJob& job, std::size_t first, std::size_t co
   }
 }
 
-BatchResult HiredisClient::run(BatchJob& job) {
+BatchResult HiredisClient::run(BatchJob job) {
   BatchResult result(job.size());
   job.result = &result;
   job.fixed_size = options_.fixed_size;
@@ -193,30 +193,15 @@ BatchResult HiredisClient::run(BatchJob& job) {
 }
 
 BatchResult HiredisClient::batch_set(std::span<const std::string_view> keys, std::span<const ConstBuffer> values) {
-  check_batch_shape(keys.size(), values.size(), "values");
-  BatchJob job;
-  job.kind = OpKind::kSet;
-  job.keys = keys;
-  job.values = values;
-  return run(job);
+  return run(BatchJob::set(keys, values));
 }
 
 BatchResult HiredisClient::batch_get(std::span<const std::string_view> keys, std::span<const MutableBuffer> buffers) {
-  check_batch_shape(keys.size(), buffers.size(), "buffers");
-  BatchJob job;
-  job.kind = OpKind::kGet;
-  job.keys = keys;
-  job.buffers = buffers;
-  return run(job);
+  return run(BatchJob::get(keys, buffers));
 }
 
 BatchResult HiredisClient::batch_exists(std::span<const std::string_view> keys, std::span<bool> present) {
-  check_batch_shape(keys.size(), present.size(), "presence slots");
-  BatchJob job;
-  job.kind = OpKind::kExists;
-  job.keys = keys;
-  job.present = present;
-  return run(job);
+  return run(BatchJob::exists(keys, present));
 }
 
 }  // namespace kvslo

@@ -12,14 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "batch_job.hpp"
 #include "kv_client.hpp"
 
 struct redisContext;
 
 namespace kvslo {
 
-struct BatchJob;
-struct KeyRange;
+
 
 class HiredisClient final : public KvClient {
  public:
@@ -38,7 +38,7 @@ class HiredisClient final : public KvClient {
   };
   using Context = std::unique_ptr<redisContext, ContextDeleter>;
 
-  BatchResult run(BatchJob& job);
+  BatchResult run(BatchJob job);
   // Serves the connections [first, first + count) from the calling thread.
   void serve(const BatchJob& job, std::size_t first, std::size_t count);
   std::optional<std::string> ensure_connected(std::size_t index);

@@ -252,30 +252,15 @@ CompletedBatch TiledClient::wait(BatchId id) {
 }
 
 BatchId TiledClient::submit_get(std::span<const std::string_view> keys, std::span<const MutableBuffer> buffers) {
-  check_batch_shape(keys.size(), buffers.size(), "buffers");
-  BatchJob job;
-  job.kind = OpKind::kGet;
-  job.keys = keys;
-  job.buffers = buffers;
-  return submit(job);
+  return submit(BatchJob::get(keys, buffers));
 }
 
 BatchId TiledClient::submit_set(std::span<const std::string_view> keys, std::span<const ConstBuffer> values) {
-  check_batch_shape(keys.size(), values.size(), "values");
-  BatchJob job;
-  job.kind = OpKind::kSet;
-  job.keys = keys;
-  job.values = values;
-  return submit(job);
+  return submit(BatchJob::set(keys, values));
 }
 
 BatchId TiledClient::submit_exists(std::span<const std::string_view> keys, std::span<bool> present) {
-  check_batch_shape(keys.size(), present.size(), "presence slots");
-  BatchJob job;
-  job.kind = OpKind::kExists;
-  job.keys = keys;
-  job.present = present;
-  return submit(job);
+  return submit(BatchJob::exists(keys, present));
 }
 
 BatchResult TiledClient::finish_sync(BatchId id) {

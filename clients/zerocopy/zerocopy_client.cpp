@@ -15,30 +15,15 @@ BatchResult ZeroCopyClient::run(BatchJob job) {
 }
 
 BatchResult ZeroCopyClient::batch_set(std::span<const std::string_view> keys, std::span<const ConstBuffer> values) {
-  check_batch_shape(keys.size(), values.size(), "values");
-  BatchJob job;
-  job.kind = OpKind::kSet;
-  job.keys = keys;
-  job.values = values;
-  return run(job);
+  return run(BatchJob::set(keys, values));
 }
 
 BatchResult ZeroCopyClient::batch_get(std::span<const std::string_view> keys, std::span<const MutableBuffer> buffers) {
-  check_batch_shape(keys.size(), buffers.size(), "buffers");
-  BatchJob job;
-  job.kind = OpKind::kGet;
-  job.keys = keys;
-  job.buffers = buffers;
-  return run(job);
+  return run(BatchJob::get(keys, buffers));
 }
 
 BatchResult ZeroCopyClient::batch_exists(std::span<const std::string_view> keys, std::span<bool> present) {
-  check_batch_shape(keys.size(), present.size(), "presence slots");
-  BatchJob job;
-  job.kind = OpKind::kExists;
-  job.keys = keys;
-  job.present = present;
-  return run(job);
+  return run(BatchJob::exists(keys, present));
 }
 
 }  // namespace kvslo
