@@ -2,10 +2,15 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "environment.hpp"
+#include "models.hpp"
+#include "scenario.hpp"
 #include "registry.hpp"
 #include "run_command.hpp"
 #include "units.hpp"
@@ -74,7 +79,12 @@ int main(int argc, char** argv) {
   RunRequest request;
   std::optional<double> slo_p99, slo_store;
 
-  auto* run = app.add_subcommand("run", "measure points (the product of every list given) and judge them against the SLO");
+  auto* run = app.add_subcommand("run", "run a scenario (file or shipped name, see 'kvslo list'), or the points given by flags "
+                                        "(the product of every list), and judge them against the SLO");
+  std::string scenario_name;
+  std::vector<std::string> assignments;
+  run->add_option("scenario", scenario_name, "scenario file or shipped scenario name");
+  run->add_option("--set", assignments, "scenario override: axis=v1,v2 | workload.field=value | slo.field=value (repeatable)");
   run->add_option("--client", clients, "clients, comma-separated: " + [] {
         std::string s;
         for (const auto& n : client_names()) s += (s.empty() ? "" : ", ") + n;
@@ -110,6 +120,28 @@ int main(int argc, char** argv) {
   run->add_option("--slo-store-gbps", slo_store, "store SLO in GB/s (SET)")->check(CLI::PositiveNumber);
   run->add_flag("--require-slo", request.require_slo, "exit 4 unless at least one point meets the SLO");
 
+  std::string validate_name;
+  std::vector<std::string> validate_assignments;
+  auto* validate = app.add_subcommand("validate", "check a scenario and list its points without running anything");
+  validate->add_option("scenario", validate_name, "scenario file or shipped scenario name")->required();
+  validate->add_option("--set", validate_assignments, "scenario override (as for run)");
+  app.add_subcommand("list", "list the shipped scenarios")->callback([] {
+    const auto dir = kvslo::scenario_directory();
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() == ".json" && e.path().stem() != "models") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    const auto models = kvslo::ModelTable::load(dir / "models.json");
+    for (const auto& f : files) {
+      try {
+        auto sc = kvslo::Scenario::load(f, models);
+        std::printf("%-16s %4zu points  %s\n", sc.name.c_str(), sc.expand(models).size(), sc.description.c_str());
+      } catch (const std::exception& e) {
+        std::printf("%-16s INVALID: %s\n", f.stem().c_str(), e.what());
+      }
+    }
+  });
   app.add_subcommand("clients", "list the clients")->callback([] {
     for (const auto& n : client_names()) std::cout << n << "\n";
   });
@@ -123,9 +155,55 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitBadInput;
   }
+  if (validate->parsed()) {
+    try {
+      const auto models = ModelTable::load(scenario_directory() / "models.json");
+      auto scenario = Scenario::load(resolve_scenario(validate_name), models);
+      for (const auto& a : validate_assignments) scenario.override_with(a, models);
+      auto points = scenario.expand(models);
+      std::cout << scenario.file.string() << ": valid, " << points.size() << " points\n";
+      for (std::size_t i = 0; i < points.size(); ++i) std::cout << "  " << i + 1 << ". " << points[i].label() << "\n";
+      return kExitOk;
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "kvslo validate: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
   if (!run->parsed()) return 0;
 
-  try {
+  if (!scenario_name.empty()) {
+    // With a scenario, the points come from it; flags that shape points would be ambiguous.
+    for (const char* flag : {"--client", "--op", "--chunk-size", "--chunks-per-batch", "--working-set", "--streams",
+                             "--threads", "--pipeline-depth", "--trials", "--warmup", "--batches", "--generic",
+                             "--no-verify", "--sndbuf", "--rcvbuf", "--inflight", "--tile-bytes", "--key-prefix",
+                             "--op-timeout-ms"}) {
+      if (run->count(flag) > 0) {
+        std::cerr << "kvslo run: " << flag << " cannot be combined with a scenario; use --set (e.g. --set streams=1,2)\n";
+        return kExitBadInput;
+      }
+    }
+    try {
+      const auto models = ModelTable::load(scenario_directory() / "models.json");
+      auto scenario = Scenario::load(resolve_scenario(scenario_name), models);
+      for (const auto& a : assignments) scenario.override_with(a, models);
+      request.points = scenario.expand(models);
+      // SLO flags given on the command line win over the file's.
+      const double flag_gbps = request.slo.retrieval_gbps;
+      request.slo = scenario.slo;
+      if (run->count("--slo-gbps") > 0) request.slo.retrieval_gbps = flag_gbps;
+      if (slo_p99) request.slo.batch_p99_ms = slo_p99;
+      if (slo_store) request.slo.store_gbps = slo_store;
+      request.scenario = scenario.to_json();
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "kvslo run: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+  } else if (!assignments.empty()) {
+    std::cerr << "kvslo run: --set needs a scenario\n";
+    return kExitBadInput;
+  }
+
+  if (scenario_name.empty()) try {
     base.working_set = parse_size(working_set);
     base.fixed_size = !generic;
     base.verify = !no_verify;

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <random>
 #include <stdexcept>
+#include <thread>
 
+#include "batch_executor.hpp"
 #include "payload.hpp"
 #include "registry.hpp"
 #include "stats.hpp"
@@ -32,12 +35,21 @@ std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::s
   return prefix + ":" + std::to_string(chunk_size) + ":" + std::to_string(index);
 }
 
+std::string metadata_key(const std::string& chunk_key) { return chunk_key + ":len"; }
+
 std::size_t PointMeasurement::failed_keys() const {
   std::size_t n = 0;
   for (std::size_t s = 0; s < kKeyStatusCount; ++s) {
     if (s != static_cast<std::size_t>(KeyStatus::kOk)) n += status_counts[s];
   }
   return n;
+}
+
+double PointMeasurement::attainment(double bound_ms) const {
+  if (batch_latency_ns.empty()) return 0;
+  const double bound_ns = bound_ms * 1e6;
+  const auto within = std::count_if(batch_latency_ns.begin(), batch_latency_ns.end(), [&](double v) { return v <= bound_ns; });
+  return static_cast<double>(within) / static_cast<double>(batch_latency_ns.size());
 }
 
 double PointMeasurement::median_gbps() const {
@@ -87,6 +99,17 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
                    {"handoff", kvslo::to_json(summarize(handoff_ns), 1e-6, "ms")}};
     j["worker_bytes"] = worker_bytes;
   }
+  j["time_limited"] = time_limited;
+  // Attainment: the share of batches within the SLO's latency bound; goodput
+  // is throughput that came with it.
+  if (slo.batch_p99_ms && !batch_latency_ns.empty()) {
+    const double share = attainment(*slo.batch_p99_ms);
+    j["slo_attainment"] = share;
+    j["goodput_gbps"] = spread(gbps).median * share;
+  } else {
+    j["slo_attainment"] = nullptr;
+    j["goodput_gbps"] = nullptr;
+  }
   j["cpu_seconds_per_gb"] = bytes > 0 ? nlohmann::json(cpu / (bytes / 1e9)) : nlohmann::json(nullptr);
   nlohmann::json counts = nlohmann::json::object();
   for (std::size_t s = 0; s < kKeyStatusCount; ++s) {
@@ -110,6 +133,7 @@ void PointRunner::ensure_dataset(const PointSpec& spec) {
   if (loaded_.count(shape)) return;
   // Loaded by the zero-copy client whatever the point's client: loading is
   // set-up, not measurement, and should cost as little time as possible.
+  // The length keys of the with-metadata layout are written beside the chunks.
   ClientOptions options;
   options.endpoint = endpoint_;
   options.streams = 2;
@@ -119,6 +143,8 @@ void PointRunner::ensure_dataset(const PointSpec& spec) {
   const std::size_t n = spec.key_count();
   const std::size_t per_batch = std::max<std::size_t>(1, std::min<std::size_t>(n, (256ull << 20) / spec.chunk_size));
   std::vector<std::byte> tile(per_batch * spec.chunk_size);
+  const std::string length_text = std::to_string(spec.chunk_size);
+  const ConstBuffer length_value = std::as_bytes(std::span(length_text.data(), length_text.size()));
   std::vector<std::string> names;
   std::vector<std::string_view> keys;
   std::vector<ConstBuffer> values;
@@ -134,7 +160,11 @@ void PointRunner::ensure_dataset(const PointSpec& spec) {
       fill_payload(first + i, value);
       values.push_back(value);
     }
-    for (const auto& s : names) keys.push_back(s);
+    for (std::size_t i = 0; i < count; ++i) {
+      names.push_back(metadata_key(names[i]));
+      values.push_back(length_value);
+    }
+    for (const auto& name : names) keys.push_back(name);
     BatchResult r = loader->batch_set(keys, values);
     if (!r.all_ok()) {
       throw std::runtime_error("loading the working set failed at " + std::string(keys[0]) + "...: " +
@@ -158,137 +188,122 @@ PointMeasurement PointRunner::run(const PointSpec& spec) {
 }
 
 void PointRunner::measure(const PointSpec& spec, PointMeasurement& m) {
-  ClientOptions options;
-  options.endpoint = endpoint_;
-  options.streams = spec.streams;
-  options.threads = spec.threads;
-  options.pipeline_depth = spec.pipeline_depth;
-  options.fixed_size = spec.fixed_size;
-  options.sndbuf = spec.sndbuf;
-  options.rcvbuf = spec.rcvbuf;
-  options.op_timeout = spec.op_timeout;
-  options.tile_bytes = spec.tile_bytes;
-  options.inflight = spec.inflight;
-  auto client = make_client(spec.client, options);
-
+  BatchExecutor batch(spec, endpoint_);
   const std::size_t n = spec.key_count();
-  const std::size_t per_batch = spec.chunks_per_batch;
-  std::vector<std::string> names(n);
-  for (std::size_t i = 0; i < n; ++i) names[i] = key_name(spec.key_prefix, spec.chunk_size, i);
-  // One contiguous tile for the batch, touched once here so page faults do
-  // not land in the timed region.
-  std::vector<std::byte> tile(per_batch * spec.chunk_size);
-  std::vector<std::string_view> keys(per_batch);
-  std::vector<std::size_t> indexes(per_batch);
-  std::vector<MutableBuffer> buffers(per_batch);
-  std::vector<ConstBuffer> values(per_batch);
-  auto present = std::make_unique<bool[]>(per_batch);
-  for (std::size_t i = 0; i < per_batch; ++i) {
-    buffers[i] = {tile.data() + i * spec.chunk_size, spec.chunk_size};
-    values[i] = buffers[i];
-  }
-  std::size_t cursor = 0;  // next key index; batches walk the working set
-
-  // Runs one batch; returns its wall time in ns.
-  auto run_batch = [&](BatchResult& result) -> double {
-    for (std::size_t i = 0; i < per_batch; ++i) {
-      indexes[i] = (cursor + i) % n;
-      keys[i] = names[indexes[i]];
-    }
-    cursor = (cursor + per_batch) % n;
-    if (spec.op == "set") {
-      for (std::size_t i = 0; i < per_batch; ++i) fill_payload(indexes[i], buffers[i]);
-    } else if (spec.op == "get" && spec.verify) {
-      // Poison the buffers, so a client that reports success without
-      // filling a buffer cannot pass verification with stale contents.
-      std::memset(tile.data(), 0xA5, tile.size());
-    }
-    const auto t0 = Clock::now();
-    if (spec.op == "get") {
-      result = client->batch_get(keys, buffers);
-    } else if (spec.op == "set") {
-      result = client->batch_set(keys, values);
-    } else {
-      result = client->batch_exists(keys, {present.get(), per_batch});
-    }
-    return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+  std::size_t cursor = 0;  // batches walk the working set
+  auto next_first = [&] {
+    const std::size_t first = cursor;
+    cursor = (cursor + spec.chunks_per_batch) % n;
+    return first;
   };
   auto all_transport_failures = [](const BatchResult& r) {
     return !r.keys.empty() && std::all_of(r.keys.begin(), r.keys.end(), [](const KeyOutcome& k) { return transport_failure(k.status); });
   };
+  const auto point_start = Clock::now();
+  auto out_of_time = [&] { return spec.time_limit && Clock::now() - point_start >= *spec.time_limit; };
 
-  BatchResult result;
   for (int w = 0; w < spec.warmup_batches && !stop_requested_; ++w) {
-    run_batch(result);
+    batch.prepare(next_first());
+    BatchResult result = batch.execute();
     if (all_transport_failures(result)) {
       m.failure = "warm-up batch failed: " + result.first_failure();
       return;
     }
   }
-  for (int t = 0; t < spec.trials; ++t) {
+
+  // Open loop: batch i is due at trial start + the sum of inter-arrival gaps.
+  std::mt19937_64 rng(spec.arrival.seed);
+  std::exponential_distribution<double> poisson_gap(spec.arrival.open_loop() ? spec.arrival.rate_per_s : 1.0);
+  auto gap = [&]() -> Clock::duration {
+    const double seconds = spec.arrival.mode == "poisson" ? poisson_gap(rng) : 1.0 / spec.arrival.rate_per_s;
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  };
+
+  for (int t = 0; t < spec.trials && !m.interrupted && !m.time_limited; ++t) {
     TrialFigures trial;
+    const auto trial_start = Clock::now();
+    auto due = trial_start;
+    Clock::time_point last_end = trial_start;
     for (std::size_t b = 0; b < spec.batches(); ++b) {
       if (stop_requested_) {
         m.interrupted = true;
         break;
       }
+      if (out_of_time() && trial.batches > 0) {
+        m.time_limited = true;
+        break;
+      }
+      batch.prepare(next_first());
+      if (spec.arrival.open_loop()) {
+        if (b > 0) due += gap();
+        std::this_thread::sleep_until(due);  // the harness waits for the arrival, never the client
+      }
       const double cpu0 = cpu_seconds_now();
-      const double ns = run_batch(result);
+      const auto t0 = Clock::now();
+      BatchResult result = batch.execute();
+      const auto t1 = Clock::now();
       trial.cpu_seconds += cpu_seconds_now() - cpu0;
-      trial.seconds += ns / 1e9;
       ++trial.batches;
-      m.batch_latency_ns.push_back(ns);
-      if (auto stages = client->last_batch_stages()) {
+      // Closed loop: the batch's own time. Open loop: from when it was due,
+      // so time spent queued behind a slow batch counts (no coordinated omission).
+      const auto started = spec.arrival.open_loop() ? due : t0;
+      m.batch_latency_ns.push_back(static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - started).count()));
+      trial.seconds += std::chrono::duration<double>(t1 - t0).count();
+      last_end = t1;
+      if (auto stages = batch.last_batch_stages()) {
         m.queue_wait_ns.push_back(static_cast<double>(stages->queue_wait_ns));
         m.transfer_ns.push_back(static_cast<double>(stages->transfer_ns));
         m.handoff_ns.push_back(static_cast<double>(stages->handoff_ns));
         m.worker_bytes.resize(std::max(m.worker_bytes.size(), stages->worker_bytes.size()));
         for (std::size_t w = 0; w < stages->worker_bytes.size(); ++w) m.worker_bytes[w] += stages->worker_bytes[w];
       }
-      for (std::size_t i = 0; i < result.keys.size(); ++i) {
-        const KeyOutcome& k = result.keys[i];
-        ++m.status_counts[static_cast<std::size_t>(k.status)];
-        if (k.status == KeyStatus::kOk) {
-          m.chunk_latency_ns.push_back(static_cast<double>(k.latency_ns));
-          bool good = true;
-          if (spec.op == "get") {
-            if (k.value_size != spec.chunk_size) {
-              good = false;  // a generic client may accept a shorter value
-            } else if (spec.verify) {
-              if (auto at = verify_payload(indexes[i], buffers[i])) {
-                good = false;
-                if (m.errors.size() < kErrorsKept) {
-                  m.errors.push_back("key " + std::string(keys[i]) + ": wrong contents from byte " + std::to_string(*at));
-                }
-              }
-            }
-          }
-          if (spec.op == "exists" && !present[i]) good = false;
-          if (good) {
-            trial.bytes += spec.op == "exists" ? 0 : spec.chunk_size;
-          } else {
-            ++m.verify_failures;
-            ++trial.failed_keys;
-          }
-        } else {
-          ++trial.failed_keys;
-          if (m.errors.size() < kErrorsKept) {
-            m.errors.push_back("key " + std::string(keys[i]) + ": " + std::string(to_string(k.status)) +
-                               (k.message.empty() ? "" : ": " + k.message));
-          }
-        }
-      }
+      account(spec, batch, result, trial, m);
       if (all_transport_failures(result)) {
         m.trials.push_back(trial);
         m.failure = "every key of a batch failed: " + result.first_failure();
-        m.connections = client->connections();
+        m.connections = batch.connections();
         return;
       }
     }
+    // Open loop: throughput over the offered schedule, arrival to last completion.
+    if (spec.arrival.open_loop()) trial.seconds = std::chrono::duration<double>(last_end - trial_start).count();
     if (trial.batches > 0) m.trials.push_back(trial);
-    if (m.interrupted) break;
   }
-  m.connections = client->connections();
+  m.connections = batch.connections();
+}
+
+void PointRunner::account(const PointSpec& spec, const BatchExecutor& batch, const BatchResult& result,
+                          TrialFigures& trial, PointMeasurement& m) {
+  for (std::size_t i = 0; i < result.keys.size(); ++i) {
+    const KeyOutcome& k = result.keys[i];
+    ++m.status_counts[static_cast<std::size_t>(k.status)];
+    if (k.status != KeyStatus::kOk) {
+      ++trial.failed_keys;
+      if (m.errors.size() < kErrorsKept) {
+        m.errors.push_back("key " + std::string(batch.key(i)) + ": " + std::string(to_string(k.status)) +
+                           (k.message.empty() ? "" : ": " + k.message));
+      }
+      continue;
+    }
+    m.chunk_latency_ns.push_back(static_cast<double>(k.latency_ns));
+    std::string wrong;
+    if (spec.op == "get") {
+      if (k.value_size != spec.chunk_size) {
+        wrong = "value of " + std::to_string(k.value_size) + " bytes reported ok";  // a generic client may accept it
+      } else if (spec.verify) {
+        if (auto at = verify_payload(batch.key_index(i), batch.buffer(i))) wrong = "wrong contents from byte " + std::to_string(*at);
+      }
+    } else if (spec.op == "exists" && !batch.present(i)) {
+      wrong = "reported absent";
+    }
+    if (wrong.empty()) {
+      trial.bytes += spec.op == "exists" ? 0 : spec.chunk_size;
+    } else {
+      ++m.verify_failures;
+      ++trial.failed_keys;
+      if (m.errors.size() < kErrorsKept) m.errors.push_back("key " + std::string(batch.key(i)) + ": " + wrong);
+    }
+  }
 }
 
 }  // namespace kvslo

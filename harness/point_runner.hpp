@@ -42,8 +42,11 @@ struct PointMeasurement {
   std::vector<ConnectionInfo> connections;
   std::string failure;  // why the point could not be measured at all
   bool interrupted = false;
+  bool time_limited = false;  // the point's time limit cut its trials short
 
   std::size_t failed_keys() const;
+  // Share of timed batches whose latency is within `bound_ms` (0 when none ran).
+  double attainment(double bound_ms) const;
   double median_gbps() const;
   nlohmann::json to_json(const Slo& slo) const;
   PointFigures figures() const;
@@ -52,12 +55,19 @@ struct PointMeasurement {
 class PointRunner {
  public:
   PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested);
+  // A new server (restarted with other settings): datasets load again.
+  void use_server(net::Endpoint endpoint) {
+    endpoint_ = std::move(endpoint);
+    loaded_.clear();
+  }
 
   PointMeasurement run(const PointSpec& spec);
 
  private:
   void ensure_dataset(const PointSpec& spec);
   void measure(const PointSpec& spec, PointMeasurement& m);
+  static void account(const PointSpec& spec, const class BatchExecutor& batch, const BatchResult& result,
+                      TrialFigures& trial, PointMeasurement& m);
 
   net::Endpoint endpoint_;
   const std::atomic<bool>& stop_requested_;
@@ -65,5 +75,7 @@ class PointRunner {
 };
 
 std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index);
+// The with-metadata layout's length key beside a chunk.
+std::string metadata_key(const std::string& chunk_key);
 
 }  // namespace kvslo

@@ -1,5 +1,6 @@
 #include "point_spec.hpp"
 
+#include <cstdio>
 #include <stdexcept>
 
 #include "registry.hpp"
@@ -39,6 +40,11 @@ void PointSpec::validate() const {
   require(!rcvbuf || *rcvbuf > 0, "rcvbuf must be positive");
   require(!key_prefix.empty(), "key prefix must not be empty");
   require(inflight >= 1, "inflight must be at least 1");
+  require(layout == "fixed" || layout == "with-metadata", "layout must be fixed or with-metadata (got '" + layout + "')");
+  require(arrival.mode == "closed" || arrival.mode == "constant" || arrival.mode == "poisson",
+          "arrival mode must be closed, constant or poisson (got '" + arrival.mode + "')");
+  require(!arrival.open_loop() || arrival.rate_per_s > 0, "an open-loop arrival needs a positive rate_per_s");
+  require(!time_limit || time_limit->count() > 0, "time limit must be positive");
   require(!tile_bytes || *tile_bytes > 0, "tile bytes must be positive");
   require(op_timeout.count() > 0, "operation timeout must be positive");
 }
@@ -63,6 +69,13 @@ nlohmann::json PointSpec::to_json() const {
                    {"key_prefix", key_prefix},
                    {"op_timeout_ms", op_timeout.count()},
                    {"inflight", inflight}};
+  j["layout"] = layout;
+  j["redis_settings"] = redis_settings;
+  j["arrival"] = {{"mode", arrival.mode}, {"rate_per_s", arrival.rate_per_s}, {"seed", arrival.seed}};
+  j["time_limit_ms"] = time_limit ? nlohmann::json(time_limit->count()) : nlohmann::json(nullptr);
+  if (!model.empty()) {
+    j["model"] = {{"model", model}, {"dtype", dtype}, {"tokens_per_chunk", tokens_per_chunk}, {"request_tokens", request_tokens}};
+  }
   j["tile_bytes"] = tile_bytes ? nlohmann::json(*tile_bytes) : nlohmann::json("per-thread");
   j["sndbuf_requested"] = sndbuf ? nlohmann::json(*sndbuf) : nlohmann::json("default");
   j["rcvbuf_requested"] = rcvbuf ? nlohmann::json(*rcvbuf) : nlohmann::json("default");
@@ -72,7 +85,17 @@ nlohmann::json PointSpec::to_json() const {
 std::string PointSpec::label() const {
   return client + (fixed_size ? "" : "(generic)") + " " + op + " " + format_size(chunk_size) + " x" +
          std::to_string(chunks_per_batch) + " streams=" + std::to_string(streams) +
-         (threads > 1 ? " threads=" + std::to_string(threads) : "") + " depth=" + std::to_string(pipeline_depth);
+         (threads > 1 ? " threads=" + std::to_string(threads) : "") + " depth=" + std::to_string(pipeline_depth) +
+         (layout == "fixed" ? "" : " " + layout) + (arrival.open_loop() ? " " + arrival.mode + "@" + [this] {
+           char rate[32];
+           std::snprintf(rate, sizeof rate, "%g", arrival.rate_per_s);
+           return std::string(rate);
+         }() + "/s" : "") +
+         [this] {
+           std::string r;
+           for (const auto& [k, v] : redis_settings) r += " " + k + "=" + v;
+           return r;
+         }();
 }
 
 }  // namespace kvslo

@@ -4,12 +4,23 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 namespace kvslo {
+
+// How batches arrive: back to back (closed loop), or at a target rate (open
+// loop), in which case latency counts from each batch's intended start so
+// that queueing shows in the tail.
+struct Arrival {
+  std::string mode = "closed";  // closed | constant | poisson
+  double rate_per_s = 0;        // batches per second (open loop)
+  std::uint64_t seed = 1;       // poisson inter-arrival times
+  bool open_loop() const { return mode != "closed"; }
+};
 
 struct PointSpec {
   std::string client = "zerocopy";
@@ -31,6 +42,16 @@ struct PointSpec {
   bool verify = true;
   std::string key_prefix = "kvslo";
   std::chrono::milliseconds op_timeout{10000};
+  // "fixed": one key per chunk. "with-metadata": a length key beside each
+  // chunk, read before it (two operations per chunk).
+  std::string layout = "fixed";
+  std::map<std::string, std::string> redis_settings;  // embedded Redis config for this point
+  Arrival arrival;
+  std::optional<std::chrono::milliseconds> time_limit;  // per point; trials stop early past it
+  // Where the chunk size came from, when a model gave it.
+  std::string model, dtype;
+  std::uint64_t tokens_per_chunk = 0;
+  std::uint64_t request_tokens = 0;  // chunks_per_batch = request_tokens / tokens_per_chunk
 
   std::size_t key_count() const { return static_cast<std::size_t>(working_set / chunk_size); }
   std::size_t batches() const;

@@ -7,7 +7,11 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 
+#include <unistd.h>
+
+#include "command_channel.hpp"
 #include "embedded_redis.hpp"
 #include "environment.hpp"
 #include "point_runner.hpp"
@@ -36,20 +40,90 @@ std::string fixed(double v, int decimals = 2) {
 // Memory the embedded server needs for every dataset the points read. Values
 // land in jemalloc size classes up to 25% above their size, plus per-key
 // overhead; 1.5x plus a margin keeps noeviction from ever refusing a SET.
+// One server serves every point with the same Redis settings, so the largest
+// group decides.
 std::uint64_t embedded_maxmemory(const std::vector<PointSpec>& points) {
-  std::set<std::pair<std::string, std::uint64_t>> shapes;
-  std::uint64_t bytes = 0;
-  for (const auto& p : points) {
-    if (shapes.insert({p.key_prefix, p.chunk_size}).second) bytes += p.key_count() * p.chunk_size;
+  std::map<std::map<std::string, std::string>, std::set<std::tuple<std::string, std::uint64_t, std::size_t>>> groups;
+  for (const auto& p : points) groups[p.redis_settings].insert({p.key_prefix, p.chunk_size, p.key_count()});
+  std::uint64_t largest = 0;
+  for (const auto& [settings, shapes] : groups) {
+    std::uint64_t bytes = 0;
+    for (const auto& [prefix, chunk, keys] : shapes) bytes += chunk * keys;
+    largest = std::max(largest, bytes);
   }
-  return bytes + bytes / 2 + (64ull << 20);
+  return largest + largest / 2 + (64ull << 20);
+}
+
+std::string format_duration(double seconds) {
+  const auto s = static_cast<long>(seconds + 0.5);
+  if (s < 60) return std::to_string(s) + "s";
+  return std::to_string(s / 60) + "m" + (s % 60 < 10 ? "0" : "") + std::to_string(s % 60) + "s";
+}
+
+// Progress on stderr: a live line on a terminal, plain lines in a log.
+class Progress {
+ public:
+  explicit Progress(std::size_t total) : total_(total), live_(::isatty(2) == 1), start_(std::chrono::steady_clock::now()) {}
+  void starting(std::size_t i, const PointSpec& spec) {
+    const std::string eta = i == 0 ? "" : ", ETA " + format_duration(elapsed() / static_cast<double>(i) * static_cast<double>(total_ - i));
+    const std::string text = "[" + std::to_string(i + 1) + "/" + std::to_string(total_) + "] " + spec.label() + eta + last_;
+    if (live_) {
+      std::cerr << "\r\033[K" << text << std::flush;
+    } else {
+      std::cerr << text << "\n";
+    }
+  }
+  void finished(const std::string& figure) {
+    last_ = ", last " + figure;
+    if (!live_) std::cerr << "    -> " << figure << "\n";
+  }
+  void done() {
+    if (live_) std::cerr << "\r\033[K";
+    std::cerr << "kvslo: " << total_ << " points in " << format_duration(elapsed()) << "\n";
+  }
+
+ private:
+  double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+  std::size_t total_;
+  bool live_;
+  std::chrono::steady_clock::time_point start_;
+  std::string last_;
+};
+
+nlohmann::json read_redis_settings(const net::Endpoint& endpoint) {
+  nlohmann::json out = nlohmann::json::object();
+  try {
+    CommandChannel channel(endpoint, std::chrono::milliseconds(3000));
+    for (const char* name : {"io-threads", "io-threads-do-reads"}) {
+      resp::Reply r = channel.call({"CONFIG", "GET", name});
+      if (r.type == resp::Reply::Type::kArray && r.elements.size() == 2) out[name] = r.elements[1].text;
+    }
+  } catch (const std::exception& e) {
+    out["error"] = e.what();
+  }
+  return out;
+}
+
+// What sets a point apart beyond the common columns.
+std::string variant(const PointSpec& s) {
+  std::string v;
+  auto add = [&](const std::string& part) { v += (v.empty() ? "" : " ") + part; };
+  if (!s.fixed_size) add("generic");
+  if (s.layout != "fixed") add(s.layout);
+  if (s.sndbuf) add("sndbuf=" + format_size(static_cast<std::uint64_t>(*s.sndbuf)));
+  if (s.rcvbuf) add("rcvbuf=" + format_size(static_cast<std::uint64_t>(*s.rcvbuf)));
+  if (s.tile_bytes) add("tile=" + format_size(*s.tile_bytes));
+  if (s.inflight > 1 && s.client == "tiled") add("inflight=" + std::to_string(s.inflight));
+  if (s.arrival.open_loop()) add(s.arrival.mode + "@" + fixed(s.arrival.rate_per_s, 1) + "/s");
+  for (const auto& [key, value] : s.redis_settings) add(key + "=" + value);
+  return v.empty() ? "-" : v;
 }
 
 void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo, std::ostream& out) {
-  char line[512];
-  std::snprintf(line, sizeof line, "%-20s %-6s %8s %5s %7s %5s %23s %17s %10s %8s  %s\n", "client", "op", "chunk",
-                "batch", "streams", "depth", "GB/s median [min-max]", "batch p50/p99 ms", "chunk p99", "CPU s/GB",
-                "SLO");
+  char line[640];
+  const char* format = "%-9s %-6s %7s %5s %4s %4s %5s %23s %16s %9s %8s  %-5s %s\n";
+  std::snprintf(line, sizeof line, format, "client", "op", "chunk", "batch", "strm", "thr", "depth",
+                "GB/s median [min-max]", "batch p50/p99 ms", "chunk p99", "CPU s/GB", "SLO", "variant");
   out << line;
   for (const auto& m : measured) {
     const auto& s = m.spec;
@@ -64,14 +138,14 @@ void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo
     }
     auto sp = spread(g);
     Verdict v = judge(slo, m.figures());
-    std::string client = s.client + (s.fixed_size ? "" : "(generic)") + (s.threads > 1 ? " t" + std::to_string(s.threads) : "");
     std::string verdict = !v.applicable ? "n/a" : v.pass ? "PASS" : "FAIL";
     if (!m.failure.empty()) verdict = "ERROR";
-    std::snprintf(line, sizeof line, "%-20s %-6s %8s %5zu %7d %5d %23s %17s %10s %8s  %s\n", client.c_str(),
-                  s.op.c_str(), format_size(s.chunk_size).c_str(), s.chunks_per_batch, s.streams, s.pipeline_depth,
+    std::snprintf(line, sizeof line, format, s.client.c_str(), s.op.c_str(), format_size(s.chunk_size).c_str(),
+                  std::to_string(s.chunks_per_batch).c_str(), std::to_string(s.streams).c_str(),
+                  std::to_string(s.threads).c_str(), std::to_string(s.pipeline_depth).c_str(),
                   (fixed(sp.median) + " [" + fixed(sp.min) + "-" + fixed(sp.max) + "]").c_str(),
                   (fixed(b.p50 / 1e6, 1) + "/" + fixed(b.p99 / 1e6, 1)).c_str(), fixed(c.p99 / 1e6, 2).c_str(),
-                  bytes > 0 ? fixed(cpu / (bytes / 1e9), 3).c_str() : "-", verdict.c_str());
+                  bytes > 0 ? fixed(cpu / (bytes / 1e9), 3).c_str() : "-", verdict.c_str(), variant(s).c_str());
     out << line;
     if (!m.failure.empty()) out << "    error: " << m.failure << "\n";
     for (std::size_t i = 0; i < m.errors.size() && i < 3; ++i) out << "    " << m.errors[i] << "\n";
@@ -101,15 +175,24 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
 
   std::unique_ptr<EmbeddedRedis> embedded;
   net::Endpoint endpoint;
+  std::map<std::string, std::string> server_settings;
+  auto start_embedded = [&](const std::map<std::string, std::string>& settings) {
+    embedded.reset();
+    EmbeddedRedisOptions options;
+    options.maxmemory_bytes = dataset;
+    for (const auto& [key, value] : settings) options.config.emplace_back(key, value);
+    std::string shown;
+    for (const auto& [key, value] : settings) shown += ", " + key + " " + value;
+    std::cerr << "kvslo: starting an embedded redis-server (maxmemory " << format_size(dataset) << shown << ")\n";
+    embedded = std::make_unique<EmbeddedRedis>(options);
+    endpoint = embedded->endpoint();
+    server_settings = settings;
+  };
   try {
     if (request.redis_url) {
       endpoint = net::Endpoint::parse_with_environment(*request.redis_url);
     } else {
-      EmbeddedRedisOptions options;
-      options.maxmemory_bytes = dataset;
-      std::cerr << "kvslo: starting an embedded redis-server (maxmemory " << format_size(dataset) << ")\n";
-      embedded = std::make_unique<EmbeddedRedis>(options);
-      endpoint = embedded->endpoint();
+      start_embedded(request.points.empty() ? std::map<std::string, std::string>{} : request.points.front().redis_settings);
     }
   } catch (const std::invalid_argument& e) {
     std::cerr << "kvslo: " << e.what() << "\n";
@@ -130,6 +213,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
                              {"build", describe_build()},
                              {"redis", describe_redis(endpoint, embedded != nullptr)}};
   document["slo"] = request.slo.to_json();
+  if (!request.scenario.is_null()) document["scenario"] = request.scenario;
   ResultsFile results(request.out, document);
   try {
     results.write();
@@ -142,29 +226,59 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
   std::vector<PointMeasurement> measured;
   const std::size_t total = request.points.size();
   const auto started = std::chrono::steady_clock::now();
+  Progress progress(total);
+  nlohmann::json actual_settings = read_redis_settings(endpoint);
   for (std::size_t i = 0; i < total && !stop_requested; ++i) {
     const PointSpec& spec = request.points[i];
-    std::cerr << "[" << i + 1 << "/" << total << "] " << spec.label() << " ..." << std::flush;
+    // Redis settings are an axis: the embedded server restarts with each
+    // combination (io-threads cannot change at run time); an external server
+    // is only read, never changed.
+    if (embedded && spec.redis_settings != server_settings) {
+      try {
+        start_embedded(spec.redis_settings);
+      } catch (const std::exception& e) {
+        std::cerr << "kvslo: " << e.what() << "\n";
+        return kExitInfrastructure;
+      }
+      runner.use_server(endpoint);
+      actual_settings = read_redis_settings(endpoint);
+    }
+    progress.starting(i, spec);
     PointMeasurement m = runner.run(spec);
-    std::cerr << " " << (m.failure.empty() ? format_gbps(m.median_gbps()) : "failed") << "\n";
+    progress.finished(m.failure.empty() ? format_gbps(m.median_gbps()) : "failed");
     nlohmann::json point = m.to_json(request.slo);
     point["index"] = i;
+    point["redis_settings_actual"] = actual_settings;
+    if (!embedded) {
+      for (const auto& [key, value] : spec.redis_settings) {
+        if (actual_settings.value(key, std::string()) != value) {
+          point["warnings"].push_back("requested " + key + "=" + value + " but the external server has " +
+                                      actual_settings.value(key, std::string("?")) + "; kvslo never changes an external server");
+        }
+      }
+    }
     results.add_point(std::move(point));
     measured.push_back(std::move(m));
     results.write();
   }
+  progress.done();
   const bool interrupted = stop_requested.load();
 
   // Run summary: which points meet the SLO, the best per client.
-  std::map<std::string, const PointMeasurement*> best;
+  std::map<std::string, const PointMeasurement*> best;  // by "client op"
   std::size_t meeting = 0, judged = 0, failed = 0;
-  for (const auto& m : measured) {
+  nlohmann::json meeting_points = nlohmann::json::array();
+  for (std::size_t i = 0; i < measured.size(); ++i) {
+    const auto& m = measured[i];
     Verdict v = judge(request.slo, m.figures());
     if (!m.failure.empty() || m.failed_keys() > 0 || m.verify_failures > 0) ++failed;
     if (!v.applicable) continue;
     ++judged;
-    if (v.pass) ++meeting;
-    auto& b = best[m.spec.client];
+    if (v.pass) {
+      ++meeting;
+      meeting_points.push_back({{"index", i}, {"label", m.spec.label()}, {"median_gbps", m.median_gbps()}});
+    }
+    auto& b = best[m.spec.client + " " + m.spec.op];
     if (!b || m.median_gbps() > b->median_gbps()) b = &m;
   }
   nlohmann::json best_json = nlohmann::json::object();
@@ -178,6 +292,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
                           {"points_judged", judged},
                           {"points_meeting_slo", meeting},
                           {"slo_met", meeting > 0},
+                          {"meeting_slo", meeting_points},
                           {"best_per_client", best_json},
                           {"interrupted", interrupted},
                           {"elapsed_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
@@ -189,6 +304,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
   std::cout << "Redis " << document["environment"]["redis"].value("redis_version", std::string("?")) << " at "
             << endpoint.display() << (embedded ? " (embedded)" : "") << "\n";
   std::string slo_text = "retrieval >= " + fixed(request.slo.retrieval_gbps) + " GB/s";
+  if (request.slo.store_gbps) slo_text += ", store >= " + fixed(*request.slo.store_gbps) + " GB/s";
   if (request.slo.batch_p99_ms) slo_text += ", batch p99 <= " + fixed(*request.slo.batch_p99_ms) + " ms";
   std::cout << "SLO (" << slo_text << "): ";
   if (judged == 0) {
@@ -199,6 +315,15 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
       Verdict v = judge(request.slo, m->figures());
       std::cout << "  best " << client << ": " << format_gbps(m->median_gbps()) << " (" << m->spec.label() << ") "
                 << (v.pass ? "PASS" : "FAIL") << (v.reasons.empty() ? "" : ": " + v.reasons.front()) << "\n";
+    }
+    if (request.slo.batch_p99_ms) {
+      std::cout << "  attainment (batches within " << fixed(*request.slo.batch_p99_ms) << " ms) and goodput:\n";
+      for (const auto& m : measured) {
+        if (m.batch_latency_ns.empty() || m.spec.op == "exists") continue;
+        const double within = m.attainment(*request.slo.batch_p99_ms);
+        std::cout << "    " << m.spec.label() << ": " << fixed(within * 100, 1) << "% -> goodput "
+                  << format_gbps(m.median_gbps() * within) << "\n";
+      }
     }
   }
   std::cout << "Results: " << results.path().string() << "\n";

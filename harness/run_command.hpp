@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "point_spec.hpp"
 #include "slo.hpp"
 
@@ -31,6 +33,7 @@ struct RunRequest {
   Slo slo;
   bool require_slo = false;
   std::string command_line;  // recorded in the results
+  nlohmann::json scenario;    // the resolved scenario, when the points came from one
 };
 
 int run_points(const RunRequest& request, const std::atomic<bool>& stop_requested);

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds kvslo (release), starts an
-# embedded redis-server, measures GET throughput and latency for the hiredis
-# baseline and the zero-copy client, prints the SLO verdict and writes the
-# results JSON under results/. Extra arguments go to `kvslo run`.
+# embedded redis-server and runs the `quick` scenario (every client at three
+# chunk sizes), prints the summary with the SLO verdict and writes the
+# results JSON under results/. Extra arguments go to `kvslo run quick`, e.g.
+#   scripts/quickstart.sh --set streams=1,2,4
+# Another scenario: SCENARIO=chunk-sweep scripts/quickstart.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release
-exec build/release/harness/kvslo run "$@"
+cmake --build --preset release --target kvslo
+exec build/release/harness/kvslo run "${SCENARIO:-quick}" "$@"

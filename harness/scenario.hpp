@@ -1,0 +1,58 @@
+#pragma once
+// Scenario files: a workload, an SLO and the axes to sweep, expanded into the
+// cartesian product of points. Everything is checked before anything runs;
+// an error names the file, the JSON path and what was expected.
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models.hpp"
+#include "point_spec.hpp"
+#include "slo.hpp"
+
+namespace kvslo {
+
+class ScenarioError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+struct Axis {
+  std::string name;
+  std::vector<nlohmann::json> values;
+};
+
+struct Scenario {
+  std::string name;  // file stem
+  std::filesystem::path file;
+  std::string description;
+  nlohmann::json workload = nlohmann::json::object();  // as written (after --set)
+  std::vector<Axis> axes;
+  Slo slo;
+  PointSpec base;  // the workload applied to defaults
+
+  // Parses and checks a scenario file (comments allowed). Throws ScenarioError.
+  static Scenario load(const std::filesystem::path& file, const ModelTable& models);
+  // "axis=v1,v2" or "workload.field=value" or "slo.field=value"; re-checks.
+  void override_with(const std::string& assignment, const ModelTable& models);
+  // Every point, Redis settings outermost, then chunk size, then the other
+  // axes in file order. Throws ScenarioError for an impossible combination.
+  std::vector<PointSpec> expand(const ModelTable& models) const;
+  nlohmann::json to_json() const;
+};
+
+// The names an axis may have (besides redis.<setting>).
+const std::vector<std::string>& axis_names();
+// Where shipped scenarios and models.json live: $KVSLO_SCENARIOS, else the
+// source tree's scenarios/, else ./scenarios.
+std::filesystem::path scenario_directory();
+// A path, or the name of a shipped scenario ("quick").
+std::filesystem::path resolve_scenario(const std::string& name_or_path);
+// "60s", "500ms", "2m" -> milliseconds; throws std::invalid_argument.
+std::chrono::milliseconds parse_duration(const std::string& text);
+
+}  // namespace kvslo
