@@ -10,6 +10,7 @@
 
 #include "environment.hpp"
 #include "models.hpp"
+#include "report_command.hpp"
 #include "scenario.hpp"
 #include "registry.hpp"
 #include "run_command.hpp"
@@ -119,6 +120,7 @@ int main(int argc, char** argv) {
   run->add_option("--slo-p99-ms", slo_p99, "per-batch p99 latency bound in ms (GET)")->check(CLI::PositiveNumber);
   run->add_option("--slo-store-gbps", slo_store, "store SLO in GB/s (SET)")->check(CLI::PositiveNumber);
   run->add_flag("--require-slo", request.require_slo, "exit 4 unless at least one point meets the SLO");
+  run->add_flag("--fail-fast", request.fail_fast, "stop the sweep at the first failed point (default: record it and go on)");
 
   std::string validate_name;
   std::vector<std::string> validate_assignments;
@@ -142,6 +144,13 @@ int main(int argc, char** argv) {
       }
     }
   });
+  std::string report_results, report_out, report_baseline;
+  auto* report = app.add_subcommand("report", "write plots, report.md and a self-contained report.html from a results file");
+  report->add_option("results", report_results, "results JSON")->required();
+  report->add_option("--out", report_out, "directory (default: the results path without .json)");
+  report->add_option("--baseline", report_baseline, "a second results file to compare against (before/after plot)");
+  bool run_report = false;
+  run->add_flag("--report", run_report, "after the run, write plots and reports beside the results (as kvslo report)");
   app.add_subcommand("clients", "list the clients")->callback([] {
     for (const auto& n : client_names()) std::cout << n << "\n";
   });
@@ -168,6 +177,10 @@ int main(int argc, char** argv) {
       std::cerr << "kvslo validate: " << e.what() << "\n";
       return kExitBadInput;
     }
+  }
+  if (report->parsed()) {
+    return write_report(report_results, report_out.empty() ? std::nullopt : std::optional<std::filesystem::path>(report_out),
+                        report_baseline.empty() ? std::nullopt : std::optional<std::filesystem::path>(report_baseline));
   }
   if (!run->parsed()) return 0;
 
@@ -239,5 +252,11 @@ int main(int argc, char** argv) {
   request.out = out.empty() ? default_results_path() : std::filesystem::path(out);
   request.command_line = redacted_command_line(argc, argv);
   install_signal_handlers();
-  return run_points(request, g_stop);
+  const int code = run_points(request, g_stop);
+  if (run_report && std::filesystem::exists(request.out) && code != kExitBadInput && code != kExitInfrastructure) {
+    if (int r = write_report(request.out, std::nullopt, std::nullopt); r != 0) {
+      std::cerr << "kvslo run: the results are in " << request.out.string() << " but the report failed (exit " << r << ")\n";
+    }
+  }
+  return code;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <stdexcept>
@@ -92,6 +93,10 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   j["trials"] = trial_list;
   j["throughput_gbps"] = kvslo::to_json(spread(gbps));
   j["batch_latency"] = kvslo::to_json(summarize(batch_latency_ns), 1e-6, "ms");
+  // Every batch's latency, for CDFs (a few hundred numbers per point).
+  nlohmann::json samples = nlohmann::json::array();
+  for (double ns : batch_latency_ns) samples.push_back(std::round(ns / 1e3) / 1e3);
+  j["batch_latency_samples_ms"] = samples;
   j["chunk_latency"] = kvslo::to_json(summarize(chunk_latency_ns), 1e-6, "ms");
   if (!transfer_ns.empty()) {
     j["stages"] = {{"queue_wait", kvslo::to_json(summarize(queue_wait_ns), 1e-6, "ms")},

@@ -147,6 +147,14 @@ void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo
                   (fixed(b.p50 / 1e6, 1) + "/" + fixed(b.p99 / 1e6, 1)).c_str(), fixed(c.p99 / 1e6, 2).c_str(),
                   bytes > 0 ? fixed(cpu / (bytes / 1e9), 3).c_str() : "-", verdict.c_str(), variant(s).c_str());
     out << line;
+    if (!m.transfer_ns.empty()) {
+      auto q = summarize(m.queue_wait_ns), t = summarize(m.transfer_ns), h = summarize(m.handoff_ns);
+      std::string workers;
+      for (auto w : m.worker_bytes) workers += (workers.empty() ? "" : " / ") + fixed(static_cast<double>(w) / 1e9, 2);
+      out << "    stages p50/p99 ms: queue " << fixed(q.p50 / 1e6, 3) << "/" << fixed(q.p99 / 1e6, 3) << ", transfer "
+          << fixed(t.p50 / 1e6, 1) << "/" << fixed(t.p99 / 1e6, 1) << ", hand-off " << fixed(h.p50 / 1e6, 3) << "/"
+          << fixed(h.p99 / 1e6, 3) << "; GB per worker: " << workers << "\n";
+    }
     if (!m.failure.empty()) out << "    error: " << m.failure << "\n";
     for (std::size_t i = 0; i < m.errors.size() && i < 3; ++i) out << "    " << m.errors[i] << "\n";
   }
@@ -258,8 +266,13 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
       }
     }
     results.add_point(std::move(point));
+    const bool point_failed = !m.failure.empty() || m.failed_keys() > 0 || m.verify_failures > 0;
     measured.push_back(std::move(m));
     results.write();
+    if (point_failed && request.fail_fast) {
+      std::cerr << "kvslo: stopping after a failed point (--fail-fast)\n";
+      break;
+    }
   }
   progress.done();
   const bool interrupted = stop_requested.load();

@@ -32,6 +32,7 @@ struct RunRequest {
   std::filesystem::path out;
   Slo slo;
   bool require_slo = false;
+  bool fail_fast = false;  // stop the sweep at the first failed point
   std::string command_line;  // recorded in the results
   nlohmann::json scenario;    // the resolved scenario, when the points came from one
 };

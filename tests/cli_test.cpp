@@ -110,6 +110,75 @@ TEST_F(Cli, TiledRecordsStagesAndWorkerBytes) {
   EXPECT_EQ(p["worker_bytes"][0].get<std::uint64_t>() + p["worker_bytes"][1].get<std::uint64_t>(), 64ull << 20);
 }
 
+bool is_png(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  char magic[8] = {};
+  in.read(magic, 8);
+  return in && std::string(magic, 8) == "\x89PNG\r\n\x1a\n" && fs::file_size(p) > 5000;
+}
+
+TEST_F(Cli, ReportFromARealRun) {
+  auto out = dir_ / "sweep.json";
+  auto o = kvslo("run --client zerocopy,tiled --chunk-size 512KiB,1MiB --streams 1,2 --working-set 16MiB "
+                 "--chunks-per-batch 8 --trials 2 --warmup 1 --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  auto report_dir = dir_ / "report";
+  o = kvslo("report " + out.string() + " --out " + report_dir.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  for (const char* png : {"throughput_vs_chunk_size.png", "throughput_vs_streams.png", "latency_percentiles.png",
+                          "latency_cdf.png", "tiled_stages.png", "ladder.png"}) {
+    EXPECT_TRUE(is_png(report_dir / png)) << png << "\n" << o.output;
+  }
+  std::ifstream html(report_dir / "report.html");
+  std::string text((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("<html>"), std::string::npos);
+  EXPECT_NE(text.find("</html>"), std::string::npos);
+  EXPECT_GE(std::count(text.begin(), text.end(), '\n'), 10);
+  EXPECT_NE(text.find("data:image/png;base64,iVBOR"), std::string::npos);  // plots embedded
+  EXPECT_NE(text.find("SLO (retrieval"), std::string::npos);
+  EXPECT_GT(fs::file_size(report_dir / "report.md"), 500u);
+  // Plots that do not apply say why instead of drawing an empty chart.
+  EXPECT_NE(o.output.find("skipped buffer_heatmap"), std::string::npos) << o.output;
+  // Before/after against itself: every point matches, 0% change.
+  o = kvslo("report " + out.string() + " --baseline " + out.string() + " --out " + (dir_ / "compare").string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_TRUE(is_png(dir_ / "compare" / "before_after.png"));
+}
+
+TEST_F(Cli, ReportRejectsBadInputAndWritesNothing) {
+  auto good = dir_ / "good.json";
+  ASSERT_EQ(kvslo(std::string("run ") + kSmall + " --client zerocopy --out " + good.string()).exit_code, 0);
+  auto doc = read(good);
+  struct Case {
+    std::string name;
+    std::string contents;
+    std::string message;
+  };
+  auto without = [&](const std::string& pointer) {
+    auto d = doc;
+    auto ptr = nlohmann::json::json_pointer(pointer);
+    auto parent = ptr.parent_pointer();
+    d.at(parent).erase(ptr.back());
+    return d.dump();
+  };
+  auto other_version = doc;
+  other_version["schema_version"] = 2;
+  for (const auto& c : std::vector<Case>{{"notjson", "this is not json", "not a JSON results file"},
+                                         {"version", other_version.dump(), "schema_version is 2"},
+                                         {"nopoints", without("/points"), "field points is missing"},
+                                         {"nomedian", without("/points/0/throughput_gbps/median"), "median is missing"},
+                                         {"noslo", without("/slo"), "field slo is missing"}}) {
+    auto file = dir_ / (c.name + ".json");
+    std::ofstream(file) << c.contents;
+    auto target = dir_ / (c.name + "-report");
+    auto o = kvslo("report " + file.string() + " --out " + target.string());
+    EXPECT_EQ(o.exit_code, 2) << c.name << "\n" << o.output;
+    EXPECT_NE(o.output.find(file.string()), std::string::npos) << c.name << "\n" << o.output;
+    EXPECT_NE(o.output.find(c.message), std::string::npos) << c.name << "\n" << o.output;
+    EXPECT_FALSE(fs::exists(target)) << c.name;
+  }
+}
+
 TEST_F(Cli, BadFlagsAreRejectedBeforeAnythingRuns) {
   struct Case {
     std::string args;

@@ -1,0 +1,17 @@
+#pragma once
+// `kvslo report`: plots, report.md and a self-contained report.html from a
+// results file. The work is done by scripts/kvslo-report.py (matplotlib);
+// this finds an interpreter that can import matplotlib and runs it.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace kvslo {
+
+// Returns the script's exit code (0 written, 2 bad input), or 3 when no
+// Python with matplotlib is found (the message says what to install).
+int write_report(const std::filesystem::path& results, const std::optional<std::filesystem::path>& out_dir,
+                 const std::optional<std::filesystem::path>& baseline);
+
+}  // namespace kvslo

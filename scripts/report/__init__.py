@@ -1,0 +1,1 @@
+"""kvslo's plots and reports, made from a results file (results/SCHEMA.md)."""

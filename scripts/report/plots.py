@@ -1,0 +1,365 @@
+"""The report's plots. Each one decides from the results whether it applies,
+and says why not when it does not, instead of drawing an empty chart."""
+import math
+import os
+from collections import OrderedDict
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .units import format_size  # noqa: E402
+
+# Parameters that describe how a point was measured rather than what it is.
+_BOOKKEEPING = {"trials", "warmup_batches", "batches_per_trial", "keys", "batch_bytes", "chunk_size",
+                "time_limit_ms", "key_prefix", "op_timeout_ms", "verify", "working_set_bytes", "model",
+                "arrival", "redis_settings", "sndbuf_requested", "rcvbuf_requested", "tile_bytes"}
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
+
+
+class Plot:
+    def __init__(self, name, file, caption):
+        self.name, self.file, self.caption = name, file, caption
+
+
+class Skipped:
+    def __init__(self, name, reason):
+        self.name, self.reason = name, reason
+
+
+def json_key(value):
+    return repr(value)
+
+
+def _measured(points, op="get"):
+    return [p for p in points if p.p("op") == op and p.gbps > 0]
+
+
+def _varying(points, exclude):
+    """Parameter names whose values differ among the points."""
+    names = set()
+    for p in points:
+        names.update(p.params.keys())
+    out = []
+    for n in sorted(names - _BOOKKEEPING - set(exclude)):
+        if len({json_key(p.params.get(n)) for p in points}) > 1:
+            out.append(n)
+    return out
+
+
+def _series(points, x_param):
+    """Groups points into lines: one per combination of the other varying parameters."""
+    varying = _varying(points, [x_param, "client", "fixed_size"])
+    groups = OrderedDict()
+    for p in sorted(points, key=lambda q: (q.p("client"), str(q.p(x_param)))):
+        extra = ", ".join(f"{n.replace('_bytes', '')}={_format_param(n, p.params.get(n))}" for n in varying)
+        label = p.p("client") + (" generic" if p.p("fixed_size") is False else "") + (f" ({extra})" if extra else "")
+        groups.setdefault(label, []).append(p)
+    return groups
+
+
+def _short(v):
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def _size_axis(ax, values):
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_size(v) if v >= 1 else ""))
+    ax.set_xticks(sorted(set(values)))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+
+
+def _finish(fig, ax, results, title, subtitle, path):
+    ax.set_title(f"{title}\n{subtitle}", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    fig.text(0.99, 0.01, results.context_line(), ha="right", va="bottom", fontsize=7, color="#555")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _slo_line(ax, results, wire=None):
+    slo = results.slo.get("retrieval_gbps")
+    if slo:
+        ax.axhline(slo, color="#c00", linestyle="--", linewidth=1.2, label=f"SLO {slo:g} GB/s")
+
+
+def _throughput_vs(results, outdir, param, name, title, xlabel, size_axis=False):
+    points = _measured(results.points)
+    series = _series(points, param)
+    if not any(len({q.p(param) for q in pts}) >= 2 for pts in series.values()):
+        return Skipped(name, f"needs a client measured at two or more values of {param} with everything else "
+                             f"equal; this run has {param} {sorted({p.p(param) for p in points}) or 'none'}")
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    xs_all = []
+    for i, (label, pts) in enumerate(series.items()):
+        pts = sorted(pts, key=lambda q: q.p(param))
+        xs = [q.p(param) for q in pts]
+        xs_all += xs
+        color = COLORS[i % len(COLORS)]
+        ax.plot(xs, [q.gbps for q in pts], marker="o", color=color, label=label)
+        ax.fill_between(xs, [q.gbps_min for q in pts], [q.gbps_max for q in pts], color=color, alpha=0.15)
+    _slo_line(ax, results)
+    if size_axis:
+        _size_axis(ax, xs_all)
+    else:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted(set(xs_all)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("GET throughput (GB/s, 10^9 B/s)")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, loc="best")
+    sample = points[0]
+    fixed = []
+    if param != "chunk_size_bytes":
+        sizes = {q.p("chunk_size_bytes") for q in points}
+        if len(sizes) == 1:
+            fixed.append(f"{format_size(sizes.pop())} chunks")
+    fixed.append(f"{sample.p('chunks_per_batch')} chunks per batch")
+    if param != "streams" and len({q.p('streams') for q in points}) == 1:
+        fixed.append(f"{sample.p('streams')} streams")
+    path = os.path.join(outdir, f"{name}.png")
+    _finish(fig, ax, results, title, "median of trials, band = min-max; " + ", ".join(fixed), path)
+    return Plot(name, f"{name}.png", f"{title}: median GB/s per client, min-max band over trials, SLO dashed.")
+
+
+def throughput_vs_chunk_size(results, outdir):
+    return _throughput_vs(results, outdir, "chunk_size_bytes", "throughput_vs_chunk_size",
+                          "GET throughput vs chunk size", "chunk size (log scale)", size_axis=True)
+
+
+def throughput_vs_streams(results, outdir):
+    return _throughput_vs(results, outdir, "streams", "throughput_vs_streams", "GET throughput vs streams",
+                          "streams (connections, log scale)")
+
+
+def throughput_vs_threads(results, outdir):
+    return _throughput_vs(results, outdir, "threads", "throughput_vs_threads", "GET throughput vs client threads",
+                          "client threads (log scale)")
+
+
+def _point_label(p, points):
+    varying = _varying(points, ["client", "threads", "fixed_size"])
+    extra = " ".join(f"{n.replace('_bytes', '')}={_format_param(n, p.params.get(n))}" for n in varying)
+    return p.client_label + (f" {extra}" if extra else "")
+
+
+def _format_param(name, value):
+    if name.endswith("_bytes") and isinstance(value, int):
+        return format_size(value)
+    return _short(value)
+
+
+def latency_percentiles(results, outdir):
+    points = [p for p in _measured(results.points) if p.batch_latency.get("count")]
+    if not points:
+        return Skipped("latency_percentiles", "needs GET points with measured batches")
+    points = points[:16]
+    names = ["p50", "p90", "p99", "p99.9"]
+    fig, ax = plt.subplots(figsize=(8, 0.9 + 0.42 * len(points) * 1.0 + 1.2))
+    height = 0.8 / len(names)
+    for j, n in enumerate(names):
+        ys = [i + j * height for i in range(len(points))]
+        ax.barh(ys, [p.batch_latency.get(n, 0) for p in points], height=height, label=n, color=COLORS[j])
+    ax.set_yticks([i + 0.4 - height / 2 for i in range(len(points))])
+    ax.set_yticklabels([_point_label(p, points) for p in points], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("batch latency (ms; a batch is done when its last chunk is)")
+    bound = results.slo.get("batch_p99_ms")
+    if bound:
+        ax.axvline(bound, color="#c00", linestyle="--", label=f"SLO p99 bound {bound:g} ms")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=5)
+    path = os.path.join(outdir, "latency_percentiles.png")
+    sizes = sorted({p.p('chunk_size_bytes') for p in points})
+    _finish(fig, ax, results, "Per-batch GET latency percentiles",
+            f"{', '.join(format_size(s) for s in sizes)} chunks x {points[0].p('chunks_per_batch')} per batch", path)
+    return Plot("latency_percentiles", "latency_percentiles.png",
+                "Batch latency p50/p90/p99/p99.9 per point (nearest rank over every timed batch).")
+
+
+def latency_cdf(results, outdir):
+    points = [p for p in _measured(results.points) if p.samples_ms]
+    if not points:
+        return Skipped("latency_cdf", "needs GET points with recorded batch latency samples")
+    points = points[:9]
+    fig, ax = plt.subplots(figsize=(8, 4.6 + 0.22 * len(points)))
+    for i, p in enumerate(points):
+        xs = sorted(p.samples_ms)
+        ys = [(k + 1) / len(xs) for k in range(len(xs))]
+        ax.step(xs, ys, where="post", color=COLORS[i % len(COLORS)], label=_point_label(p, points))
+    bound = results.slo.get("batch_p99_ms")
+    if bound:
+        ax.axvline(bound, color="#c00", linestyle="--", label=f"SLO p99 bound {bound:g} ms")
+    ax.set_xlabel("batch latency (ms)")
+    ax.set_ylabel("share of batches (CDF)")
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+    path = os.path.join(outdir, "latency_cdf.png")
+    _finish(fig, ax, results, "Per-batch GET latency, CDF", "every timed batch of every trial", path)
+    return Plot("latency_cdf", "latency_cdf.png", "CDF of per-batch latency; the tail is on the right.")
+
+
+def buffer_heatmap(results, outdir):
+    points = _measured(results.points)
+    def buf(p, k):
+        v = p.params.get(k)
+        return 0 if v in (None, "default") else int(v)
+    snd = sorted({buf(p, "sndbuf_requested") for p in points})
+    rcv = sorted({buf(p, "rcvbuf_requested") for p in points})
+    if len(snd) < 2 or len(rcv) < 2:
+        return Skipped("buffer_heatmap", "needs GET points over two or more sndbuf and rcvbuf values")
+    grid = [[math.nan] * len(snd) for _ in rcv]
+    for p in points:
+        i, j = rcv.index(buf(p, "rcvbuf_requested")), snd.index(buf(p, "sndbuf_requested"))
+        grid[i][j] = p.gbps if math.isnan(grid[i][j]) else max(grid[i][j], p.gbps)
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    image = ax.imshow(grid, cmap="viridis", origin="lower", aspect="auto")
+    label = lambda v: "default" if v == 0 else format_size(v)  # noqa: E731
+    ax.set_xticks(range(len(snd)))
+    ax.set_xticklabels([label(v) for v in snd])
+    ax.set_yticks(range(len(rcv)))
+    ax.set_yticklabels([label(v) for v in rcv])
+    for i in range(len(rcv)):
+        for j in range(len(snd)):
+            if not math.isnan(grid[i][j]):
+                ax.text(j, i, f"{grid[i][j]:.2f}", ha="center", va="center", color="white", fontsize=9)
+    ax.set_xlabel("SO_SNDBUF requested")
+    ax.set_ylabel("SO_RCVBUF requested")
+    fig.colorbar(image, ax=ax, label="GET GB/s (median)")
+    path = os.path.join(outdir, "buffer_heatmap.png")
+    _finish(fig, ax, results, "GET throughput over socket buffer sizes",
+            "requests; the kernel doubles them and caps at rmem_max/wmem_max (granted sizes are in the results)", path)
+    return Plot("buffer_heatmap", "buffer_heatmap.png", "Median GET GB/s for each SO_SNDBUF x SO_RCVBUF request.")
+
+
+def _rung(p):
+    c = p.p("client")
+    if c == "hiredis":
+        return 0
+    if c == "zerocopy":
+        return 2 if p.p("fixed_size") and p.p("layout") != "with-metadata" else 1
+    if c == "tiled":
+        return 3
+    return None
+
+
+RUNG_NAMES = ["hiredis (rung 0)", "zero-copy generic (rung 1)", "fixed size, no metadata (rung 2)",
+              "threads + tiles + eventfd (rung 3)"]
+
+
+def ladder(results, outdir):
+    points = _measured(results.points)
+    # Compare rungs at one chunk size: the one most rungs were measured at.
+    rungs_at = {}
+    for p in points:
+        if _rung(p) is not None:
+            rungs_at.setdefault(p.p("chunk_size_bytes"), set()).add(_rung(p))
+    if rungs_at:
+        size = max(rungs_at, key=lambda s: (len(rungs_at[s]), s == 4 << 20, s))
+        points = [p for p in points if p.p("chunk_size_bytes") == size]
+    best = {}
+    for p in points:
+        r = _rung(p)
+        if r is not None and (r not in best or p.gbps > best[r].gbps):
+            best[r] = p
+    if len(best) < 2:
+        return Skipped("ladder", "needs GET points from two or more rungs (hiredis, zerocopy generic, "
+                                 "zerocopy fixed, tiled)")
+    rungs = sorted(best)
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    previous = 0.0
+    for k, r in enumerate(rungs):
+        value = best[r].gbps
+        delta = value - previous
+        color = "#1f77b4" if k == 0 else ("#2ca02c" if delta >= 0 else "#d62728")
+        ax.bar(k, delta, bottom=previous, color=color, width=0.6)
+        ax.text(k, max(value, previous) + 0.02, f"{value:.2f}" + ("" if k == 0 else f" ({delta:+.2f})"),
+                ha="center", va="bottom", fontsize=9)
+        if k > 0:
+            ax.plot([k - 1 + 0.3, k - 0.3], [previous, previous], color="#777", linewidth=0.8)
+        previous = value
+    _slo_line(ax, results)
+    ax.set_xticks(range(len(rungs)))
+    ax.set_xticklabels([RUNG_NAMES[r] for r in rungs], fontsize=8, rotation=10)
+    ax.set_ylabel("GET throughput (GB/s)")
+    ax.set_ylim(0, max(max(b.gbps for b in best.values()), results.slo.get("retrieval_gbps") or 0) * 1.18)
+    ax.legend(fontsize=8, loc="lower right")
+    path = os.path.join(outdir, "ladder.png")
+    sizes = sorted({best[r].p("chunk_size_bytes") for r in rungs})
+    _finish(fig, ax, results, "What each rung adds (best point per rung)",
+            f"{', '.join(format_size(s) for s in sizes)} chunks; bars show the change from the rung before", path)
+    return Plot("ladder", "ladder.png", "Waterfall: GET GB/s of the best point per rung and what each rung adds.")
+
+
+def tiled_stages(results, outdir):
+    points = [p for p in results.points if p.stages]
+    if not points:
+        return Skipped("tiled_stages", "needs points from the tiled client (stage timings)")
+    points = points[:12]
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    names = [("queue_wait", "queue wait"), ("transfer", "transfer"), ("handoff", "hand-off")]
+    bottoms = [0.0] * len(points)
+    for j, (key, label) in enumerate(names):
+        values = [p.stages[key]["p50"] for p in points]
+        ax.bar(range(len(points)), values, bottom=bottoms, label=label, color=COLORS[j], width=0.6)
+        bottoms = [b + v for b, v in zip(bottoms, values)]
+    for i, p in enumerate(points):
+        ax.text(i, bottoms[i], f"q {p.stages['queue_wait']['p50']:.3f}\nh {p.stages['handoff']['p50']:.3f}",
+                ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(range(len(points)))
+    ax.set_xticklabels([_point_label(p, points) for p in points], fontsize=8, rotation=15)
+    ax.set_ylabel("p50 per batch (ms)")
+    ax.set_ylim(top=max(bottoms) * 1.2)
+    ax.legend(fontsize=8)
+    path = os.path.join(outdir, "tiled_stages.png")
+    _finish(fig, ax, results, "Where the tiled client's time goes", "p50 per batch; labels give queue (q) and "
+            "hand-off (h) in ms, too small to see as bars", path)
+    return Plot("tiled_stages", "tiled_stages.png", "Queue wait, transfer and hand-off per batch (p50), tiled client.")
+
+
+def _match_key(p):
+    keep = {k: v for k, v in p.params.items() if k not in ("trials", "warmup_batches", "batches_per_trial",
+                                                             "time_limit_ms", "key_prefix")}
+    return json_key(sorted(keep.items()))
+
+
+def before_after(results, baseline, outdir):
+    if baseline is None:
+        return Skipped("before_after", "give --baseline B.json to compare two runs")
+    base = {_match_key(p): p for p in baseline.points if p.gbps > 0}
+    pairs = [(base[_match_key(p)], p) for p in results.points if p.gbps > 0 and _match_key(p) in base]
+    if not pairs:
+        return Skipped("before_after", f"no point of {results.path} matches one of {baseline.path}")
+    pairs = pairs[:16]
+    fig, ax = plt.subplots(figsize=(8, 0.9 + 0.5 * len(pairs) + 1.2))
+    ys = range(len(pairs))
+    ax.barh([y - 0.2 for y in ys], [b.gbps for b, _ in pairs], height=0.4, label="baseline", color="#999")
+    ax.barh([y + 0.2 for y in ys], [c.gbps for _, c in pairs], height=0.4, label="current", color="#1f77b4")
+    for y, (b, c) in zip(ys, pairs):
+        change = (c.gbps - b.gbps) / b.gbps * 100 if b.gbps else 0
+        ax.text(max(b.gbps, c.gbps) * 1.01, y, f"{change:+.1f}%", va="center", fontsize=8,
+                color="#2ca02c" if change >= 0 else "#d62728")
+    ax.set_yticks(list(ys))
+    ax.set_yticklabels([_point_label(c, [q for _, q in pairs]) for _, c in pairs], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("GB/s (median)")
+    ax.legend(fontsize=8, loc="lower right")
+    path = os.path.join(outdir, "before_after.png")
+    _finish(fig, ax, results, "Before / after", f"baseline {os.path.basename(baseline.path)} vs current "
+            f"{os.path.basename(results.path)}", path)
+    return Plot("before_after", "before_after.png", "Median GB/s per matched point, with the change in percent.")
+
+
+def make_all(results, outdir, baseline=None):
+    makers = [throughput_vs_chunk_size, throughput_vs_streams, throughput_vs_threads, latency_percentiles,
+              latency_cdf, buffer_heatmap, ladder, tiled_stages]
+    out = [m(results, outdir) for m in makers]
+    out.append(before_after(results, baseline, outdir))
+    return out
