@@ -9,8 +9,12 @@
 #include <iostream>
 
 #include "environment.hpp"
+#include "gate.hpp"
 #include "models.hpp"
+#include "results_file.hpp"
 #include "report_command.hpp"
+#include "tuning.hpp"
+#include "wire.hpp"
 #include "scenario.hpp"
 #include "registry.hpp"
 #include "run_command.hpp"
@@ -151,6 +155,40 @@ int main(int argc, char** argv) {
   report->add_option("--baseline", report_baseline, "a second results file to compare against (before/after plot)");
   bool run_report = false;
   run->add_flag("--report", run_report, "after the run, write plots and reports beside the results (as kvslo report)");
+  GateOptions gate;
+  std::string gate_threshold = "10%";
+  std::vector<std::string> gate_metrics;
+  std::string gate_junit_path, gate_summary_path;
+  auto* gate_cmd = app.add_subcommand("gate", "compare a run against a baseline; exit 1 on a regression, 2 on bad input");
+  gate_cmd->add_option("--baseline", gate.baseline, "baseline results JSON")->required();
+  gate_cmd->add_option("--current", gate.current, "current results JSON")->required();
+  gate_cmd->add_option("--threshold", gate_threshold, "smallest change that counts, e.g. 10%")->capture_default_str();
+  gate_cmd->add_option("--alpha", gate.alpha, "significance level of the rank test")->capture_default_str();
+  gate_cmd->add_option("--metric", gate_metrics, "throughput, batch_p99, cpu_per_gb (repeatable; default throughput)");
+  gate_cmd->add_option("--normalize", gate.normalize, "none, wire or client:NAME (divide by a reference in the same run)")
+      ->capture_default_str();
+  gate_cmd->add_flag("--require-slo", gate.require_slo, "also fail when the current run does not meet its SLO");
+  gate_cmd->add_flag("--fail-on-missing", gate.fail_on_missing, "also fail when a baseline point is missing from the current run");
+  gate_cmd->add_option("--junit", gate_junit_path, "write JUnit XML here (one test case per point and metric)");
+  gate_cmd->add_option("--summary", gate_summary_path, "write a Markdown summary here (for CI pages)");
+  std::string net_target = "", net_length = "4MiB", net_duration = "5s", net_out;
+  std::vector<int> net_streams{1, 2, 4, 8, 16, 32, 64};
+  auto* net_cmd = app.add_subcommand("net", "the wire: iperf3 bandwidth, retransmits and RTT per stream count, where it "
+                                            "converges, the host's network settings and the sysctls to change");
+  net_cmd->add_option("--target", net_target, "HOST[:PORT] running 'iperf3 -s' (default port 5201)")->required();
+  net_cmd->add_option("--streams", net_streams, "stream counts, comma-separated")->delimiter(',')->check(CLI::PositiveNumber)->capture_default_str();
+  net_cmd->add_option("--length", net_length, "write size (capped at iperf3's 1MiB)")->capture_default_str();
+  net_cmd->add_option("--duration", net_duration, "seconds per stream count, e.g. 5s")->capture_default_str();
+  net_cmd->add_option("--out", net_out, "also write the curve and advice as JSON here");
+  std::string wire_target;
+  bool wire_flag = false;
+  run->add_flag("--wire", wire_flag, "measure the wire (iperf3) in the same run, at the points' stream counts");
+  run->add_option("--wire-target", wire_target, "HOST[:PORT] of 'iperf3 -s' (default: embedded on loopback, or the Redis host)");
+  std::vector<std::string> merge_inputs;
+  std::string merge_out;
+  auto* merge_cmd = app.add_subcommand("merge", "pool the trials of several runs of one scenario into one baseline");
+  merge_cmd->add_option("results", merge_inputs, "results files")->required();
+  merge_cmd->add_option("--out", merge_out, "merged results file")->required();
   app.add_subcommand("clients", "list the clients")->callback([] {
     for (const auto& n : client_names()) std::cout << n << "\n";
   });
@@ -175,6 +213,91 @@ int main(int argc, char** argv) {
       return kExitOk;
     } catch (const std::invalid_argument& e) {
       std::cerr << "kvslo validate: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
+  if (gate_cmd->parsed()) {
+    try {
+      std::string t = gate_threshold;
+      const bool pct = !t.empty() && t.back() == '%';
+      if (pct) t.pop_back();
+      std::size_t used = 0;
+      gate.threshold = std::stod(t, &used) / (pct ? 100.0 : 1.0);
+      if (used != t.size() || gate.threshold < 0) throw std::invalid_argument("x");
+    } catch (const std::exception&) {
+      std::cerr << "kvslo gate: --threshold '" << gate_threshold << "': expected a percentage such as 10%\n";
+      return kExitBadInput;
+    }
+    try {
+      if (!gate_metrics.empty()) {
+        gate.metrics.clear();
+        for (const auto& m : gate_metrics) gate.metrics.push_back(parse_gate_metric(m));
+      }
+      if (!gate_junit_path.empty()) gate.junit = gate_junit_path;
+      if (!gate_summary_path.empty()) gate.summary = gate_summary_path;
+      GateReport result = run_gate(gate);
+      std::cout << gate_table(result, gate);
+      if (gate.junit) write_file_atomically(*gate.junit, gate_junit(result));
+      if (gate.summary) write_file_atomically(*gate.summary, gate_markdown(result, gate));
+      return result.exit_code();
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "kvslo gate: " << e.what() << "\n";
+      return kExitBadInput;
+    } catch (const std::exception& e) {
+      std::cerr << "kvslo gate: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
+  if (net_cmd->parsed()) {
+    try {
+      const WireTarget target = WireTarget::parse(net_target);
+      const double seconds = static_cast<double>(parse_duration(net_duration).count()) / 1000.0;
+      const std::uint64_t length = parse_size(net_length);
+      std::vector<WireSample> curve;
+      std::printf("%8s %12s %12s %12s %10s  %s\n", "streams", "GB/s", "Gbit/s", "retransmits", "RTT ms", "write size");
+      for (int stream_count : net_streams) {
+        WireSample w = measure_wire(target, stream_count, length, seconds);
+        std::printf("%8d %12.3f %12.2f %12llu %10.3f  %s%s\n", stream_count, w.gbps, w.gbps * 8,
+                    static_cast<unsigned long long>(w.retransmits), w.rtt_ms, format_size(w.length).c_str(),
+                    w.length_capped() ? " (capped: iperf3 3.12 writes at most 1MiB)" : "");
+        std::fflush(stdout);
+        curve.push_back(w);
+      }
+      const int converged = convergence_streams(curve);
+      std::printf("\nconverges at %d streams (the smallest count within 5%% of the best)\n\n", converged);
+      const auto settings = read_network_settings(target.host);
+      std::printf("host settings: net.core.rmem_max=%llu net.core.wmem_max=%llu tcp_rmem=%s tcp_wmem=%s congestion=%s "
+                  "qdisc=%s, route to %s via %s (MTU %d)\n\n",
+                  static_cast<unsigned long long>(settings.rmem_max), static_cast<unsigned long long>(settings.wmem_max),
+                  nlohmann::json(settings.tcp_rmem).dump().c_str(), nlohmann::json(settings.tcp_wmem).dump().c_str(),
+                  settings.congestion_control.c_str(), settings.default_qdisc.c_str(), target.host.c_str(),
+                  settings.interface.empty() ? "?" : settings.interface.c_str(), settings.mtu);
+      const TuningAdvice advice = advise(settings, curve);
+      std::cout << advice.text() << "kvslo changes no setting itself; these are for you to apply (as root) and persist "
+                                    "in /etc/sysctl.d/.\n";
+      if (!net_out.empty()) {
+        nlohmann::json doc{{"target", target.display()}, {"convergence_streams", converged},
+                           {"settings", settings.to_json()}, {"advice", advice.to_json()}, {"wire", nlohmann::json::array()}};
+        for (const auto& w : curve) doc["wire"].push_back(w.to_json());
+        write_file_atomically(net_out, doc.dump(2) + "\n");
+      }
+      return kExitOk;
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "kvslo net: " << e.what() << "\n";
+      return kExitBadInput;
+    } catch (const std::exception& e) {
+      std::cerr << "kvslo net: " << e.what() << "\n";
+      return kExitInfrastructure;
+    }
+  }
+  if (merge_cmd->parsed()) {
+    try {
+      std::vector<std::filesystem::path> files(merge_inputs.begin(), merge_inputs.end());
+      write_file_atomically(merge_out, merge_results(files).dump(2) + "\n");
+      std::cout << "merged " << files.size() << " runs into " << merge_out << "\n";
+      return kExitOk;
+    } catch (const std::exception& e) {
+      std::cerr << "kvslo merge: " << e.what() << "\n";
       return kExitBadInput;
     }
   }
@@ -207,6 +330,7 @@ int main(int argc, char** argv) {
       if (slo_p99) request.slo.batch_p99_ms = slo_p99;
       if (slo_store) request.slo.store_gbps = slo_store;
       request.scenario = scenario.to_json();
+      request.wire = scenario.wire;
     } catch (const std::invalid_argument& e) {
       std::cerr << "kvslo run: " << e.what() << "\n";
       return kExitBadInput;
@@ -249,6 +373,11 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   }
   if (!redis_url.empty()) request.redis_url = redis_url;
+  if (wire_flag || !wire_target.empty()) {
+    WireConfig wire = request.wire.value_or(WireConfig{});
+    if (!wire_target.empty()) wire.target = wire_target;
+    request.wire = wire;
+  }
   request.out = out.empty() ? default_results_path() : std::filesystem::path(out);
   request.command_line = redacted_command_line(argc, argv);
   install_signal_handlers();

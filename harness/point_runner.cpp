@@ -46,6 +46,23 @@ std::size_t PointMeasurement::failed_keys() const {
   return n;
 }
 
+std::vector<std::string> PointMeasurement::buffer_warnings() const {
+  // Linux grants twice a request (for bookkeeping) unless the request is
+  // above net.core.wmem_max / rmem_max, where it is capped without an error.
+  std::vector<std::string> out;
+  auto check = [&](const std::optional<int>& requested, int ConnectionInfo::*granted, const char* name, const char* sysctl) {
+    if (!requested || connections.empty()) return;
+    const int got = connections.front().*granted;
+    if (static_cast<long>(got) < 2L * *requested) {
+      out.push_back(std::string(name) + ": requested " + std::to_string(*requested) + " bytes, the kernel granted " +
+                    std::to_string(got) + " (capped by " + sysctl + "; 'kvslo net' prints the sysctl to raise)");
+    }
+  };
+  check(spec.sndbuf, &ConnectionInfo::sndbuf_granted, "sndbuf", "net.core.wmem_max");
+  check(spec.rcvbuf, &ConnectionInfo::rcvbuf_granted, "rcvbuf", "net.core.rmem_max");
+  return out;
+}
+
 double PointMeasurement::attainment(double bound_ms) const {
   if (batch_latency_ns.empty()) return 0;
   const double bound_ns = bound_ms * 1e6;
@@ -126,6 +143,8 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   nlohmann::json conns = nlohmann::json::array();
   for (const auto& c : connections) conns.push_back({{"sndbuf_granted", c.sndbuf_granted}, {"rcvbuf_granted", c.rcvbuf_granted}});
   j["connections"] = conns;
+  j["warnings"] = buffer_warnings();
+
   j["slo"] = judge(slo, figures()).to_json();
   return j;
 }

@@ -45,6 +45,8 @@ struct PointMeasurement {
   bool time_limited = false;  // the point's time limit cut its trials short
 
   std::size_t failed_keys() const;
+  // Socket buffer requests the kernel capped, one line each.
+  std::vector<std::string> buffer_warnings() const;
   // Share of timed batches whose latency is within `bound_ms` (0 when none ran).
   double attainment(double bound_ms) const;
   double median_gbps() const;

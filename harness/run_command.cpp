@@ -17,6 +17,8 @@
 #include "point_runner.hpp"
 #include "results_file.hpp"
 #include "stats.hpp"
+#include "tuning.hpp"
+#include "wire.hpp"
 #include "units.hpp"
 
 namespace kvslo {
@@ -156,6 +158,7 @@ void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo
           << fixed(h.p99 / 1e6, 3) << "; GB per worker: " << workers << "\n";
     }
     if (!m.failure.empty()) out << "    error: " << m.failure << "\n";
+    for (const auto& w : m.buffer_warnings()) out << "    warning: " << w << "\n";
     for (std::size_t i = 0; i < m.errors.size() && i < 3; ++i) out << "    " << m.errors[i] << "\n";
   }
 }
@@ -230,6 +233,53 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     return kExitInfrastructure;
   }
 
+  // The wire on the same path, at the points' stream counts and (capped)
+  // chunk sizes, before any point: a failure here is recorded, and the
+  // points still run.
+  std::map<std::pair<int, std::uint64_t>, WireSample> wire;
+  if (request.wire) {
+    nlohmann::json network;
+    std::unique_ptr<EmbeddedIperf> local_iperf;
+    try {
+      WireTarget target;
+      if (!request.wire->target.empty()) {
+        target = WireTarget::parse(request.wire->target);
+      } else if (embedded) {
+        local_iperf = std::make_unique<EmbeddedIperf>();
+        target = local_iperf->target();
+      } else if (endpoint.kind == net::Endpoint::Kind::kTcp) {
+        target = WireTarget{endpoint.host, 5201};
+      } else {
+        throw WireError("a unix-socket Redis has no wire to measure");
+      }
+      network["target"] = target.display();
+      std::set<std::pair<int, std::uint64_t>> shapes;
+      for (const auto& p : request.points) shapes.insert({p.streams, std::min(p.chunk_size, kIperfMaxLength)});
+      nlohmann::json curve = nlohmann::json::array();
+      std::vector<WireSample> samples;
+      for (const auto& [streams, length] : shapes) {
+        if (stop_requested) break;
+        std::cerr << "kvslo: wire (iperf3) to " << target.display() << ", " << streams << " streams, "
+                  << format_size(length) << " writes ..." << std::flush;
+        WireSample w = measure_wire(target, streams, length, request.wire->seconds);
+        std::cerr << " " << format_gbps(w.gbps) << "\n";
+        wire[{streams, length}] = w;
+        samples.push_back(w);
+        curve.push_back(w.to_json());
+      }
+      network["wire"] = curve;
+      network["convergence_streams"] = convergence_streams(samples);
+      const auto settings = read_network_settings(target.host);
+      network["settings"] = settings.to_json();
+      network["advice"] = advise(settings, samples).to_json();
+    } catch (const std::exception& e) {
+      std::cerr << "\nkvslo: the wire could not be measured: " << e.what() << "\n";
+      network["error"] = e.what();
+    }
+    results.set("network", network);
+    results.write();
+  }
+
   PointRunner runner(endpoint, stop_requested);
   std::vector<PointMeasurement> measured;
   const std::size_t total = request.points.size();
@@ -257,6 +307,10 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     nlohmann::json point = m.to_json(request.slo);
     point["index"] = i;
     point["redis_settings_actual"] = actual_settings;
+    if (auto w = wire.find({spec.streams, std::min(spec.chunk_size, kIperfMaxLength)}); w != wire.end() && w->second.gbps > 0) {
+      point["wire_gbps"] = w->second.gbps;
+      point["pct_of_wire"] = m.median_gbps() / w->second.gbps * 100;
+    }
     if (!embedded) {
       for (const auto& [key, value] : spec.redis_settings) {
         if (actual_settings.value(key, std::string()) != value) {
@@ -313,6 +367,18 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
 
   std::cout << "\n";
   print_summary(measured, request.slo, std::cout);
+  if (!wire.empty()) {
+    std::cout << "\nThe wire (iperf3 on the same path, same streams, writes of min(chunk, 1MiB)):\n";
+    for (const auto& [shape, w] : wire) {
+      std::cout << "  " << shape.first << " streams, " << format_size(shape.second) << ": " << format_gbps(w.gbps)
+                << ", RTT " << fixed(w.rtt_ms, 3) << " ms, " << w.retransmits << " retransmits\n";
+    }
+    for (const auto& m : measured) {
+      auto w = wire.find({m.spec.streams, std::min(m.spec.chunk_size, kIperfMaxLength)});
+      if (w == wire.end() || w->second.gbps <= 0 || m.trials.empty()) continue;
+      std::cout << "  " << m.spec.label() << ": " << fixed(m.median_gbps() / w->second.gbps * 100, 0) << "% of wire\n";
+    }
+  }
   std::cout << "\nThroughput is payload bytes / wall time of the timed batches, in GB/s (10^9 bytes/s).\n";
   std::cout << "Redis " << document["environment"]["redis"].value("redis_version", std::string("?")) << " at "
             << endpoint.display() << (embedded ? " (embedded)" : "") << "\n";

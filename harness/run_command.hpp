@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "point_spec.hpp"
+#include "scenario.hpp"
 #include "slo.hpp"
 
 namespace kvslo {
@@ -35,6 +36,7 @@ struct RunRequest {
   bool fail_fast = false;  // stop the sweep at the first failed point
   std::string command_line;  // recorded in the results
   nlohmann::json scenario;    // the resolved scenario, when the points came from one
+  std::optional<WireConfig> wire;  // measure the wire (iperf3) in the same run
 };
 
 int run_points(const RunRequest& request, const std::atomic<bool>& stop_requested);

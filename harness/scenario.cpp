@@ -282,7 +282,28 @@ Scenario Scenario::load(const std::filesystem::path& file, const ModelTable& mod
   } catch (const json::parse_error& e) {
     throw ScenarioError(file.string() + ": not valid JSON: " + e.what());
   }
-  c.only_keys("", j, {"description", "workload", "slo", "axes"});
+  c.only_keys("", j, {"description", "workload", "slo", "axes", "wire"});
+  if (j.contains("wire") && !(j["wire"].is_boolean() && !j["wire"].get<bool>())) {
+    WireConfig wire;
+    if (j["wire"].is_object()) {
+      c.only_keys("/wire", j["wire"], {"target", "duration"});
+      if (j["wire"].contains("target")) {
+        if (!j["wire"]["target"].is_string()) c.expected("/wire/target", "\"HOST\" or \"HOST:PORT\"", j["wire"]["target"]);
+        wire.target = j["wire"]["target"].get<std::string>();
+      }
+      if (j["wire"].contains("duration")) {
+        if (!j["wire"]["duration"].is_string()) c.expected("/wire/duration", "a duration such as \"3s\"", j["wire"]["duration"]);
+        try {
+          wire.seconds = static_cast<double>(parse_duration(j["wire"]["duration"].get<std::string>()).count()) / 1000.0;
+        } catch (const std::invalid_argument& e) {
+          c.fail("/wire/duration", e.what());
+        }
+      }
+    } else if (!j["wire"].is_boolean()) {
+      c.expected("/wire", "true, false or {\"target\": ..., \"duration\": ...}", j["wire"]);
+    }
+    s.wire = wire;
+  }
   if (j.contains("description")) {
     if (!j["description"].is_string()) c.expected("/description", "a string", j["description"]);
     s.description = j["description"].get<std::string>();
@@ -423,7 +444,8 @@ json Scenario::to_json() const {
   json axes_json = json::object();
   for (const auto& a : axes) axes_json[a.name] = a.values;
   return {{"name", name}, {"file", file.string()}, {"description", description},
-          {"workload", workload}, {"axes", axes_json}, {"slo", slo.to_json()}};
+          {"workload", workload}, {"axes", axes_json}, {"slo", slo.to_json()},
+          {"wire", wire ? wire->to_json() : nlohmann::json(nullptr)}};
 }
 
 }  // namespace kvslo

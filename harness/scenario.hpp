@@ -4,6 +4,7 @@
 // an error names the file, the JSON path and what was expected.
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -26,6 +27,15 @@ struct Axis {
   std::vector<nlohmann::json> values;
 };
 
+// The wire measured in the same run: iperf3 at the stream counts and chunk
+// sizes of the points. Without a target, an embedded iperf3 on loopback when
+// Redis is embedded, or the Redis host's port 5201 otherwise.
+struct WireConfig {
+  std::string target;  // HOST[:PORT]; empty: as above
+  double seconds = 3;
+  nlohmann::json to_json() const { return {{"target", target.empty() ? nlohmann::json(nullptr) : nlohmann::json(target)}, {"seconds", seconds}}; }
+};
+
 struct Scenario {
   std::string name;  // file stem
   std::filesystem::path file;
@@ -34,6 +44,7 @@ struct Scenario {
   std::vector<Axis> axes;
   Slo slo;
   PointSpec base;  // the workload applied to defaults
+  std::optional<WireConfig> wire;
 
   // Parses and checks a scenario file (comments allowed). Throws ScenarioError.
   static Scenario load(const std::filesystem::path& file, const ModelTable& models);

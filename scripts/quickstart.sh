@@ -8,7 +8,5 @@
 # Another scenario: SCENARIO=chunk-sweep scripts/quickstart.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build --preset release --target kvslo
+scripts/build.sh release kvslo
 exec build/release/harness/kvslo run "${SCENARIO:-quick}" --report "$@"

@@ -6,7 +6,5 @@
 set -euo pipefail
 preset=${1:-debug}
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset"
+scripts/build.sh "$preset"
 ctest --preset "$preset" -j "$(nproc)"

@@ -16,6 +16,7 @@
 
 #include "command_channel.hpp"
 #include "embedded_redis.hpp"
+#include "kvslo_process.hpp"
 
 namespace kvslo {
 namespace {
@@ -23,21 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-struct Outcome {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
+using testing::Outcome;
 
-Outcome kvslo(const std::string& arguments) {
-  std::string command = std::string(KVSLO_BINARY) + " " + arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  Outcome o{-1, {}};
-  std::array<char, 4096> buffer;
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) o.output.append(buffer.data(), n);
-  int status = ::pclose(pipe);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return o;
-}
+Outcome kvslo(const std::string& arguments) { return testing::run_kvslo(arguments); }
 
 class Cli : public ::testing::Test {
  protected:

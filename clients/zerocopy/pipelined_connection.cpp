@@ -2,6 +2,8 @@
 
 #include <poll.h>
 
+#include <cstring>
+
 #include "command_channel.hpp"
 
 namespace kvslo {
@@ -216,9 +218,13 @@ void PipelinedConnection::on_array_begin(std::int64_t count) {
 
 void PipelinedConnection::on_array_end() { --depth_; }
 
-std::span<std::byte> PipelinedConnection::on_bulk_begin(std::uint64_t /*length*/) {
-  if (depth_ == 0 && job_->kind == OpKind::kGet) return job_->buffers[next_reply_];
-  return {};
+std::span<std::byte> PipelinedConnection::on_bulk_begin(std::uint64_t length) {
+  if (depth_ != 0 || job_->kind != OpKind::kGet) return {};
+  if (options_.debug_bounce_copy && length <= job_->buffers[next_reply_].size()) {
+    bounce_.resize(length);
+    return bounce_;
+  }
+  return job_->buffers[next_reply_];
 }
 
 void PipelinedConnection::on_bulk_end(resp::BulkOutcome outcome, std::uint64_t length) {
@@ -226,7 +232,10 @@ void PipelinedConnection::on_bulk_end(resp::BulkOutcome outcome, std::uint64_t l
   reply_size_ = length;
   const std::size_t capacity = job_->buffers[next_reply_].size();
   switch (outcome) {
-    case resp::BulkOutcome::kStored: reply_status_ = KeyStatus::kOk; break;
+    case resp::BulkOutcome::kStored:
+      reply_status_ = KeyStatus::kOk;
+      if (options_.debug_bounce_copy && length > 0) std::memcpy(job_->buffers[next_reply_].data(), bounce_.data(), length);
+      break;
     case resp::BulkOutcome::kTooLarge:
       reply_status_ = KeyStatus::kSizeMismatch;
       reply_message_ = "value is " + std::to_string(length) + " bytes, buffer holds " + std::to_string(capacity);

@@ -85,6 +85,7 @@ class PipelinedConnection final : private resp::ReplyVisitor {
   KeyStatus reply_status_ = KeyStatus::kNotRun;
   std::string reply_message_;
   std::uint64_t reply_size_ = 0;
+  std::vector<std::byte> bounce_;  // ClientOptions::debug_bounce_copy
 };
 
 }  // namespace kvslo

@@ -1,0 +1,436 @@
+#include "gate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "results_file.hpp"
+#include "significance.hpp"
+#include "stats.hpp"
+
+namespace kvslo {
+namespace {
+
+using nlohmann::json;
+
+// Parameters that say how a point was measured, not what it is: they may
+// differ between baseline and current without making the points different.
+const std::set<std::string> kNotIdentity{"trials", "warmup_batches", "batches_per_trial", "time_limit_ms",
+                                         "key_prefix", "op_timeout_ms", "verify", "keys", "working_set_bytes"};
+
+struct Loaded {
+  std::string file;
+  json doc;
+};
+
+Loaded load(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument(path.string() + ": cannot read the results file");
+  Loaded l{path.string(), {}};
+  try {
+    l.doc = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw std::invalid_argument(path.string() + ": not a JSON results file (" + e.what() + ")");
+  }
+  if (!l.doc.is_object() || !l.doc.contains("schema_version")) {
+    throw std::invalid_argument(path.string() + ": field schema_version is missing (not a kvslo results file?)");
+  }
+  if (l.doc["schema_version"] != kResultsSchemaVersion) {
+    throw std::invalid_argument(path.string() + ": schema_version is " + l.doc["schema_version"].dump() +
+                                "; this gate reads version " + std::to_string(kResultsSchemaVersion));
+  }
+  if (!l.doc.contains("points") || !l.doc["points"].is_array()) {
+    throw std::invalid_argument(path.string() + ": field points is missing");
+  }
+  for (std::size_t i = 0; i < l.doc["points"].size(); ++i) {
+    const json& p = l.doc["points"][i];
+    for (const char* field : {"parameters", "trials", "status"}) {
+      if (!p.contains(field)) {
+        throw std::invalid_argument(path.string() + ": field points[" + std::to_string(i) + "]." + field + " is missing");
+      }
+    }
+  }
+  return l;
+}
+
+// Parameters that belong to a client rather than the workload: a reference
+// client is matched on everything else.
+const std::set<std::string> kClientOwn{"client", "threads", "inflight", "tile_bytes"};
+
+std::string identity(const json& params, bool workload_only = false) {
+  json key = json::object();
+  for (const auto& [k, v] : params.items()) {
+    if (kNotIdentity.count(k) || (workload_only && kClientOwn.count(k))) continue;
+    key[k] = v;
+  }
+  return key.dump();
+}
+
+std::string label(const json& p) {
+  const json& q = p["parameters"];
+  std::string s = q.value("client", "?") + " " + q.value("op", "?") + " " + q.value("chunk_size", "?") + " x" +
+                  std::to_string(q.value("chunks_per_batch", 0)) + " streams=" + std::to_string(q.value("streams", 0));
+  if (q.value("threads", 1) > 1) s += " threads=" + std::to_string(q.value("threads", 1));
+  if (q.value("layout", std::string("fixed")) != "fixed") s += " " + q.value("layout", std::string());
+  if (!q.value("fixed_size", true)) s += " generic";
+  return s;
+}
+
+std::vector<double> trial_values(const json& point, GateMetric metric) {
+  std::vector<double> out;
+  if (metric == GateMetric::kBatchP99) {
+    for (const auto& v : point.value("batch_latency_samples_ms", json::array())) out.push_back(v.get<double>());
+    return out;
+  }
+  for (const auto& t : point["trials"]) {
+    const double bytes = t.value("bytes", 0.0);
+    if (bytes <= 0) continue;
+    if (metric == GateMetric::kThroughput) out.push_back(t.value("gbps", 0.0));
+    if (metric == GateMetric::kCpuPerGb) out.push_back(t.value("cpu_seconds", 0.0) / (bytes / 1e9));
+  }
+  return out;
+}
+
+// The figure a metric compares: median of trials, or the p99 of batches.
+double figure(const std::vector<double>& values, GateMetric metric) {
+  if (values.empty()) return 0;
+  return metric == GateMetric::kBatchP99 ? summarize(values).p99 : spread(values).median;
+}
+
+bool higher_is_better(GateMetric m) { return m == GateMetric::kThroughput; }
+
+// Same-run normalisation: divide by the reference measured alongside, so a
+// slower runner is not a regression.
+struct Normalizer {
+  std::string mode;            // none | client
+  std::string reference;       // client name
+  std::map<std::string, double> reference_figure;  // identity without client -> figure, per metric below
+
+  void index(const json& doc, GateMetric metric) {
+    reference_figure.clear();
+    if (mode != "client") return;
+    for (const auto& p : doc["points"]) {
+      if (p["parameters"].value("client", "") != reference) continue;
+      reference_figure[identity(p["parameters"], true)] = figure(trial_values(p, metric), metric);
+    }
+  }
+  std::optional<double> factor(const json& point) const {
+    if (mode == "none") return 1.0;
+    auto it = reference_figure.find(identity(point["parameters"], true));
+    if (it == reference_figure.end() || it->second <= 0) return std::nullopt;
+    return 1.0 / it->second;
+  }
+};
+
+std::string percent(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%+.1f%%", v * 100);
+  return b;
+}
+
+std::string number(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4g", v);
+  return b;
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_string(GateMetric m) {
+  switch (m) {
+    case GateMetric::kThroughput: return "throughput";
+    case GateMetric::kBatchP99: return "batch_p99";
+    case GateMetric::kCpuPerGb: return "cpu_per_gb";
+  }
+  return "?";
+}
+
+GateMetric parse_gate_metric(const std::string& name) {
+  if (name == "throughput") return GateMetric::kThroughput;
+  if (name == "batch_p99") return GateMetric::kBatchP99;
+  if (name == "cpu_per_gb") return GateMetric::kCpuPerGb;
+  throw std::invalid_argument("unknown metric '" + name + "' (expected throughput, batch_p99 or cpu_per_gb)");
+}
+
+std::string to_string(GateStatus s) {
+  switch (s) {
+    case GateStatus::kRegressed: return "REGRESSED";
+    case GateStatus::kImproved: return "improved";
+    case GateStatus::kSame: return "same";
+    case GateStatus::kMissing: return "missing";
+    case GateStatus::kNew: return "new";
+    case GateStatus::kFailed: return "FAILED";
+    case GateStatus::kReference: return "reference";
+  }
+  return "?";
+}
+
+int GateReport::exit_code() const {
+  for (const auto& r : rows) {
+    if (r.status == GateStatus::kRegressed || r.status == GateStatus::kFailed) return 1;
+    if (r.status == GateStatus::kMissing && fail_on_missing) return 1;
+  }
+  return slo_failed ? 1 : 0;
+}
+
+GateReport run_gate(const GateOptions& options) {
+  const Loaded base = load(options.baseline);
+  const Loaded cur = load(options.current);
+  Normalizer norm;
+  if (options.normalize == "none") {
+    norm.mode = "none";
+  } else if (options.normalize.rfind("client:", 0) == 0 && options.normalize.size() > 7) {
+    norm.mode = "client";
+    norm.reference = options.normalize.substr(7);
+  } else if (options.normalize == "wire") {
+    for (const Loaded* l : {&base, &cur}) {
+      if (!l->doc.contains("network") || !l->doc["network"].contains("wire")) {
+        throw std::invalid_argument(l->file + ": field network.wire is missing: --normalize wire needs the wire "
+                                    "(iperf3) measured in the same run");
+      }
+    }
+    throw std::invalid_argument("--normalize wire: not supported by this version of kvslo yet");
+  } else {
+    throw std::invalid_argument("--normalize '" + options.normalize + "': expected none, wire or client:NAME");
+  }
+
+  std::map<std::string, const json*> base_points, cur_points;
+  for (const auto& p : base.doc["points"]) base_points[identity(p["parameters"])] = &p;
+  for (const auto& p : cur.doc["points"]) cur_points[identity(p["parameters"])] = &p;
+  std::size_t common = 0;
+  for (const auto& [id, p] : cur_points) common += base_points.count(id);
+  if (common == 0) {
+    throw std::invalid_argument("nothing in common: no point of " + cur.file + " matches a point of " + base.file);
+  }
+  if (norm.mode == "client") {
+    bool found = false;
+    for (const auto& [id, p] : cur_points) found = found || (*p)["parameters"].value("client", "") == norm.reference;
+    if (!found) throw std::invalid_argument(cur.file + ": --normalize " + options.normalize + ": no point of client '" + norm.reference + "'");
+  }
+
+  GateReport report;
+  report.fail_on_missing = options.fail_on_missing;
+  for (const auto& [id, b] : base_points) {
+    if (!cur_points.count(id)) report.rows.push_back({GateStatus::kMissing, "", label(*b), 0, 0, 0, 1, "in the baseline only"});
+  }
+  for (const auto& [id, c] : cur_points) {
+    if (!base_points.count(id)) report.rows.push_back({GateStatus::kNew, "", label(*c), 0, 0, 0, 1, "in the current run only"});
+  }
+  for (GateMetric metric : options.metrics) {
+    Normalizer base_norm = norm, cur_norm = norm;
+    base_norm.index(base.doc, metric);
+    cur_norm.index(cur.doc, metric);
+    for (const auto& [id, c] : cur_points) {
+      auto it = base_points.find(id);
+      if (it == base_points.end()) continue;
+      const json& b = *it->second;
+      GateRow row;
+      row.metric = to_string(metric);
+      row.point = label(*c);
+      if (norm.mode == "client" && (*c)["parameters"].value("client", "") == norm.reference) {
+        row.status = GateStatus::kReference;
+        row.note = "normalisation reference";
+        report.rows.push_back(row);
+        continue;
+      }
+      std::vector<double> bv = trial_values(b, metric), cv = trial_values(*c, metric);
+      if ((*c).value("status", "") != "ok" && cv.empty()) {
+        row.status = GateStatus::kFailed;
+        row.note = (*c).value("failure", json()).is_string() ? (*c)["failure"].get<std::string>() : "the point failed";
+        report.rows.push_back(row);
+        continue;
+      }
+      if (cv.empty() && bv.empty()) {
+        row.status = GateStatus::kSame;
+        row.note = "no " + row.metric + " figures for this point (e.g. EXISTS moves no payload)";
+        report.rows.push_back(row);
+        continue;
+      }
+      if (cv.empty()) {
+        row.status = GateStatus::kFailed;
+        row.note = "the current run measured nothing here";
+        report.rows.push_back(row);
+        continue;
+      }
+      if (bv.empty()) {
+        row.status = GateStatus::kNew;
+        row.note = "the baseline measured nothing here";
+        report.rows.push_back(row);
+        continue;
+      }
+      auto bf = base_norm.factor(b), cf = cur_norm.factor(*c);
+      if (!bf || !cf) {
+        row.status = GateStatus::kMissing;
+        row.note = "no reference point (" + norm.reference + ") with the same parameters";
+        report.rows.push_back(row);
+        continue;
+      }
+      for (double& v : bv) v *= *bf;
+      for (double& v : cv) v *= *cf;
+      row.baseline = figure(bv, metric);
+      row.current = figure(cv, metric);
+      row.change = row.baseline > 0 ? (row.current - row.baseline) / row.baseline : 0;
+      const bool better_up = higher_is_better(metric);
+      // "worse" means smaller for throughput, larger for latency and CPU.
+      const double p_worse = better_up ? mann_whitney_p_less(cv, bv) : mann_whitney_p_less(bv, cv);
+      const double p_better = better_up ? mann_whitney_p_less(bv, cv) : mann_whitney_p_less(cv, bv);
+      const auto [bmin, bmax] = std::minmax_element(bv.begin(), bv.end());
+      const auto [cmin, cmax] = std::minmax_element(cv.begin(), cv.end());
+      const bool separated_worse = metric == GateMetric::kBatchP99 ? false : (better_up ? *cmax < *bmin : *cmin > *bmax);
+      const bool separated_better = metric == GateMetric::kBatchP99 ? false : (better_up ? *cmin > *bmax : *cmax < *bmin);
+      const double worse_change = better_up ? -row.change : row.change;
+      if (worse_change > options.threshold && (p_worse <= options.alpha || separated_worse)) {
+        row.status = GateStatus::kRegressed;
+        row.p_value = p_worse;
+      } else if (-worse_change > options.threshold && (p_better <= options.alpha || separated_better)) {
+        row.status = GateStatus::kImproved;
+        row.p_value = p_better;
+      } else {
+        row.status = GateStatus::kSame;
+        row.p_value = std::min(p_worse, p_better);
+        if (std::abs(row.change) > options.threshold) row.note = "change within the noise of the trials";
+      }
+      report.rows.push_back(row);
+    }
+  }
+  if (options.require_slo) {
+    const json& s = cur.doc.value("summary", json::object());
+    if (!s.value("slo_met", false)) {
+      report.slo_failed = true;
+      report.slo_note = "--require-slo: the current run does not meet its SLO (" +
+                        std::to_string(s.value("points_meeting_slo", 0)) + " points meet it)";
+    }
+  }
+  std::stable_sort(report.rows.begin(), report.rows.end(), [](const GateRow& a, const GateRow& b) {
+    return static_cast<int>(a.status) < static_cast<int>(b.status);
+  });
+  return report;
+}
+
+nlohmann::json merge_results(const std::vector<std::filesystem::path>& files) {
+  if (files.size() < 2) throw std::invalid_argument("merge needs two or more results files");
+  json merged = load(files[0]).doc;
+  std::map<std::string, json*> by_identity;
+  for (auto& p : merged["points"]) by_identity[identity(p["parameters"])] = &p;
+  for (std::size_t f = 1; f < files.size(); ++f) {
+    const Loaded other = load(files[f]);
+    for (const auto& p : other.doc["points"]) {
+      auto it = by_identity.find(identity(p["parameters"]));
+      if (it == by_identity.end()) {
+        throw std::invalid_argument(other.file + ": point " + label(p) + " is not in " + files[0].string() +
+                                    " (merge runs of one scenario)");
+      }
+      json& target = *it->second;
+      for (const auto& t : p["trials"]) target["trials"].push_back(t);
+      for (const auto& v : p.value("batch_latency_samples_ms", json::array())) target["batch_latency_samples_ms"].push_back(v);
+      if (p.value("status", "") != "ok") target["status"] = p["status"];
+    }
+  }
+  for (auto& p : merged["points"]) {
+    std::vector<double> gbps;
+    for (const auto& t : p["trials"]) gbps.push_back(t.value("gbps", 0.0));
+    p["throughput_gbps"] = to_json(spread(gbps));
+    std::vector<double> samples;
+    for (const auto& v : p.value("batch_latency_samples_ms", json::array())) samples.push_back(v.get<double>() * 1e6);
+    p["batch_latency"] = to_json(summarize(samples), 1e-6, "ms");
+  }
+  json sources = json::array();
+  for (const auto& f : files) sources.push_back(f.string());
+  merged["merged_from"] = sources;
+  return merged;
+}
+
+std::string gate_table(const GateReport& report, const GateOptions& options) {
+  std::ostringstream out;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-10s %-11s %10s %10s %8s %7s  %s\n", "status", "metric", "baseline", "current",
+                "change", "p", "point");
+  out << line;
+  for (const auto& r : report.rows) {
+    std::snprintf(line, sizeof line, "%-10s %-11s %10s %10s %8s %7s  %s%s\n", to_string(r.status).c_str(),
+                  r.metric.c_str(), r.metric.empty() ? "" : number(r.baseline).c_str(),
+                  r.metric.empty() ? "" : number(r.current).c_str(), r.metric.empty() ? "" : percent(r.change).c_str(),
+                  r.metric.empty() ? "" : number(r.p_value).c_str(), r.point.c_str(),
+                  r.note.empty() ? "" : ("  (" + r.note + ")").c_str());
+    out << line;
+  }
+  std::map<GateStatus, int> counts;
+  for (const auto& r : report.rows) ++counts[r.status];
+  out << "\n" << counts[GateStatus::kRegressed] << " regressed, " << counts[GateStatus::kFailed] << " failed, "
+      << counts[GateStatus::kImproved] << " improved, " << counts[GateStatus::kSame] << " same, "
+      << counts[GateStatus::kMissing] << " missing, " << counts[GateStatus::kNew] << " new"
+      << " (threshold " << percent(options.threshold).substr(1) << ", alpha " << options.alpha << ", normalize "
+      << options.normalize << ")\n";
+  if (report.slo_failed) out << report.slo_note << "\n";
+  out << (report.exit_code() == 0 ? "gate: PASS" : "gate: FAIL") << "\n";
+  return out.str();
+}
+
+std::string gate_markdown(const GateReport& report, const GateOptions& options) {
+  std::ostringstream out;
+  out << "## kvslo gate: " << (report.exit_code() == 0 ? "PASS" : "FAIL") << "\n\n"
+      << "Baseline `" << options.baseline.string() << "`, current `" << options.current.string() << "`; threshold "
+      << percent(options.threshold).substr(1) << ", alpha " << options.alpha << ", normalize `" << options.normalize
+      << "`.\n\n| status | metric | baseline | current | change | p | point |\n|---|---|---|---|---|---|---|\n";
+  for (const auto& r : report.rows) {
+    out << "| " << to_string(r.status) << " | " << r.metric << " | " << (r.metric.empty() ? "" : number(r.baseline))
+        << " | " << (r.metric.empty() ? "" : number(r.current)) << " | " << (r.metric.empty() ? "" : percent(r.change))
+        << " | " << (r.metric.empty() ? "" : number(r.p_value)) << " | " << r.point << (r.note.empty() ? "" : " (" + r.note + ")")
+        << " |\n";
+  }
+  if (report.slo_failed) out << "\n" << report.slo_note << "\n";
+  return out.str();
+}
+
+std::string gate_junit(const GateReport& report) {
+  std::ostringstream cases;
+  int failures = 0, skipped = 0, tests = 0;
+  for (const auto& r : report.rows) {
+    ++tests;
+    const std::string name = r.point + (r.metric.empty() ? "" : " [" + r.metric + "]");
+    cases << "    <testcase classname=\"kvslo.gate\" name=\"" << xml_escape(name) << "\">";
+    if (r.status == GateStatus::kRegressed || r.status == GateStatus::kFailed) {
+      ++failures;
+      cases << "<failure message=\"" << xml_escape(to_string(r.status) + " " + percent(r.change)) << "\">"
+            << xml_escape("baseline " + number(r.baseline) + ", current " + number(r.current) + ", p " + number(r.p_value) +
+                          (r.note.empty() ? "" : ", " + r.note))
+            << "</failure>";
+    } else if (r.status == GateStatus::kMissing || r.status == GateStatus::kNew || r.status == GateStatus::kReference) {
+      ++skipped;
+      cases << "<skipped message=\"" << xml_escape(to_string(r.status) + (r.note.empty() ? "" : ": " + r.note)) << "\"/>";
+    }
+    cases << "</testcase>\n";
+  }
+  if (report.slo_failed) {
+    ++tests;
+    ++failures;
+    cases << "    <testcase classname=\"kvslo.gate\" name=\"SLO\"><failure message=\"" << xml_escape(report.slo_note)
+          << "\"/></testcase>\n";
+  }
+  std::ostringstream out;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"kvslo gate\" tests=\"" << tests
+      << "\" failures=\"" << failures << "\" skipped=\"" << skipped << "\">\n"
+      << cases.str() << "  </testsuite>\n</testsuites>\n";
+  return out.str();
+}
+
+}  // namespace kvslo

@@ -1,0 +1,240 @@
+#include "wire.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "embedded_redis.hpp"  // find_on_path
+#include "net/endpoint.hpp"
+#include "net/socket.hpp"
+
+namespace kvslo {
+namespace {
+
+std::string iperf3_path() {
+  std::string path = find_on_path("iperf3");
+  if (path.empty()) {
+    throw WireError("iperf3 not found: install it with 'apt-get install iperf3' (or scripts/install-deps.sh), and "
+                    "run 'iperf3 -s' on the target host");
+  }
+  return path;
+}
+
+// Runs a command, returns its stdout; kills it past `timeout`.
+std::string capture(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, int& exit_code) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) throw WireError(std::string("pipe: ") + std::strerror(errno));
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::dup2(out[1], 1);
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string text;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buffer[65536];
+  for (;;) {
+    pollfd p{out[0], POLLIN, 0};
+    int rc = ::poll(&p, 1, net::poll_timeout_ms(deadline));
+    if (rc == 0) {
+      ::kill(child, SIGKILL);
+      break;
+    }
+    if (rc < 0 && errno == EINTR) continue;
+    ssize_t n = ::read(out[0], buffer, sizeof buffer);
+    if (n <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return text;
+}
+
+std::string advice_for(const std::string& error, const WireTarget& target) {
+  if (error.find("Connection refused") != std::string::npos) {
+    return "no iperf3 server on " + target.display() + ": start one there with 'iperf3 -s -p " +
+           std::to_string(target.port) + "'";
+  }
+  if (error.find("busy") != std::string::npos) {
+    return "the iperf3 server on " + target.display() + " is busy with another test; wait and try again";
+  }
+  if (error.find("No route") != std::string::npos || error.find("unreachable") != std::string::npos ||
+      error.find("timed out") != std::string::npos || error.find("Name or service") != std::string::npos) {
+    return target.display() + " is unreachable (" + error + "): check the address and the firewall (TCP " +
+           std::to_string(target.port) + ")";
+  }
+  return "iperf3 to " + target.display() + " failed: " + error;
+}
+
+}  // namespace
+
+nlohmann::json WireSample::to_json() const {
+  return {{"streams", streams},       {"length_bytes", length},       {"length_requested_bytes", length_requested},
+          {"length_capped", length_capped()}, {"seconds", seconds}, {"gbps", gbps},
+          {"gbit_per_s", gbps * 8},   {"retransmits", retransmits},   {"rtt_ms", rtt_ms}};
+}
+
+WireTarget WireTarget::parse(const std::string& text) {
+  WireTarget t;
+  if (text.empty()) throw std::invalid_argument("empty wire target (expected HOST or HOST:PORT)");
+  if (text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos) throw std::invalid_argument("unterminated '[' in wire target '" + text + "'");
+    t.host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') throw std::invalid_argument("expected ':' after ']' in wire target '" + text + "'");
+      t.port = static_cast<std::uint16_t>(std::stoi(text.substr(close + 2)));
+    }
+    return t;
+  }
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || text.find(':') != colon) {
+    t.host = text;
+    return t;
+  }
+  t.host = text.substr(0, colon);
+  try {
+    int port = std::stoi(text.substr(colon + 1));
+    if (port < 1 || port > 65535) throw std::out_of_range("port");
+    t.port = static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("wire target '" + text + "': port is not a number from 1 to 65535");
+  }
+  return t;
+}
+
+WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t length, double seconds) {
+  WireSample s;
+  s.streams = streams;
+  s.length_requested = length;
+  s.length = std::min(length, kIperfMaxLength);
+  const std::vector<std::string> argv{iperf3_path(), "-c", target.host, "-p", std::to_string(target.port),
+                                      "-P", std::to_string(streams), "-l", std::to_string(s.length),
+                                      "-t", std::to_string(seconds), "-J", "--connect-timeout", "3000"};
+  int exit_code = 0;
+  const auto timeout = std::chrono::milliseconds(static_cast<long>((seconds + 15) * 1000));
+  const std::string text = capture(argv, timeout, exit_code);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error&) {
+    throw WireError(advice_for(exit_code == 127 ? "iperf3 could not be run" : "iperf3 printed no JSON (exit " +
+                                                                                  std::to_string(exit_code) + ")",
+                               target));
+  }
+  if (j.contains("error")) throw WireError(advice_for(j["error"].get<std::string>(), target));
+  try {
+    const auto& end = j.at("end");
+    s.seconds = end.at("sum_received").at("seconds").get<double>();
+    s.gbps = end.at("sum_received").at("bits_per_second").get<double>() / 8 / 1e9;
+    s.retransmits = end.at("sum_sent").value("retransmits", std::uint64_t{0});
+    double rtt_sum = 0;
+    int rtt_count = 0;
+    for (const auto& stream : end.at("streams")) {
+      if (stream.contains("sender") && stream["sender"].contains("mean_rtt")) {
+        rtt_sum += stream["sender"]["mean_rtt"].get<double>();
+        ++rtt_count;
+      }
+    }
+    s.rtt_ms = rtt_count ? rtt_sum / rtt_count / 1000.0 : 0;  // iperf3 reports microseconds
+  } catch (const nlohmann::json::exception& e) {
+    throw WireError("iperf3 to " + target.display() + ": unexpected JSON (" + e.what() + ")");
+  }
+  return s;
+}
+
+int convergence_streams(const std::vector<WireSample>& curve) {
+  if (curve.empty()) return 0;
+  double best = 0;
+  for (const auto& s : curve) best = std::max(best, s.gbps);
+  int smallest = curve.front().streams;
+  bool found = false;
+  for (const auto& s : curve) {
+    if (s.gbps >= 0.95 * best && (!found || s.streams < smallest)) {
+      smallest = s.streams;
+      found = true;
+    }
+  }
+  return smallest;
+}
+
+EmbeddedIperf::EmbeddedIperf() {
+  const std::string path = iperf3_path();
+  for (int attempt = 0; attempt < 5 && pid_ < 0; ++attempt) {
+    // A free port, as for the embedded Redis.
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    port_ = ntohs(a.sin_port);
+    pid_t child = ::fork();
+    if (child == 0) {
+      ::setpgid(0, 0);
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      const std::string port = std::to_string(port_);
+      ::execl(path.c_str(), path.c_str(), "-s", "-B", "127.0.0.1", "-p", port.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // Ready when it accepts a connection (iperf3 handles a bare connect fine).
+    const auto deadline = net::Clock::now() + std::chrono::seconds(5);
+    while (net::Clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(child, &status, WNOHANG) == child) break;  // could not bind: try another port
+      try {
+        net::Socket probe = net::Socket::connect(net::Endpoint::tcp("127.0.0.1", port_), {}, net::Clock::now() + std::chrono::milliseconds(200));
+        pid_ = child;
+        break;
+      } catch (const net::NetError&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    if (pid_ < 0) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, nullptr, 0);
+    }
+  }
+  if (pid_ < 0) throw WireError("could not start an iperf3 server on loopback");
+  // The probe connection counts as a test to iperf3; give it a moment to reset.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+}
+
+EmbeddedIperf::~EmbeddedIperf() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+}  // namespace kvslo

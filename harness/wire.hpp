@@ -1,0 +1,66 @@
+#pragma once
+// The wire: raw TCP bandwidth on the same path as Redis, measured with the
+// real iperf3 (-J, parsed), so every Redis figure can read as "% of wire".
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace kvslo {
+
+class WireError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// iperf3 3.12 refuses -l above 1 MiB for TCP; longer chunk sizes are capped
+// and the cap is recorded.
+inline constexpr std::uint64_t kIperfMaxLength = 1ull << 20;
+
+struct WireSample {
+  int streams = 1;
+  std::uint64_t length = 0;          // bytes per write iperf3 used
+  std::uint64_t length_requested = 0;
+  double seconds = 0;
+  double gbps = 0;                    // received payload, GB/s (10^9 B/s)
+  std::uint64_t retransmits = 0;
+  double rtt_ms = 0;                  // mean of the senders' smoothed RTT
+  bool length_capped() const { return length < length_requested; }
+  nlohmann::json to_json() const;
+};
+
+struct WireTarget {
+  std::string host;
+  std::uint16_t port = 5201;
+  std::string display() const { return host + ":" + std::to_string(port); }
+  // "host", "host:port", "[v6]:port"; throws std::invalid_argument.
+  static WireTarget parse(const std::string& text);
+};
+
+// Runs `iperf3 -c` once. Throws WireError with what to do when iperf3 is
+// missing, no server listens, the server is busy, or the host is unreachable.
+WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t length, double seconds);
+
+// The smallest stream count within 5% of the best bandwidth.
+int convergence_streams(const std::vector<WireSample>& curve);
+
+// An `iperf3 -s` of our own on loopback (free port), stopped by pid.
+class EmbeddedIperf {
+ public:
+  EmbeddedIperf();
+  ~EmbeddedIperf();
+  EmbeddedIperf(const EmbeddedIperf&) = delete;
+  EmbeddedIperf& operator=(const EmbeddedIperf&) = delete;
+  WireTarget target() const { return {"127.0.0.1", port_}; }
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace kvslo

@@ -1,0 +1,196 @@
+// The regression gate's logic on results files made by a real short run:
+// no change, a regression, an improvement, noise alone, missing and new
+// points, normalisation, the SLO, and bad input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "kvslo_process.hpp"
+#include "significance.hpp"
+
+namespace kvslo {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::run_kvslo;
+
+TEST(MannWhitney, ExactSmallSamples) {
+  // Complete separation of 3 vs 3: 1 arrangement in C(6,3) = 20.
+  EXPECT_NEAR(mann_whitney_p_less({1, 2, 3}, {4, 5, 6}), 0.05, 1e-12);
+  EXPECT_NEAR(mann_whitney_p_less({4, 5, 6}, {1, 2, 3}), 1.0, 1e-12);
+  // 5 vs 5, separated: 1 / C(10,5) = 1/252.
+  EXPECT_NEAR(mann_whitney_p_less({1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}), 1.0 / 252, 1e-12);
+  // Interleaved samples are not evidence of anything.
+  EXPECT_GT(mann_whitney_p_less({1, 3, 5, 7, 9}, {2, 4, 6, 8, 10}), 0.3);
+  EXPECT_EQ(mann_whitney_p_less({}, {1}), 1.0);
+}
+
+TEST(MannWhitney, LargeSamplesAndTies) {
+  std::vector<double> a, b;
+  for (int i = 0; i < 100; ++i) {
+    a.push_back(i % 10);
+    b.push_back(i % 10 + 3);
+  }
+  EXPECT_LT(mann_whitney_p_less(a, b), 1e-6);
+  EXPECT_GT(mann_whitney_p_less(a, a), 0.4);
+}
+
+class Gate : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("kvslo-gate-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    auto o = run_kvslo("run --client hiredis,zerocopy --chunk-size 1MiB --streams 1,2 --working-set 16MiB "
+                       "--chunks-per-batch 4 --trials 5 --warmup 1 --out " + (dir_ / "real.json").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    std::ifstream in(dir_ / "real.json");
+    real_ = json::parse(in);
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+
+  static fs::path save(const std::string& name, const json& doc) {
+    auto p = dir_ / (name + ".json");
+    std::ofstream(p) << doc.dump();
+    return p;
+  }
+  // Scales every trial of `client`'s points: throughput by `gbps`, CPU by `cpu`.
+  static json scaled(json doc, const std::string& client, double gbps, double cpu = 1.0) {
+    for (auto& p : doc["points"]) {
+      if (!client.empty() && p["parameters"]["client"] != client) continue;
+      for (auto& t : p["trials"]) {
+        t["gbps"] = t["gbps"].get<double>() * gbps;
+        t["cpu_seconds"] = t["cpu_seconds"].get<double>() * cpu;
+      }
+    }
+    return doc;
+  }
+  static testing::Outcome gate(const json& current, const std::string& extra = "") {
+    return run_kvslo("gate --baseline " + save("baseline", real_).string() + " --current " +
+                     save("current", current).string() + " " + extra);
+  }
+
+  static fs::path dir_;
+  static json real_;
+};
+
+fs::path Gate::dir_;
+json Gate::real_;
+
+TEST_F(Gate, NoChangePasses) {
+  auto o = gate(real_, "--metric throughput --metric cpu_per_gb --metric batch_p99");
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("0 regressed"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("gate: PASS"), std::string::npos);
+}
+
+TEST_F(Gate, RegressionFailsWithJUnitAndSummary) {
+  auto junit = dir_ / "junit.xml";
+  auto summary = dir_ / "summary.md";
+  auto o = gate(scaled(real_, "zerocopy", 0.7), "--threshold 10% --junit " + junit.string() + " --summary " + summary.string());
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  EXPECT_NE(o.output.find("REGRESSED"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("-30.0%"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("gate: FAIL"), std::string::npos);
+  std::ifstream j(junit);
+  std::string xml((std::istreambuf_iterator<char>(j)), std::istreambuf_iterator<char>());
+  EXPECT_NE(xml.find("<testsuite name=\"kvslo gate\""), std::string::npos);
+  EXPECT_NE(xml.find("failures=\"2\""), std::string::npos) << xml;  // zerocopy at streams 1 and 2
+  EXPECT_NE(xml.find("<failure"), std::string::npos);
+  std::ifstream m(summary);
+  std::string md((std::istreambuf_iterator<char>(m)), std::istreambuf_iterator<char>());
+  EXPECT_NE(md.find("## kvslo gate: FAIL"), std::string::npos) << md;
+  // CPU per GB is its own metric: 50% more CPU is caught, less is not a failure.
+  EXPECT_EQ(gate(scaled(real_, "zerocopy", 1.0, 1.5), "--metric cpu_per_gb").exit_code, 1);
+  EXPECT_EQ(gate(scaled(real_, "zerocopy", 1.0, 0.5), "--metric cpu_per_gb").exit_code, 0);
+}
+
+TEST_F(Gate, ImprovementNeverFails) {
+  auto o = gate(scaled(real_, "zerocopy", 1.4));
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("improved"), std::string::npos) << o.output;
+}
+
+TEST_F(Gate, NoiseAloneIsNotARegression) {
+  // Each trial moved by up to 12% either way, the median by less than the threshold.
+  json noisy = real_;
+  for (auto& p : noisy["points"]) {
+    int k = 0;
+    for (auto& t : p["trials"]) t["gbps"] = t["gbps"].get<double>() * (k++ % 2 ? 1.12 : 0.9);
+  }
+  auto o = gate(noisy, "--threshold 10%");
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+  // A big slowdown of one trial only: the trials overlap, so no alarm.
+  json one_bad = real_;
+  one_bad["points"][1]["trials"][0]["gbps"] = one_bad["points"][1]["trials"][0]["gbps"].get<double>() * 0.3;
+  EXPECT_EQ(gate(one_bad).exit_code, 0);
+}
+
+TEST_F(Gate, MissingAndNewPointsAreReportedNotFailed) {
+  json changed = real_;
+  json extra = changed["points"][0];
+  extra["parameters"]["streams"] = 7;
+  changed["points"].erase(changed["points"].begin() + 1);
+  changed["points"].push_back(extra);
+  auto o = gate(changed);
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("1 missing, 1 new"), std::string::npos) << o.output;
+  EXPECT_EQ(gate(changed, "--fail-on-missing").exit_code, 1);
+}
+
+TEST_F(Gate, FailedPointFails) {
+  json broken = real_;
+  broken["points"][2]["status"] = "failed";
+  broken["points"][2]["failure"] = "every key of a batch failed: key #0: io_error";
+  broken["points"][2]["trials"] = json::array();
+  auto o = gate(broken);
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  EXPECT_NE(o.output.find("FAILED"), std::string::npos);
+  EXPECT_NE(o.output.find("io_error"), std::string::npos);
+}
+
+TEST_F(Gate, NormalisationForgivesASlowerRunner) {
+  // Everything 40% slower (a slower machine): a regression in absolute terms,
+  // the same relative to hiredis measured in the same run.
+  json slower = scaled(real_, "", 0.6);
+  EXPECT_EQ(gate(slower).exit_code, 1);
+  auto o = gate(slower, "--normalize client:hiredis");
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("reference"), std::string::npos);
+  // But zerocopy falling behind hiredis is caught even when normalised.
+  EXPECT_EQ(gate(scaled(slower, "zerocopy", 0.6), "--normalize client:hiredis").exit_code, 1);
+  EXPECT_EQ(gate(real_, "--normalize client:nope").exit_code, 2);
+}
+
+TEST_F(Gate, RequireSlo) {
+  json doc = real_;
+  doc["summary"]["slo_met"] = false;
+  EXPECT_EQ(gate(doc, "--require-slo").exit_code, 1);
+  doc["summary"]["slo_met"] = true;
+  EXPECT_EQ(gate(doc, "--require-slo").exit_code, 0);
+}
+
+TEST_F(Gate, BadInputExitsTwo) {
+  json other = real_;
+  other["schema_version"] = 99;
+  auto o = gate(other);
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.output.find("schema_version is 99"), std::string::npos) << o.output;
+  json unrelated = real_;
+  for (auto& p : unrelated["points"]) p["parameters"]["chunk_size_bytes"] = 12345;
+  o = gate(unrelated);
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.output.find("nothing in common"), std::string::npos) << o.output;
+  std::ofstream(dir_ / "garbage.json") << "not json";
+  o = run_kvslo("gate --baseline " + (dir_ / "garbage.json").string() + " --current " + save("c", real_).string());
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.output.find("garbage.json"), std::string::npos);
+  EXPECT_EQ(gate(real_, "--threshold lots").exit_code, 2);
+  EXPECT_EQ(gate(real_, "--metric speed").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace kvslo
