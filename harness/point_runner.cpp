@@ -14,6 +14,7 @@
 #include "payload.hpp"
 #include "registry.hpp"
 #include "stats.hpp"
+#include "units.hpp"
 
 namespace kvslo {
 namespace {
@@ -54,8 +55,10 @@ std::vector<std::string> PointMeasurement::buffer_warnings() const {
     if (!requested || connections.empty()) return;
     const int got = connections.front().*granted;
     if (static_cast<long>(got) < 2L * *requested) {
-      out.push_back(std::string(name) + ": requested " + std::to_string(*requested) + " bytes, the kernel granted " +
-                    std::to_string(got) + " (capped by " + sysctl + "; 'kvslo net' prints the sysctl to raise)");
+      out.push_back(std::string(name) + ": requested " + format_size(static_cast<std::uint64_t>(*requested)) +
+                    ", effective " + format_size(static_cast<std::uint64_t>(got / 2)) + ": capped by " + sysctl +
+                    " (the kernel reports " + format_size(static_cast<std::uint64_t>(got)) +
+                    ", twice the cap); 'kvslo net' prints the sysctl to raise");
     }
   };
   check(spec.sndbuf, &ConnectionInfo::sndbuf_granted, "sndbuf", "net.core.wmem_max");

@@ -82,20 +82,29 @@ nlohmann::json PointSpec::to_json() const {
   return j;
 }
 
+std::string PointSpec::variant() const {
+  std::string v;
+  auto add = [&](const std::string& part) { v += (v.empty() ? "" : " ") + part; };
+  if (!fixed_size) add("generic");
+  if (layout != "fixed") add(layout);
+  if (sndbuf) add("sndbuf=" + format_size(static_cast<std::uint64_t>(*sndbuf)));
+  if (rcvbuf) add("rcvbuf=" + format_size(static_cast<std::uint64_t>(*rcvbuf)));
+  if (tile_bytes) add("tile=" + format_size(*tile_bytes));
+  if (inflight > 1 && client == "tiled") add("inflight=" + std::to_string(inflight));
+  if (arrival.open_loop()) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g", arrival.rate_per_s);
+    add(arrival.mode + "@" + rate + "/s");
+  }
+  for (const auto& [key, value] : redis_settings) add(key + "=" + value);
+  return v;
+}
+
 std::string PointSpec::label() const {
-  return client + (fixed_size ? "" : "(generic)") + " " + op + " " + format_size(chunk_size) + " x" +
-         std::to_string(chunks_per_batch) + " streams=" + std::to_string(streams) +
-         (threads > 1 ? " threads=" + std::to_string(threads) : "") + " depth=" + std::to_string(pipeline_depth) +
-         (layout == "fixed" ? "" : " " + layout) + (arrival.open_loop() ? " " + arrival.mode + "@" + [this] {
-           char rate[32];
-           std::snprintf(rate, sizeof rate, "%g", arrival.rate_per_s);
-           return std::string(rate);
-         }() + "/s" : "") +
-         [this] {
-           std::string r;
-           for (const auto& [k, v] : redis_settings) r += " " + k + "=" + v;
-           return r;
-         }();
+  const std::string v = variant();
+  return client + " " + op + " " + format_size(chunk_size) + " x" + std::to_string(chunks_per_batch) +
+         " streams=" + std::to_string(streams) + (threads > 1 ? " threads=" + std::to_string(threads) : "") +
+         " depth=" + std::to_string(pipeline_depth) + (v.empty() ? "" : " " + v);
 }
 
 }  // namespace kvslo

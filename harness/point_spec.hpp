@@ -59,8 +59,10 @@ struct PointSpec {
   // Throws std::invalid_argument naming the first impossible setting.
   void validate() const;
   nlohmann::json to_json() const;
-  // "zerocopy get 4MiB x64 s1 d8": for progress lines.
+  // "zerocopy get 4MiB x64 streams=1 depth=8 rcvbuf=16MiB": for progress lines.
   std::string label() const;
+  // What sets the point apart beyond client, sizes, streams, threads and depth ("" if nothing).
+  std::string variant() const;
 };
 
 }  // namespace kvslo

@@ -106,21 +106,6 @@ nlohmann::json read_redis_settings(const net::Endpoint& endpoint) {
   return out;
 }
 
-// What sets a point apart beyond the common columns.
-std::string variant(const PointSpec& s) {
-  std::string v;
-  auto add = [&](const std::string& part) { v += (v.empty() ? "" : " ") + part; };
-  if (!s.fixed_size) add("generic");
-  if (s.layout != "fixed") add(s.layout);
-  if (s.sndbuf) add("sndbuf=" + format_size(static_cast<std::uint64_t>(*s.sndbuf)));
-  if (s.rcvbuf) add("rcvbuf=" + format_size(static_cast<std::uint64_t>(*s.rcvbuf)));
-  if (s.tile_bytes) add("tile=" + format_size(*s.tile_bytes));
-  if (s.inflight > 1 && s.client == "tiled") add("inflight=" + std::to_string(s.inflight));
-  if (s.arrival.open_loop()) add(s.arrival.mode + "@" + fixed(s.arrival.rate_per_s, 1) + "/s");
-  for (const auto& [key, value] : s.redis_settings) add(key + "=" + value);
-  return v.empty() ? "-" : v;
-}
-
 void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo, std::ostream& out) {
   char line[640];
   const char* format = "%-9s %-6s %7s %5s %4s %4s %5s %23s %16s %9s %8s  %-5s %s\n";
@@ -147,7 +132,7 @@ void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo
                   std::to_string(s.threads).c_str(), std::to_string(s.pipeline_depth).c_str(),
                   (fixed(sp.median) + " [" + fixed(sp.min) + "-" + fixed(sp.max) + "]").c_str(),
                   (fixed(b.p50 / 1e6, 1) + "/" + fixed(b.p99 / 1e6, 1)).c_str(), fixed(c.p99 / 1e6, 2).c_str(),
-                  bytes > 0 ? fixed(cpu / (bytes / 1e9), 3).c_str() : "-", verdict.c_str(), variant(s).c_str());
+                  bytes > 0 ? fixed(cpu / (bytes / 1e9), 3).c_str() : "-", verdict.c_str(), s.variant().empty() ? "-" : s.variant().c_str());
     out << line;
     if (!m.transfer_ns.empty()) {
       auto q = summarize(m.queue_wait_ns), t = summarize(m.transfer_ns), h = summarize(m.handoff_ns);

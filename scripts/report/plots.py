@@ -83,10 +83,24 @@ def _finish(fig, ax, results, title, subtitle, path):
     plt.close(fig)
 
 
-def _slo_line(ax, results, wire=None):
+def _slo_line(ax, results):
     slo = results.slo.get("retrieval_gbps")
     if slo:
         ax.axhline(slo, color="#c00", linestyle="--", linewidth=1.2, label=f"SLO {slo:g} GB/s")
+
+
+def _wire_lines(ax, results, param, xs):
+    """The wire (iperf3, same run): a dashed curve over streams, a dashed level otherwise."""
+    curve = results.wire_curve()
+    if not curve:
+        return
+    if param == "streams":
+        points = sorted((s, g) for s, g in curve.items())
+        ax.plot([s for s, _ in points], [g for _, g in points], linestyle="--", color="#444", marker="s",
+                markersize=4, label="wire (iperf3)")
+    else:
+        best = max(curve.values())
+        ax.axhline(best, color="#444", linestyle="--", linewidth=1.2, label=f"wire (iperf3) {best:.2f} GB/s")
 
 
 def _throughput_vs(results, outdir, param, name, title, xlabel, size_axis=False):
@@ -105,6 +119,7 @@ def _throughput_vs(results, outdir, param, name, title, xlabel, size_axis=False)
         ax.plot(xs, [q.gbps for q in pts], marker="o", color=color, label=label)
         ax.fill_between(xs, [q.gbps_min for q in pts], [q.gbps_max for q in pts], color=color, alpha=0.15)
     _slo_line(ax, results)
+    _wire_lines(ax, results, param, xs_all)
     if size_axis:
         _size_axis(ax, xs_all)
     else:
@@ -357,8 +372,44 @@ def before_after(results, baseline, outdir):
     return Plot("before_after", "before_after.png", "Median GB/s per matched point, with the change in percent.")
 
 
+def wire_curve(results, outdir):
+    curve = results.network.get("wire") or []
+    if len(curve) < 2:
+        return Skipped("wire_curve", "needs the wire measured at two or more stream counts (kvslo run --wire, or a "
+                                     "scenario with \"wire\")")
+    by_streams = {}
+    for w in curve:
+        by_streams[w["streams"]] = max(by_streams.get(w["streams"], 0), w["gbps"])
+    xs = sorted(by_streams)
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    ax.plot(xs, [by_streams[x] for x in xs], marker="s", linestyle="--", color="#444", label="wire (iperf3)")
+    redis = {}
+    for p in _measured(results.points):
+        redis.setdefault(p.client_label, {})
+        redis[p.client_label][p.p("streams")] = max(redis[p.client_label].get(p.p("streams"), 0), p.gbps)
+    for i, (label, values) in enumerate(sorted(redis.items())):
+        sx = sorted(values)
+        ax.plot(sx, [values[x] for x in sx], marker="o", color=COLORS[i % len(COLORS)], label=f"Redis GET, {label}")
+    conv = results.network.get("convergence_streams")
+    if conv:
+        ax.axvline(conv, color="#2ca02c", linestyle=":", label=f"wire converges at {conv} streams")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(xs)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    ax.set_xlabel("streams (log scale)")
+    ax.set_ylabel("GB/s (10^9 B/s)")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, loc="best")
+    path = os.path.join(outdir, "wire_curve.png")
+    _finish(fig, ax, results, "The wire and Redis over it", f"iperf3 to {results.network.get('target', '?')}, "
+            "best per stream count", path)
+    return Plot("wire_curve", "wire_curve.png", "Raw TCP bandwidth (iperf3) per stream count beside Redis GET "
+                                                "throughput on the same path.")
+
+
 def make_all(results, outdir, baseline=None):
-    makers = [throughput_vs_chunk_size, throughput_vs_streams, throughput_vs_threads, latency_percentiles,
+    makers = [throughput_vs_chunk_size, throughput_vs_streams, throughput_vs_threads, wire_curve, latency_percentiles,
               latency_cdf, buffer_heatmap, ladder, tiled_stages]
     out = [m(results, outdir) for m in makers]
     out.append(before_after(results, baseline, outdir))

@@ -85,6 +85,44 @@ def _environment_rows(results):
     return rows
 
 
+def _network(results):
+    """Rows and notes of the network section, or None when the run measured no wire."""
+    net = results.network
+    if not net:
+        return None
+    out = {"error": net.get("error"), "wire": [], "points": [], "buffers": [], "advice": [], "summary": ""}
+    for w in net.get("wire") or []:
+        out["wire"].append([str(w["streams"]), format_size(w["length_bytes"]) + (" (capped)" if w.get("length_capped") else ""),
+                            f"{w['gbps']:.3f}", f"{w['gbps'] * 8:.2f}", str(w.get("retransmits", 0)), f"{w.get('rtt_ms', 0):.3f}"])
+    for p in results.points:
+        if p.pct_of_wire is not None:
+            out["points"].append([str(p.index), p.client_label, str(p.p("streams")), format_size(p.p("chunk_size_bytes")),
+                                  f"{p.gbps:.2f}", f"{p.wire_gbps:.2f}", f"{p.pct_of_wire:.0f}%"])
+        conns = p.raw.get("connections") or []
+        if p.p("sndbuf_requested") not in (None, "default") or p.p("rcvbuf_requested") not in (None, "default"):
+            out["buffers"].append([str(p.index), str(p.p("sndbuf_requested")), str(conns[0]["sndbuf_granted"]) if conns else "-",
+                                   str(p.p("rcvbuf_requested")), str(conns[0]["rcvbuf_granted"]) if conns else "-",
+                                   "; ".join(p.warnings) or "-"])
+    advice = net.get("advice") or {}
+    if advice:
+        out["summary"] = (f"Target {net.get('target', '?')}: best {advice.get('bandwidth_gbps', 0):.2f} GB/s, RTT "
+                          f"{advice.get('rtt_ms', 0):.3f} ms, bandwidth-delay product {format_size(advice.get('bdp_bytes', 0))}; "
+                          f"the wire converges at {net.get('convergence_streams', '?')} streams.")
+        out["advice"] = [[r["command"], r["why"]] for r in advice.get("recommendations", [])]
+    settings = net.get("settings") or {}
+    out["settings"] = [[k, json_text(v)] for k, v in settings.items()]
+    return out
+
+
+def json_text(v):
+    return " ".join(str(x) for x in v) if isinstance(v, list) else str(v)
+
+
+WIRE_HEADER = ["streams", "write size", "GB/s", "Gbit/s", "retransmits", "RTT ms"]
+PCT_HEADER = ["#", "client", "streams", "chunk", "Redis GB/s", "wire GB/s", "% of wire"]
+BUFFER_HEADER = ["#", "sndbuf requested", "granted", "rcvbuf requested", "granted", "warning"]
+
+
 def _failures(results):
     out = []
     for p in results.points:
@@ -119,6 +157,26 @@ def markdown(results, plots):
             parts.append(f"- {title}")
             parts += [f"  - {line}" for line in lines]
         parts.append("")
+    network = _network(results)
+    if network:
+        parts += ["## Network", ""]
+        if network["error"]:
+            parts += [f"The wire could not be measured: {network['error']}", ""]
+        if network["summary"]:
+            parts += [network["summary"], ""]
+        if network["wire"]:
+            parts += ["The wire (iperf3 on the same path):", "", _md_table(WIRE_HEADER, network["wire"]), ""]
+        if network["points"]:
+            parts += ["Redis as a share of the wire at the same stream count:", "", _md_table(PCT_HEADER, network["points"]), ""]
+        if network["buffers"]:
+            parts += ["Socket buffers (Linux grants twice a request, capped at rmem_max/wmem_max):", "",
+                      _md_table(BUFFER_HEADER, network["buffers"]), ""]
+        if network["settings"]:
+            parts += ["Host settings:", "", _md_table(["setting", "value"], network["settings"]), ""]
+        if network["advice"]:
+            parts += ["Recommendations (kvslo changes nothing itself):", "", "```sh"]
+            parts += [f"{cmd}    # {why}" for cmd, why in network["advice"]]
+            parts += ["```", ""]
     parts += ["## Plots", ""]
     for plot in plots:
         if hasattr(plot, "file"):
@@ -161,6 +219,25 @@ def html_report(results, plots, outdir):
         for title, lines in failures:
             parts.append(f"<li>{html.escape(title)}<ul>" + "".join(f"<li>{html.escape(l)}</li>" for l in lines) + "</ul></li>")
         parts.append("</ul>")
+    network = _network(results)
+    if network:
+        parts.append("<h2>Network</h2>")
+        if network["error"]:
+            parts.append(f"<p>The wire could not be measured: {html.escape(network['error'])}</p>")
+        if network["summary"]:
+            parts.append(f"<p>{html.escape(network['summary'])}</p>")
+        if network["wire"]:
+            parts += ["<p>The wire (iperf3 on the same path):</p>", _html_table(WIRE_HEADER, network["wire"])]
+        if network["points"]:
+            parts += ["<p>Redis as a share of the wire at the same stream count:</p>", _html_table(PCT_HEADER, network["points"])]
+        if network["buffers"]:
+            parts += ["<p>Socket buffers (Linux grants twice a request, capped at rmem_max/wmem_max):</p>",
+                      _html_table(BUFFER_HEADER, network["buffers"])]
+        if network["settings"]:
+            parts += ["<p>Host settings:</p>", _html_table(["setting", "value"], network["settings"])]
+        if network["advice"]:
+            parts.append("<p>Recommendations (kvslo changes nothing itself):</p><pre>" +
+                         html.escape("\n".join(f"{cmd}    # {why}" for cmd, why in network["advice"])) + "</pre>")
     parts.append("<h2>Plots</h2>")
     for plot in plots:
         if hasattr(plot, "file"):

@@ -54,6 +54,9 @@ class Point:
         self.errors = raw.get("errors") or []
         self.stages = raw.get("stages")
         self.worker_bytes = raw.get("worker_bytes")
+        self.wire_gbps = raw.get("wire_gbps")
+        self.pct_of_wire = raw.get("pct_of_wire")
+        self.warnings = raw.get("warnings") or []
 
     def p(self, name):
         return self.params.get(name)
@@ -92,7 +95,15 @@ class Results:
         self.created_at = doc.get("created_at", "?")
         self.points = [Point(p, i, path) for i, p in enumerate(_field(doc, "points", path, list))]
         self.summary = doc.get("summary") or {}
+        self.network = doc.get("network") or {}
         self.scenario = doc.get("scenario") or {}
+
+    def wire_curve(self):
+        """{streams: best GB/s} from the wire measured in the same run."""
+        curve = {}
+        for w in self.network.get("wire") or []:
+            curve[w["streams"]] = max(curve.get(w["streams"], 0), w["gbps"])
+        return curve
 
     @property
     def title(self):
