@@ -59,8 +59,12 @@ CommandChannel::CommandChannel(const net::Endpoint& endpoint, std::chrono::milli
 }
 
 resp::Reply CommandChannel::call(std::initializer_list<std::string_view> arguments) {
+  return call(std::span(arguments.begin(), arguments.size()));
+}
+
+resp::Reply CommandChannel::call(std::span<const std::string_view> arguments) {
   resp::RequestWriter request;
-  request.command(std::span(arguments.begin(), arguments.size()));
+  request.command(arguments);
   return roundtrip(socket_, request, net::Clock::now() + timeout_);
 }
 

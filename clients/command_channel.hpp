@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <initializer_list>
+#include <span>
 #include <string_view>
 
 #include "net/endpoint.hpp"
@@ -27,6 +28,7 @@ class CommandChannel {
   CommandChannel(const net::Endpoint& endpoint, std::chrono::milliseconds timeout);
 
   resp::Reply call(std::initializer_list<std::string_view> arguments);
+  resp::Reply call(std::span<const std::string_view> arguments);
   // call(), throwing std::runtime_error on an error reply.
   resp::Reply call_ok(std::initializer_list<std::string_view> arguments);
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "batch_executor.hpp"
+#include "command_channel.hpp"
 #include "payload.hpp"
 #include "registry.hpp"
 #include "stats.hpp"
@@ -199,6 +200,26 @@ void PointRunner::ensure_dataset(const PointSpec& spec) {
     }
   }
   loaded_.insert(shape);
+}
+
+void PointRunner::drop_dataset(const PointSpec& spec) {
+  auto shape = std::make_tuple(spec.key_prefix, spec.chunk_size, spec.key_count());
+  if (!loaded_.count(shape)) return;
+  loaded_.erase(shape);
+  CommandChannel channel(endpoint_, spec.op_timeout);
+  std::vector<std::string> names;
+  std::vector<std::string_view> args;
+  const std::size_t n = spec.key_count();
+  for (std::size_t first = 0; first < n; first += 256) {
+    names.clear();
+    for (std::size_t i = first; i < std::min(n, first + 256); ++i) {
+      names.push_back(key_name(spec.key_prefix, spec.chunk_size, i));
+      names.push_back(metadata_key(names.back()));
+    }
+    args.assign({"DEL"});
+    for (const auto& name : names) args.push_back(name);
+    channel.call(args);
+  }
 }
 
 PointMeasurement PointRunner::run(const PointSpec& spec) {

@@ -57,6 +57,9 @@ struct PointMeasurement {
 class PointRunner {
  public:
   PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested);
+  // Deletes the dataset `spec` reads (its keys only, never anything else), so
+  // a sweep over chunk sizes holds one dataset at a time.
+  void drop_dataset(const PointSpec& spec);
   // A new server (restarted with other settings): datasets load again.
   void use_server(net::Endpoint endpoint) {
     endpoint_ = std::move(endpoint);

@@ -42,18 +42,17 @@ std::string fixed(double v, int decimals = 2) {
 // Memory the embedded server needs for every dataset the points read. Values
 // land in jemalloc size classes up to 25% above their size, plus per-key
 // overhead; 1.5x plus a margin keeps noeviction from ever refusing a SET.
-// One server serves every point with the same Redis settings, so the largest
-// group decides.
+// A dataset is dropped once no later point reads it, and points run in
+// chunk-size order, so the server holds one dataset at a time: the largest
+// decides.
 std::uint64_t embedded_maxmemory(const std::vector<PointSpec>& points) {
-  std::map<std::map<std::string, std::string>, std::set<std::tuple<std::string, std::uint64_t, std::size_t>>> groups;
-  for (const auto& p : points) groups[p.redis_settings].insert({p.key_prefix, p.chunk_size, p.key_count()});
   std::uint64_t largest = 0;
-  for (const auto& [settings, shapes] : groups) {
-    std::uint64_t bytes = 0;
-    for (const auto& [prefix, chunk, keys] : shapes) bytes += chunk * keys;
-    largest = std::max(largest, bytes);
-  }
+  for (const auto& p : points) largest = std::max<std::uint64_t>(largest, p.chunk_size * p.key_count());
   return largest + largest / 2 + (64ull << 20);
+}
+
+std::tuple<std::string, std::uint64_t, std::size_t, std::map<std::string, std::string>> dataset_of(const PointSpec& p) {
+  return {p.key_prefix, p.chunk_size, p.key_count(), p.redis_settings};
 }
 
 std::string format_duration(double seconds) {
@@ -306,6 +305,15 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     }
     results.add_point(std::move(point));
     const bool point_failed = !m.failure.empty() || m.failed_keys() > 0 || m.verify_failures > 0;
+    bool needed_later = false;
+    for (std::size_t j = i + 1; j < total; ++j) needed_later = needed_later || dataset_of(request.points[j]) == dataset_of(spec);
+    if (!needed_later) {
+      try {
+        runner.drop_dataset(spec);
+      } catch (const std::exception&) {
+        // a dead server cannot hold the dataset either; the next point reports it
+      }
+    }
     measured.push_back(std::move(m));
     results.write();
     if (point_failed && request.fail_fast) {

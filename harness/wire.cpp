@@ -131,18 +131,26 @@ WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t len
   const std::vector<std::string> argv{iperf3_path(), "-c", target.host, "-p", std::to_string(target.port),
                                       "-P", std::to_string(streams), "-l", std::to_string(s.length),
                                       "-t", std::to_string(seconds), "-J", "--connect-timeout", "3000"};
-  int exit_code = 0;
   const auto timeout = std::chrono::milliseconds(static_cast<long>((seconds + 15) * 1000));
-  const std::string text = capture(argv, timeout, exit_code);
   nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
-    throw WireError(advice_for(exit_code == 127 ? "iperf3 could not be run" : "iperf3 printed no JSON (exit " +
-                                                                                  std::to_string(exit_code) + ")",
-                               target));
+  // An iperf3 server takes a moment to reset after a test, and says "busy"
+  // until then: a few retries spaced a second apart cover our own back-to-back
+  // tests; a server busy with someone else's test still fails with advice.
+  for (int attempt = 0;; ++attempt) {
+    int exit_code = 0;
+    const std::string text = capture(argv, timeout, exit_code);
+    try {
+      j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error&) {
+      throw WireError(advice_for(exit_code == 127 ? "iperf3 could not be run" : "iperf3 printed no JSON (exit " +
+                                                                                    std::to_string(exit_code) + ")",
+                                 target));
+    }
+    if (!j.contains("error")) break;
+    const std::string error = j["error"].get<std::string>();
+    if (error.find("busy") == std::string::npos || attempt == 4) throw WireError(advice_for(error, target));
+    std::this_thread::sleep_for(std::chrono::seconds(1));
   }
-  if (j.contains("error")) throw WireError(advice_for(j["error"].get<std::string>(), target));
   try {
     const auto& end = j.at("end");
     s.seconds = end.at("sum_received").at("seconds").get<double>();

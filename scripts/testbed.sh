@@ -29,16 +29,22 @@ while [ $# -gt 0 ]; do
 done
 case "$name" in *[!a-zA-Z0-9-]*|"") echo "testbed: --name must be letters, digits and dashes" >&2; exit 2 ;; esac
 
-# Link-local /30 per name, so testbeds with different names can coexist.
-index=$(( $(printf '%s' "$name" | cksum | cut -d' ' -f1) % 250 + 2 ))
-host_ip=169.254.$index.1
-ns_ip=169.254.$index.2
-short=$(printf '%s' "$name" | cksum | cut -d' ' -f1 | cut -c1-8)
-veth_host=kvt${short}h
-veth_ns=kvt${short}n
-state=/run/kvslo-testbed/$name
+state_root=/run/kvslo-testbed
+state=$state_root/$name
+mkdir -p "$state_root"
+
+# Each testbed gets its own link-local /30 (169.254.N.0/30), the first N no
+# other testbed holds, chosen under a lock so parallel tests never share one.
+addresses() {
+  index=$1
+  host_ip=169.254.$index.1
+  ns_ip=169.254.$index.2
+  veth_host=kvt${index}h
+  veth_ns=kvt${index}n
+}
 
 down() {
+  [ -f "$state/index" ] && addresses "$(cat "$state/index")"
   if [ -d "$state" ]; then
     for pidfile in "$state"/*.pid; do
       [ -f "$pidfile" ] || continue
@@ -48,7 +54,7 @@ down() {
       kill -9 "$pid" 2>/dev/null || true
     done
   fi
-  ip link del "$veth_host" 2>/dev/null || true
+  [ -n "${veth_host:-}" ] && ip link del "$veth_host" 2>/dev/null || true
   ip netns del "$name" 2>/dev/null || true
   rm -rf "$state"
 }
@@ -62,6 +68,18 @@ up() {
   command -v iperf3 >/dev/null || { echo "testbed: iperf3 missing (scripts/install-deps.sh)" >&2; exit 1; }
   mkdir -p "$state"
   trap 'down' ERR
+  exec 9>"$state_root/.lock"
+  flock 9
+  index=""
+  for i in $(seq 2 251); do
+    if ! ip -o addr show | grep -q "inet 169.254.$i.1/" && ! grep -qx "$i" "$state_root"/*/index 2>/dev/null; then
+      index=$i
+      break
+    fi
+  done
+  [ -n "$index" ] || { echo "testbed: no free 169.254.N.0/30 left" >&2; exit 1; }
+  echo "$index" > "$state/index"
+  addresses "$index"
   ip netns add "$name"
   ip link add "$veth_host" type veth peer name "$veth_ns"
   ip link set "$veth_ns" netns "$name"
@@ -70,6 +88,7 @@ up() {
   ip netns exec "$name" ip addr add "$ns_ip/30" dev "$veth_ns"
   ip netns exec "$name" ip link set "$veth_ns" up
   ip netns exec "$name" ip link set lo up
+  flock -u 9
   if [ -n "$rate" ]; then
     # Both directions: SET payloads leave this host, GET replies leave the namespace.
     tc qdisc add dev "$veth_host" root tbf rate "$rate" burst 1mbit latency 50ms

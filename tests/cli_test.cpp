@@ -168,6 +168,20 @@ TEST_F(Cli, ReportRejectsBadInputAndWritesNothing) {
   }
 }
 
+TEST_F(Cli, DatasetsAreDroppedWhenNoLaterPointNeedsThem) {
+  EmbeddedRedis server;
+  CommandChannel admin(server.endpoint(), 2000ms);
+  admin.call_ok({"SET", "someone-elses-key", "stays"});
+  auto out = dir_ / "r.json";
+  auto o = kvslo("run --client zerocopy --chunk-size 512KiB,1MiB --working-set 8MiB --chunks-per-batch 4 --trials 1 "
+                 "--redis redis://127.0.0.1:" + std::to_string(server.port()) + " --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_EQ(read(out)["points"].size(), 2u);
+  // kvslo's own keys are gone; nothing else was touched.
+  EXPECT_EQ(admin.call({"DBSIZE"}).integer, 1);
+  EXPECT_EQ(admin.call({"GET", "someone-elses-key"}).text, "stays");
+}
+
 TEST_F(Cli, BadFlagsAreRejectedBeforeAnythingRuns) {
   struct Case {
     std::string args;
