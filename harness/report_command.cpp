@@ -1,8 +1,10 @@
 #include "report_command.hpp"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <vector>
@@ -17,11 +19,15 @@ namespace kvslo {
 namespace {
 
 int run(const std::vector<std::string>& argv, bool quiet) {
+  // The child must not inherit unflushed output: it would print it again.
+  std::cout.flush();
+  std::fflush(nullptr);
   pid_t child = ::fork();
   if (child == 0) {
     if (quiet) {
-      std::freopen("/dev/null", "w", stdout);
-      std::freopen("/dev/null", "w", stderr);
+      const int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
     }
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -67,7 +73,6 @@ int write_report(const std::filesystem::path& results, const std::optional<std::
   std::vector<std::string> argv{python, script_path().string(), results.string()};
   if (out_dir) argv.insert(argv.end(), {"--out", out_dir->string()});
   if (baseline) argv.insert(argv.end(), {"--baseline", baseline->string()});
-  std::cout << std::flush;
   return run(argv, false);
 }
 

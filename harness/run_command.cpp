@@ -221,6 +221,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
   // chunk sizes, before any point: a failure here is recorded, and the
   // points still run.
   std::map<std::pair<int, std::uint64_t>, WireSample> wire;
+  std::string tuning_text;
   if (request.wire) {
     nlohmann::json network;
     std::unique_ptr<EmbeddedIperf> local_iperf;
@@ -255,7 +256,14 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
       network["convergence_streams"] = convergence_streams(samples);
       const auto settings = read_network_settings(target.host);
       network["settings"] = settings.to_json();
-      network["advice"] = advise(settings, samples).to_json();
+      std::uint64_t largest_rcvbuf = 0, largest_sndbuf = 0;
+      for (const auto& p : request.points) {
+        if (p.rcvbuf) largest_rcvbuf = std::max<std::uint64_t>(largest_rcvbuf, static_cast<std::uint64_t>(*p.rcvbuf));
+        if (p.sndbuf) largest_sndbuf = std::max<std::uint64_t>(largest_sndbuf, static_cast<std::uint64_t>(*p.sndbuf));
+      }
+      const TuningAdvice advice = advise(settings, samples, largest_rcvbuf, largest_sndbuf);
+      network["advice"] = advice.to_json();
+      tuning_text = advice.text();
     } catch (const std::exception& e) {
       std::cerr << "\nkvslo: the wire could not be measured: " << e.what() << "\n";
       network["error"] = e.what();
@@ -371,6 +379,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
       if (w == wire.end() || w->second.gbps <= 0 || m.trials.empty()) continue;
       std::cout << "  " << m.spec.label() << ": " << fixed(m.median_gbps() / w->second.gbps * 100, 0) << "% of wire\n";
     }
+    if (!tuning_text.empty()) std::cout << "\nNetwork tuning (kvslo changes nothing itself):\n" << tuning_text;
   }
   std::cout << "\nThroughput is payload bytes / wall time of the timed batches, in GB/s (10^9 bytes/s).\n";
   std::cout << "Redis " << document["environment"]["redis"].value("redis_version", std::string("?")) << " at "

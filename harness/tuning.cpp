@@ -85,15 +85,16 @@ std::string TuningAdvice::text() const {
   std::snprintf(line, sizeof line,
                 "bandwidth %.2f GB/s (%.1f Gbit/s), RTT %.3f ms: bandwidth-delay product %s (%s per stream at %d "
                 "streams)\n",
-                bandwidth_gbps, bandwidth_gbps * 8, rtt_ms, format_size(bdp_bytes).c_str(),
-                format_size(per_stream_bdp_bytes).c_str(), streams);
+                bandwidth_gbps, bandwidth_gbps * 8, rtt_ms, format_size_approx(bdp_bytes).c_str(),
+                format_size_approx(per_stream_bdp_bytes).c_str(), streams);
   out << line;
   if (recommendations.empty()) out << "no change recommended: the buffers already cover the bandwidth-delay product\n";
   for (const auto& r : recommendations) out << "  " << r.command << "\n      # " << r.why << "\n";
   return out.str();
 }
 
-TuningAdvice advise(const NetworkSettings& s, const std::vector<WireSample>& curve) {
+TuningAdvice advise(const NetworkSettings& s, const std::vector<WireSample>& curve, std::uint64_t largest_request_rcvbuf,
+                    std::uint64_t largest_request_sndbuf) {
   TuningAdvice a;
   if (curve.empty()) return a;
   const WireSample* best = &curve.front();
@@ -109,13 +110,15 @@ TuningAdvice advise(const NetworkSettings& s, const std::vector<WireSample>& cur
   // for overhead), so the buffer should be twice the per-stream BDP; never
   // below 4 MiB, so one multi-megabyte chunk fits in flight.
   a.buffer_bytes = std::max<std::uint64_t>(4ull << 20, round_up_pow2(2 * a.per_stream_bdp_bytes));
+  // A buffer the run asked for explicitly must not be capped either.
+  a.buffer_bytes = std::max({a.buffer_bytes, largest_request_rcvbuf, largest_request_sndbuf});
   auto need = [&](std::uint64_t have) { return have < a.buffer_bytes; };
   const std::string size = std::to_string(a.buffer_bytes);
   if (need(s.rmem_max)) {
     a.recommendations.push_back({"sysctl -w net.core.rmem_max=" + size,
                                  "largest SO_RCVBUF a client may request; now " + format_size(s.rmem_max) +
-                                     ", below the " + format_size(a.buffer_bytes) + " a stream needs, so larger "
-                                     "--rcvbuf requests are silently capped"});
+                                     ", below the " + format_size(a.buffer_bytes) + " a stream needs (or the run "
+                                     "requested), so larger --rcvbuf requests are silently capped"});
   }
   if (need(s.wmem_max)) {
     a.recommendations.push_back({"sysctl -w net.core.wmem_max=" + size,
@@ -132,6 +135,10 @@ TuningAdvice advise(const NetworkSettings& s, const std::vector<WireSample>& cur
                                      std::to_string(s.tcp_wmem[1]) + " " + size + "\"",
                                  "send-buffer autotuning stops at the third value (now " + format_size(s.tcp_wmem[2]) +
                                      "): SET payloads leave through this buffer (on the Redis host it carries GET replies)"});
+  }
+  if (s.congestion_control == "bbr" && s.default_qdisc != "fq") {
+    a.recommendations.push_back({"sysctl -w net.core.default_qdisc=fq",
+                                 "BBR paces its sending and works best with the fq qdisc (now " + s.default_qdisc + ")"});
   }
   if (a.rtt_ms > 1.0 && s.congestion_control != "bbr") {
     a.recommendations.push_back({"sysctl -w net.core.default_qdisc=fq && sysctl -w net.ipv4.tcp_congestion_control=bbr",

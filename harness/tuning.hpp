@@ -42,6 +42,9 @@ struct TuningAdvice {
   std::string text() const;
 };
 
-TuningAdvice advise(const NetworkSettings& settings, const std::vector<WireSample>& curve);
+// `largest_request_*`: the largest SO_RCVBUF / SO_SNDBUF the run's points
+// asked for (0: none), so a request the kernel would cap gets its own line.
+TuningAdvice advise(const NetworkSettings& settings, const std::vector<WireSample>& curve,
+                    std::uint64_t largest_request_rcvbuf = 0, std::uint64_t largest_request_sndbuf = 0);
 
 }  // namespace kvslo

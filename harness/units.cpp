@@ -61,6 +61,22 @@ std::string format_size(std::uint64_t bytes) {
   return std::to_string(bytes) + "B";
 }
 
+std::string format_size_approx(std::uint64_t bytes) {
+  const std::string exact = format_size(bytes);
+  if (exact.back() != 'B' || exact.size() < 2 || !std::isdigit(static_cast<unsigned char>(exact[exact.size() - 2]))) return exact;
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = -1;
+  while (v >= 1024 && u < 3) {
+    v /= 1024;
+    ++u;
+  }
+  if (u < 0) return exact;
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f%s", v, units[u]);
+  return buffer;
+}
+
 std::string format_gbps(double gbps) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.2f GB/s", gbps);

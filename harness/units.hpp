@@ -13,6 +13,8 @@ namespace kvslo {
 std::uint64_t parse_size(std::string_view text);
 // Exact binary or decimal form when there is one ("4MiB", "40MB"), else bytes.
 std::string format_size(std::uint64_t bytes);
+// As format_size when exact; otherwise one decimal in the largest binary unit ("563.7KiB").
+std::string format_size_approx(std::uint64_t bytes);
 // Bytes per second as GB/s with two decimals, e.g. "2.35 GB/s".
 std::string format_gbps(double gbps);
 

@@ -134,6 +134,18 @@ TEST_F(Cli, ReportFromARealRun) {
   EXPECT_TRUE(is_png(dir_ / "compare" / "before_after.png"));
 }
 
+TEST_F(Cli, RunWithReportPrintsTheSummaryOnceAndWritesTheReport) {
+  auto out = dir_ / "r.json";
+  auto o = kvslo(std::string("run ") + kSmall + " --client zerocopy --report --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  std::size_t summaries = 0;
+  for (std::size_t at = o.output.find("SLO (retrieval"); at != std::string::npos; at = o.output.find("SLO (retrieval", at + 1)) {
+    ++summaries;
+  }
+  EXPECT_EQ(summaries, 1u) << o.output;  // a forked helper must not print buffered output again
+  EXPECT_TRUE(fs::exists(dir_ / "r" / "report.html"));
+}
+
 TEST_F(Cli, ReportRejectsBadInputAndWritesNothing) {
   auto good = dir_ / "good.json";
   ASSERT_EQ(kvslo(std::string("run ") + kSmall + " --client zerocopy --out " + good.string()).exit_code, 0);

@@ -399,8 +399,8 @@ def wire_curve(results, outdir):
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.set_xlabel("streams (log scale)")
     ax.set_ylabel("GB/s (10^9 B/s)")
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, loc="best")
+    ax.set_ylim(0, max(by_streams.values()) * 1.3)
+    ax.legend(fontsize=8, loc="lower right")
     path = os.path.join(outdir, "wire_curve.png")
     _finish(fig, ax, results, "The wire and Redis over it", f"iperf3 to {results.network.get('target', '?')}, "
             "best per stream count", path)

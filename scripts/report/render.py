@@ -97,7 +97,7 @@ def _network(results):
     for p in results.points:
         if p.pct_of_wire is not None:
             out["points"].append([str(p.index), p.client_label, str(p.p("streams")), format_size(p.p("chunk_size_bytes")),
-                                  f"{p.gbps:.2f}", f"{p.wire_gbps:.2f}", f"{p.pct_of_wire:.0f}%"])
+                                  _point_row(p)[8], f"{p.gbps:.2f}", f"{p.wire_gbps:.2f}", f"{p.pct_of_wire:.0f}%"])
         conns = p.raw.get("connections") or []
         if p.p("sndbuf_requested") not in (None, "default") or p.p("rcvbuf_requested") not in (None, "default"):
             out["buffers"].append([str(p.index), str(p.p("sndbuf_requested")), str(conns[0]["sndbuf_granted"]) if conns else "-",
@@ -119,7 +119,7 @@ def json_text(v):
 
 
 WIRE_HEADER = ["streams", "write size", "GB/s", "Gbit/s", "retransmits", "RTT ms"]
-PCT_HEADER = ["#", "client", "streams", "chunk", "Redis GB/s", "wire GB/s", "% of wire"]
+PCT_HEADER = ["#", "client", "streams", "chunk", "variant", "Redis GB/s", "wire GB/s", "% of wire"]
 BUFFER_HEADER = ["#", "sndbuf requested", "granted", "rcvbuf requested", "granted", "warning"]
 
 
