@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "command_channel.hpp"
+#include "subprocess.hpp"
 
 #ifndef KVSLO_GIT_REVISION
 #define KVSLO_GIT_REVISION "unknown"
@@ -21,13 +22,6 @@
 
 namespace kvslo {
 namespace {
-
-std::string read_first_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");

@@ -1,15 +1,13 @@
 #include "report_command.hpp"
 
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <vector>
 
 #include "embedded_redis.hpp"  // find_on_path
+#include "subprocess.hpp"
 
 #ifndef KVSLO_SOURCE_SCRIPTS
 #define KVSLO_SOURCE_SCRIPTS "scripts"
@@ -17,28 +15,6 @@
 
 namespace kvslo {
 namespace {
-
-int run(const std::vector<std::string>& argv, bool quiet) {
-  // The child must not inherit unflushed output: it would print it again.
-  std::cout.flush();
-  std::fflush(nullptr);
-  pid_t child = ::fork();
-  if (child == 0) {
-    if (quiet) {
-      const int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  if (child < 0 || ::waitpid(child, &status, 0) < 0) return 127;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 // The python3 first on PATH may be a build that does not see Debian's
 // packages; prefer one that can import matplotlib.
@@ -48,7 +24,7 @@ std::string find_python() {
   candidates.push_back("/usr/bin/python3");
   if (auto p = find_on_path("python3"); !p.empty()) candidates.push_back(p);
   for (const auto& python : candidates) {
-    if (::access(python.c_str(), X_OK) == 0 && run({python, "-c", "import matplotlib"}, true) == 0) return python;
+    if (::access(python.c_str(), X_OK) == 0 && run_process({python, "-c", "import matplotlib"}, true) == 0) return python;
   }
   return {};
 }
@@ -73,7 +49,7 @@ int write_report(const std::filesystem::path& results, const std::optional<std::
   std::vector<std::string> argv{python, script_path().string(), results.string()};
   if (out_dir) argv.insert(argv.end(), {"--out", out_dir->string()});
   if (baseline) argv.insert(argv.end(), {"--baseline", baseline->string()});
-  return run(argv, false);
+  return run_process(argv, false);
 }
 
 }  // namespace kvslo

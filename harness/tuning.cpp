@@ -6,17 +6,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "subprocess.hpp"
 #include "units.hpp"
 
 namespace kvslo {
 namespace {
-
-std::string read_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
 
 std::vector<std::uint64_t> numbers(const std::string& text) {
   std::istringstream in(text);
@@ -56,18 +50,18 @@ nlohmann::json NetworkSettings::to_json() const {
 
 NetworkSettings read_network_settings(const std::string& target_host) {
   NetworkSettings s;
-  s.rmem_max = std::strtoull(read_line("/proc/sys/net/core/rmem_max").c_str(), nullptr, 10);
-  s.wmem_max = std::strtoull(read_line("/proc/sys/net/core/wmem_max").c_str(), nullptr, 10);
-  s.tcp_rmem = numbers(read_line("/proc/sys/net/ipv4/tcp_rmem"));
-  s.tcp_wmem = numbers(read_line("/proc/sys/net/ipv4/tcp_wmem"));
-  s.congestion_control = read_line("/proc/sys/net/ipv4/tcp_congestion_control");
-  s.default_qdisc = read_line("/proc/sys/net/core/default_qdisc");
+  s.rmem_max = std::strtoull(read_first_line("/proc/sys/net/core/rmem_max").c_str(), nullptr, 10);
+  s.wmem_max = std::strtoull(read_first_line("/proc/sys/net/core/wmem_max").c_str(), nullptr, 10);
+  s.tcp_rmem = numbers(read_first_line("/proc/sys/net/ipv4/tcp_rmem"));
+  s.tcp_wmem = numbers(read_first_line("/proc/sys/net/ipv4/tcp_wmem"));
+  s.congestion_control = read_first_line("/proc/sys/net/ipv4/tcp_congestion_control");
+  s.default_qdisc = read_first_line("/proc/sys/net/core/default_qdisc");
   const std::string route = run_ip_route_get(target_host);
   std::istringstream words(route);
   for (std::string w; words >> w;) {
     if (w == "dev") words >> s.interface;
   }
-  if (!s.interface.empty()) s.mtu = std::atoi(read_line("/sys/class/net/" + s.interface + "/mtu").c_str());
+  if (!s.interface.empty()) s.mtu = std::atoi(read_first_line("/sys/class/net/" + s.interface + "/mtu").c_str());
   return s;
 }
 

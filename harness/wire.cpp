@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -18,6 +17,7 @@
 #include "embedded_redis.hpp"  // find_on_path
 #include "net/endpoint.hpp"
 #include "net/socket.hpp"
+#include "subprocess.hpp"
 
 namespace kvslo {
 namespace {
@@ -29,45 +29,6 @@ std::string iperf3_path() {
                     "run 'iperf3 -s' on the target host");
   }
   return path;
-}
-
-// Runs a command, returns its stdout; kills it past `timeout`.
-std::string capture(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, int& exit_code) {
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) throw WireError(std::string("pipe: ") + std::strerror(errno));
-  pid_t child = ::fork();
-  if (child == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ::dup2(out[1], 1);
-    int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  std::string text;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buffer[65536];
-  for (;;) {
-    pollfd p{out[0], POLLIN, 0};
-    int rc = ::poll(&p, 1, net::poll_timeout_ms(deadline));
-    if (rc == 0) {
-      ::kill(child, SIGKILL);
-      break;
-    }
-    if (rc < 0 && errno == EINTR) continue;
-    ssize_t n = ::read(out[0], buffer, sizeof buffer);
-    if (n <= 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(out[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return text;
 }
 
 std::string advice_for(const std::string& error, const WireTarget& target) {
@@ -138,7 +99,7 @@ WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t len
   // tests; a server busy with someone else's test still fails with advice.
   for (int attempt = 0;; ++attempt) {
     int exit_code = 0;
-    const std::string text = capture(argv, timeout, exit_code);
+    const std::string text = capture_process(argv, timeout, exit_code);
     try {
       j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error&) {
