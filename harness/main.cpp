@@ -9,12 +9,10 @@
 #include <iostream>
 
 #include "environment.hpp"
-#include "gate.hpp"
+#include "gate_command.hpp"
+#include "net_command.hpp"
 #include "models.hpp"
-#include "results_file.hpp"
 #include "report_command.hpp"
-#include "tuning.hpp"
-#include "wire.hpp"
 #include "scenario.hpp"
 #include "registry.hpp"
 #include "run_command.hpp"
@@ -216,91 +214,9 @@ int main(int argc, char** argv) {
       return kExitBadInput;
     }
   }
-  if (gate_cmd->parsed()) {
-    try {
-      std::string t = gate_threshold;
-      const bool pct = !t.empty() && t.back() == '%';
-      if (pct) t.pop_back();
-      std::size_t used = 0;
-      gate.threshold = std::stod(t, &used) / (pct ? 100.0 : 1.0);
-      if (used != t.size() || gate.threshold < 0) throw std::invalid_argument("x");
-    } catch (const std::exception&) {
-      std::cerr << "kvslo gate: --threshold '" << gate_threshold << "': expected a percentage such as 10%\n";
-      return kExitBadInput;
-    }
-    try {
-      if (!gate_metrics.empty()) {
-        gate.metrics.clear();
-        for (const auto& m : gate_metrics) gate.metrics.push_back(parse_gate_metric(m));
-      }
-      if (!gate_junit_path.empty()) gate.junit = gate_junit_path;
-      if (!gate_summary_path.empty()) gate.summary = gate_summary_path;
-      GateReport result = run_gate(gate);
-      std::cout << gate_table(result, gate);
-      if (gate.junit) write_file_atomically(*gate.junit, gate_junit(result));
-      if (gate.summary) write_file_atomically(*gate.summary, gate_markdown(result, gate));
-      return result.exit_code();
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "kvslo gate: " << e.what() << "\n";
-      return kExitBadInput;
-    } catch (const std::exception& e) {
-      std::cerr << "kvslo gate: " << e.what() << "\n";
-      return kExitBadInput;
-    }
-  }
-  if (net_cmd->parsed()) {
-    try {
-      const WireTarget target = WireTarget::parse(net_target);
-      const double seconds = static_cast<double>(parse_duration(net_duration).count()) / 1000.0;
-      const std::uint64_t length = parse_size(net_length);
-      std::vector<WireSample> curve;
-      std::printf("%8s %12s %12s %12s %10s  %s\n", "streams", "GB/s", "Gbit/s", "retransmits", "RTT ms", "write size");
-      for (int stream_count : net_streams) {
-        WireSample w = measure_wire(target, stream_count, length, seconds);
-        std::printf("%8d %12.3f %12.2f %12llu %10.3f  %s%s\n", stream_count, w.gbps, w.gbps * 8,
-                    static_cast<unsigned long long>(w.retransmits), w.rtt_ms, format_size(w.length).c_str(),
-                    w.length_capped() ? " (capped: iperf3 3.12 writes at most 1MiB)" : "");
-        std::fflush(stdout);
-        curve.push_back(w);
-      }
-      const int converged = convergence_streams(curve);
-      std::printf("\nconverges at %d streams (the smallest count within 5%% of the best)\n\n", converged);
-      const auto settings = read_network_settings(target.host);
-      std::printf("host settings: net.core.rmem_max=%llu net.core.wmem_max=%llu tcp_rmem=%s tcp_wmem=%s congestion=%s "
-                  "qdisc=%s, route to %s via %s (MTU %d)\n\n",
-                  static_cast<unsigned long long>(settings.rmem_max), static_cast<unsigned long long>(settings.wmem_max),
-                  nlohmann::json(settings.tcp_rmem).dump().c_str(), nlohmann::json(settings.tcp_wmem).dump().c_str(),
-                  settings.congestion_control.c_str(), settings.default_qdisc.c_str(), target.host.c_str(),
-                  settings.interface.empty() ? "?" : settings.interface.c_str(), settings.mtu);
-      const TuningAdvice advice = advise(settings, curve);
-      std::cout << advice.text() << "kvslo changes no setting itself; these are for you to apply (as root) and persist "
-                                    "in /etc/sysctl.d/.\n";
-      if (!net_out.empty()) {
-        nlohmann::json doc{{"target", target.display()}, {"convergence_streams", converged},
-                           {"settings", settings.to_json()}, {"advice", advice.to_json()}, {"wire", nlohmann::json::array()}};
-        for (const auto& w : curve) doc["wire"].push_back(w.to_json());
-        write_file_atomically(net_out, doc.dump(2) + "\n");
-      }
-      return kExitOk;
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "kvslo net: " << e.what() << "\n";
-      return kExitBadInput;
-    } catch (const std::exception& e) {
-      std::cerr << "kvslo net: " << e.what() << "\n";
-      return kExitInfrastructure;
-    }
-  }
-  if (merge_cmd->parsed()) {
-    try {
-      std::vector<std::filesystem::path> files(merge_inputs.begin(), merge_inputs.end());
-      write_file_atomically(merge_out, merge_results(files).dump(2) + "\n");
-      std::cout << "merged " << files.size() << " runs into " << merge_out << "\n";
-      return kExitOk;
-    } catch (const std::exception& e) {
-      std::cerr << "kvslo merge: " << e.what() << "\n";
-      return kExitBadInput;
-    }
-  }
+  if (gate_cmd->parsed()) return gate_command(gate, gate_threshold, gate_metrics, gate_junit_path, gate_summary_path);
+  if (net_cmd->parsed()) return net_command(net_target, net_streams, net_length, net_duration, net_out);
+  if (merge_cmd->parsed()) return merge_command(merge_inputs, merge_out);
   if (report->parsed()) {
     return write_report(report_results, report_out.empty() ? std::nullopt : std::optional<std::filesystem::path>(report_out),
                         report_baseline.empty() ? std::nullopt : std::optional<std::filesystem::path>(report_baseline));
