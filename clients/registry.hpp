@@ -10,7 +10,8 @@
 
 namespace kvslo {
 
-// The names make_client accepts, in ladder order.
+// The clients make_client builds, in ladder order. It also builds "null",
+// the no-I/O ceiling, which is not a rung of the ladder.
 const std::vector<std::string>& client_names();
 // Throws std::invalid_argument for an unknown name (listing the known ones)
 // or impossible options.

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "payload.hpp"
+#include "dataset.hpp"
 #include "point_runner.hpp"
 #include "registry.hpp"
 

@@ -14,6 +14,7 @@
 #include "models.hpp"
 #include "report_command.hpp"
 #include "scenario.hpp"
+#include "peers.hpp"
 #include "registry.hpp"
 #include "run_command.hpp"
 #include "units.hpp"
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
   run->add_option("--set", assignments, "scenario override: axis=v1,v2 | workload.field=value | slo.field=value (repeatable)");
   run->add_option("--client", clients, "clients, comma-separated: " + [] {
         std::string s;
-        for (const auto& n : client_names()) s += (s.empty() ? "" : ", ") + n;
+        for (const auto& n : point_client_names()) s += (s.empty() ? "" : ", ") + n;
         return s;
       }())->delimiter(',')->capture_default_str();
   run->add_option("--op", base.op, "get, set or exists")->check(CLI::IsMember({"get", "set", "exists"}))->capture_default_str();
@@ -187,8 +188,9 @@ int main(int argc, char** argv) {
   auto* merge_cmd = app.add_subcommand("merge", "pool the trials of several runs of one scenario into one baseline");
   merge_cmd->add_option("results", merge_inputs, "results files")->required();
   merge_cmd->add_option("--out", merge_out, "merged results file")->required();
-  app.add_subcommand("clients", "list the clients")->callback([] {
+  app.add_subcommand("clients", "list the clients, then the reference peers")->callback([] {
     for (const auto& n : client_names()) std::cout << n << "\n";
+    for (const auto& n : peer_names()) std::cout << n << " (peer)\n";
   });
   app.add_subcommand("version", "print the version and build")->callback([] {
     std::cout << describe_build().dump(2) << "\n";

@@ -11,9 +11,7 @@
 #include <thread>
 
 #include "batch_executor.hpp"
-#include "command_channel.hpp"
 #include "payload.hpp"
-#include "registry.hpp"
 #include "stats.hpp"
 #include "units.hpp"
 
@@ -37,8 +35,6 @@ bool transport_failure(KeyStatus s) { return s == KeyStatus::kIoError || s == Ke
 std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index) {
   return prefix + ":" + std::to_string(chunk_size) + ":" + std::to_string(index);
 }
-
-std::string metadata_key(const std::string& chunk_key) { return chunk_key + ":len"; }
 
 std::size_t PointMeasurement::failed_keys() const {
   std::size_t n = 0;
@@ -149,56 +145,32 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   j["connections"] = conns;
   j["warnings"] = buffer_warnings();
 
+  if (is_peer(spec.client)) {
+    j["peer"] = peer.is_object() ? peer : nlohmann::json::object();
+    j["peer"]["limits"] = peer_limits(spec);
+  } else {
+    j["peer"] = nullptr;
+  }
   j["slo"] = judge(slo, figures()).to_json();
   return j;
 }
 
-PointRunner::PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested)
-    : endpoint_(std::move(endpoint)), stop_requested_(stop_requested) {}
+PointRunner::PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerContext peers)
+    : endpoint_(std::move(endpoint)), stop_requested_(stop_requested), peers_(std::move(peers)) {
+  peers_.endpoint = endpoint_;
+  peers_.stop = &stop_requested_;
+}
+
+ChunkSet PointRunner::dataset(const PointSpec& spec) const {
+  // Length keys are written beside every dataset, so one dataset serves both layouts.
+  return ChunkSet{[prefix = spec.key_prefix, size = spec.chunk_size](std::size_t i) { return key_name(prefix, size, i); },
+                  spec.chunk_size, spec.key_count(), true};
+}
 
 void PointRunner::ensure_dataset(const PointSpec& spec) {
   auto shape = std::make_tuple(spec.key_prefix, spec.chunk_size, spec.key_count());
   if (loaded_.count(shape)) return;
-  // Loaded by the zero-copy client whatever the point's client: loading is
-  // set-up, not measurement, and should cost as little time as possible.
-  // The length keys of the with-metadata layout are written beside the chunks.
-  ClientOptions options;
-  options.endpoint = endpoint_;
-  options.streams = 2;
-  options.pipeline_depth = 4;
-  options.op_timeout = spec.op_timeout;
-  auto loader = make_client("zerocopy", options);
-  const std::size_t n = spec.key_count();
-  const std::size_t per_batch = std::max<std::size_t>(1, std::min<std::size_t>(n, (256ull << 20) / spec.chunk_size));
-  std::vector<std::byte> tile(per_batch * spec.chunk_size);
-  const std::string length_text = std::to_string(spec.chunk_size);
-  const ConstBuffer length_value = std::as_bytes(std::span(length_text.data(), length_text.size()));
-  std::vector<std::string> names;
-  std::vector<std::string_view> keys;
-  std::vector<ConstBuffer> values;
-  for (std::size_t first = 0; first < n; first += per_batch) {
-    if (stop_requested_) throw std::runtime_error("interrupted while loading the working set");
-    const std::size_t count = std::min(per_batch, n - first);
-    names.clear();
-    keys.clear();
-    values.clear();
-    for (std::size_t i = 0; i < count; ++i) {
-      names.push_back(key_name(spec.key_prefix, spec.chunk_size, first + i));
-      std::span<std::byte> value(tile.data() + i * spec.chunk_size, spec.chunk_size);
-      fill_payload(first + i, value);
-      values.push_back(value);
-    }
-    for (std::size_t i = 0; i < count; ++i) {
-      names.push_back(metadata_key(names[i]));
-      values.push_back(length_value);
-    }
-    for (const auto& name : names) keys.push_back(name);
-    BatchResult r = loader->batch_set(keys, values);
-    if (!r.all_ok()) {
-      throw std::runtime_error("loading the working set failed at " + std::string(keys[0]) + "...: " +
-                               r.first_failure());
-    }
-  }
+  load_chunks(endpoint_, dataset(spec), spec.op_timeout, stop_requested_);
   loaded_.insert(shape);
 }
 
@@ -206,20 +178,7 @@ void PointRunner::drop_dataset(const PointSpec& spec) {
   auto shape = std::make_tuple(spec.key_prefix, spec.chunk_size, spec.key_count());
   if (!loaded_.count(shape)) return;
   loaded_.erase(shape);
-  CommandChannel channel(endpoint_, spec.op_timeout);
-  std::vector<std::string> names;
-  std::vector<std::string_view> args;
-  const std::size_t n = spec.key_count();
-  for (std::size_t first = 0; first < n; first += 256) {
-    names.clear();
-    for (std::size_t i = first; i < std::min(n, first + 256); ++i) {
-      names.push_back(key_name(spec.key_prefix, spec.chunk_size, i));
-      names.push_back(metadata_key(names.back()));
-    }
-    args.assign({"DEL"});
-    for (const auto& name : names) args.push_back(name);
-    channel.call(args);
-  }
+  delete_chunks(endpoint_, dataset(spec), spec.op_timeout);
 }
 
 PointMeasurement PointRunner::run(const PointSpec& spec) {
@@ -227,8 +186,14 @@ PointMeasurement PointRunner::run(const PointSpec& spec) {
   m.spec = spec;
   try {
     spec.validate();
-    ensure_dataset(spec);
-    measure(spec, m);
+    if (is_external_peer(spec.client)) {
+      // redis-py reads kvslo's dataset; redis-benchmark and iperf3 bring their own.
+      if (spec.client == "redis-py" && spec.op == "get") ensure_dataset(spec);
+      run_external_peer(spec, peers_, m);
+    } else {
+      if (spec.client != "null") ensure_dataset(spec);  // the null client reads nothing
+      measure(spec, m);
+    }
   } catch (const std::exception& e) {
     m.failure = e.what();
   }
@@ -338,7 +303,7 @@ void PointRunner::account(const PointSpec& spec, const BatchExecutor& batch, con
     if (spec.op == "get") {
       if (k.value_size != spec.chunk_size) {
         wrong = "value of " + std::to_string(k.value_size) + " bytes reported ok";  // a generic client may accept it
-      } else if (spec.verify) {
+      } else if (spec.verifies()) {
         if (auto at = verify_payload(batch.key_index(i), batch.buffer(i))) wrong = "wrong contents from byte " + std::to_string(*at);
       }
     } else if (spec.op == "exists" && !batch.present(i)) {

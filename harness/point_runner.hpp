@@ -11,7 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dataset.hpp"
 #include "kv_client.hpp"
+#include "peers.hpp"
 #include "point_spec.hpp"
 #include "slo.hpp"
 
@@ -40,6 +42,7 @@ struct PointMeasurement {
   std::size_t verify_failures = 0;
   std::vector<std::string> errors;  // the first few, with their keys
   std::vector<ConnectionInfo> connections;
+  nlohmann::json peer;  // peers: the tool, its command and what it reported (null for kvslo's clients)
   std::string failure;  // why the point could not be measured at all
   bool interrupted = false;
   bool time_limited = false;  // the point's time limit cut its trials short
@@ -56,13 +59,15 @@ struct PointMeasurement {
 
 class PointRunner {
  public:
-  PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested);
+  // `peers` tells external peers where the wire is; its endpoint and stop are filled in here.
+  PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerContext peers = {});
   // Deletes the dataset `spec` reads (its keys only, never anything else), so
   // a sweep over chunk sizes holds one dataset at a time.
   void drop_dataset(const PointSpec& spec);
   // A new server (restarted with other settings): datasets load again.
   void use_server(net::Endpoint endpoint) {
     endpoint_ = std::move(endpoint);
+    peers_.endpoint = endpoint_;
     loaded_.clear();
   }
 
@@ -70,17 +75,17 @@ class PointRunner {
 
  private:
   void ensure_dataset(const PointSpec& spec);
+  ChunkSet dataset(const PointSpec& spec) const;
   void measure(const PointSpec& spec, PointMeasurement& m);
   static void account(const PointSpec& spec, const class BatchExecutor& batch, const BatchResult& result,
                       TrialFigures& trial, PointMeasurement& m);
 
   net::Endpoint endpoint_;
   const std::atomic<bool>& stop_requested_;
+  PeerContext peers_;
   std::set<std::tuple<std::string, std::uint64_t, std::size_t>> loaded_;  // prefix, chunk size, keys
 };
 
 std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index);
-// The with-metadata layout's length key beside a chunk.
-std::string metadata_key(const std::string& chunk_key);
 
 }  // namespace kvslo

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "registry.hpp"
+#include "peers.hpp"
 #include "units.hpp"
 
 namespace kvslo {
@@ -18,9 +18,9 @@ void PointSpec::validate() const {
     if (!ok) throw std::invalid_argument(what);
   };
   bool known = false;
-  for (const auto& n : client_names()) known = known || n == client;
+  for (const auto& n : point_client_names()) known = known || n == client;
   std::string names;
-  for (const auto& n : client_names()) names += (names.empty() ? "" : ", ") + n;
+  for (const auto& n : point_client_names()) names += (names.empty() ? "" : ", ") + n;
   require(known, "unknown client '" + client + "' (known: " + names + ")");
   require(op == "get" || op == "set" || op == "exists", "op must be get, set or exists (got '" + op + "')");
   require(chunk_size > 0, "chunk size must be positive");
@@ -47,6 +47,7 @@ void PointSpec::validate() const {
   require(!time_limit || time_limit->count() > 0, "time limit must be positive");
   require(!tile_bytes || *tile_bytes > 0, "tile bytes must be positive");
   require(op_timeout.count() > 0, "operation timeout must be positive");
+  validate_peer(*this);
 }
 
 nlohmann::json PointSpec::to_json() const {
@@ -65,7 +66,7 @@ nlohmann::json PointSpec::to_json() const {
                    {"trials", trials},
                    {"warmup_batches", warmup_batches},
                    {"batches_per_trial", batches()},
-                   {"verify", verify},
+                   {"verify", verifies()},
                    {"key_prefix", key_prefix},
                    {"op_timeout_ms", op_timeout.count()},
                    {"inflight", inflight}};

@@ -53,6 +53,8 @@ struct PointSpec {
   std::uint64_t tokens_per_chunk = 0;
   std::uint64_t request_tokens = 0;  // chunks_per_batch = request_tokens / tokens_per_chunk
 
+  // Whether GET contents are checked: never for the null client, which moves no data.
+  bool verifies() const { return verify && client != "null"; }
   std::size_t key_count() const { return static_cast<std::size_t>(working_set / chunk_size); }
   std::size_t batches() const;
   std::uint64_t batch_bytes() const { return chunk_size * chunks_per_batch; }

@@ -16,6 +16,7 @@
 #include "environment.hpp"
 #include "point_runner.hpp"
 #include "results_file.hpp"
+#include "side_by_side.hpp"
 #include "stats.hpp"
 #include "tuning.hpp"
 #include "wire.hpp"
@@ -45,10 +46,15 @@ std::string fixed(double v, int decimals = 2) {
 // A dataset is dropped once no later point reads it, and points run in
 // chunk-size order, so the server holds one dataset at a time: the largest
 // decides.
+// redis-benchmark brings a dataset of its own, held beside kvslo's while it runs.
 std::uint64_t embedded_maxmemory(const std::vector<PointSpec>& points) {
-  std::uint64_t largest = 0;
-  for (const auto& p : points) largest = std::max<std::uint64_t>(largest, p.chunk_size * p.key_count());
-  return largest + largest / 2 + (64ull << 20);
+  std::uint64_t largest = 0, largest_peer = 0;
+  for (const auto& p : points) {
+    auto& slot = p.client == "redis-benchmark" ? largest_peer : largest;
+    slot = std::max<std::uint64_t>(slot, p.chunk_size * p.key_count());
+  }
+  const std::uint64_t held = largest + largest_peer;
+  return held + held / 2 + (64ull << 20);
 }
 
 std::tuple<std::string, std::uint64_t, std::size_t, std::map<std::string, std::string>> dataset_of(const PointSpec& p) {
@@ -126,11 +132,14 @@ void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo
     Verdict v = judge(slo, m.figures());
     std::string verdict = !v.applicable ? "n/a" : v.pass ? "PASS" : "FAIL";
     if (!m.failure.empty()) verdict = "ERROR";
-    std::snprintf(line, sizeof line, format, s.client.c_str(), s.op.c_str(), format_size(s.chunk_size).c_str(),
+    const std::string client = s.client + (is_peer(s.client) ? "*" : "");
+    const std::string batch_ms = m.batch_latency_ns.empty() ? "-" : fixed(b.p50 / 1e6, 1) + "/" + fixed(b.p99 / 1e6, 1);
+    const std::string chunk_ms = m.chunk_latency_ns.empty() ? "-" : fixed(c.p99 / 1e6, 2);
+    std::snprintf(line, sizeof line, format, client.c_str(), s.op.c_str(), format_size(s.chunk_size).c_str(),
                   std::to_string(s.chunks_per_batch).c_str(), std::to_string(s.streams).c_str(),
                   std::to_string(s.threads).c_str(), std::to_string(s.pipeline_depth).c_str(),
                   (fixed(sp.median) + " [" + fixed(sp.min) + "-" + fixed(sp.max) + "]").c_str(),
-                  (fixed(b.p50 / 1e6, 1) + "/" + fixed(b.p99 / 1e6, 1)).c_str(), fixed(c.p99 / 1e6, 2).c_str(),
+                  batch_ms.c_str(), chunk_ms.c_str(),
                   bytes > 0 ? fixed(cpu / (bytes / 1e9), 3).c_str() : "-", verdict.c_str(), s.variant().empty() ? "-" : s.variant().c_str());
     out << line;
     if (!m.transfer_ns.empty()) {
@@ -220,23 +229,25 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
   // The wire on the same path, at the points' stream counts and (capped)
   // chunk sizes, before any point: a failure here is recorded, and the
   // points still run.
+  // Where iperf3 measures the wire (for --wire and the iperf3 peer): the
+  // given target, else an iperf3 server of our own beside the embedded Redis
+  // (started on first use, kept for the run), else the Redis host.
+  std::unique_ptr<EmbeddedIperf> local_iperf;
+  auto wire_target = [&]() -> WireTarget {
+    if (request.wire && !request.wire->target.empty()) return WireTarget::parse(request.wire->target);
+    if (embedded) {
+      if (!local_iperf) local_iperf = std::make_unique<EmbeddedIperf>();
+      return local_iperf->target();
+    }
+    if (endpoint.kind == net::Endpoint::Kind::kTcp) return WireTarget{endpoint.host, 5201};
+    throw WireError("a unix-socket Redis has no wire to measure");
+  };
   std::map<std::pair<int, std::uint64_t>, WireSample> wire;
   std::string tuning_text;
   if (request.wire) {
     nlohmann::json network;
-    std::unique_ptr<EmbeddedIperf> local_iperf;
     try {
-      WireTarget target;
-      if (!request.wire->target.empty()) {
-        target = WireTarget::parse(request.wire->target);
-      } else if (embedded) {
-        local_iperf = std::make_unique<EmbeddedIperf>();
-        target = local_iperf->target();
-      } else if (endpoint.kind == net::Endpoint::Kind::kTcp) {
-        target = WireTarget{endpoint.host, 5201};
-      } else {
-        throw WireError("a unix-socket Redis has no wire to measure");
-      }
+      const WireTarget target = wire_target();
       network["target"] = target.display();
       std::set<std::pair<int, std::uint64_t>> shapes;
       for (const auto& p : request.points) shapes.insert({p.streams, std::min(p.chunk_size, kIperfMaxLength)});
@@ -272,7 +283,8 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     results.write();
   }
 
-  PointRunner runner(endpoint, stop_requested);
+  PointRunner runner(endpoint, stop_requested,
+                     PeerContext{endpoint, wire_target, request.wire ? request.wire->seconds : 3.0, nullptr});
   std::vector<PointMeasurement> measured;
   const std::size_t total = request.points.size();
   const auto started = std::chrono::steady_clock::now();
@@ -299,8 +311,15 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     nlohmann::json point = m.to_json(request.slo);
     point["index"] = i;
     point["redis_settings_actual"] = actual_settings;
-    if (auto w = wire.find({spec.streams, std::min(spec.chunk_size, kIperfMaxLength)}); w != wire.end() && w->second.gbps > 0) {
+    // % of wire: an iperf3 point of this run in the same direction, chunk
+    // size and streams if there is one, else the --wire measurement.
+    if (const double reference = iperf3_reference(measured, spec); reference > 0 && spec.client != "iperf3") {
+      point["wire_gbps"] = reference;
+      point["wire_source"] = "iperf3 point of this run (same direction, chunk size and streams)";
+      point["pct_of_wire"] = m.median_gbps() / reference * 100;
+    } else if (auto w = wire.find({spec.streams, std::min(spec.chunk_size, kIperfMaxLength)}); w != wire.end() && w->second.gbps > 0) {
       point["wire_gbps"] = w->second.gbps;
+      point["wire_source"] = "--wire (iperf3 client to server)";
       point["pct_of_wire"] = m.median_gbps() / w->second.gbps * 100;
     }
     if (!embedded) {
@@ -340,7 +359,8 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     const auto& m = measured[i];
     Verdict v = judge(request.slo, m.figures());
     if (!m.failure.empty() || m.failed_keys() > 0 || m.verify_failures > 0) ++failed;
-    if (!v.applicable) continue;
+    // The SLO judges Redis retrieval: iperf3 and the null client move no Redis data.
+    if (!v.applicable || m.spec.client == "iperf3" || m.spec.client == "null") continue;
     ++judged;
     if (v.pass) {
       ++meeting;
@@ -354,6 +374,8 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     best_json[client] = {{"point", m->spec.to_json()}, {"median_gbps", m->median_gbps()},
                          {"meets_slo", judge(request.slo, m->figures()).pass}};
   }
+  const SideBySide side_by_side = compare_side_by_side(measured);
+  if (!side_by_side.empty()) results.set("side_by_side", side_by_side.to_json());
   results.set("summary", {{"points", measured.size()},
                           {"points_planned", total},
                           {"points_failed", failed},
@@ -368,6 +390,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
 
   std::cout << "\n";
   print_summary(measured, request.slo, std::cout);
+  side_by_side.print(std::cout);
   if (!wire.empty()) {
     std::cout << "\nThe wire (iperf3 on the same path, same streams, writes of min(chunk, 1MiB)):\n";
     for (const auto& [shape, w] : wire) {

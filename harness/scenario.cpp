@@ -6,7 +6,7 @@
 #include <iterator>
 #include <set>
 
-#include "registry.hpp"
+#include "peers.hpp"
 #include "units.hpp"
 
 #ifndef KVSLO_SOURCE_SCENARIOS
@@ -91,7 +91,7 @@ void apply_field(PointSpec& p, const std::string& name, const json& v, const std
       if (key != "client") apply_field(p, key, value, path + "/" + key, c, models);
     }
   } else if (name == "client") {
-    p.client = c.one_of(path, v, client_names());
+    p.client = c.one_of(path, v, point_client_names());
   } else if (name == "op") {
     p.op = c.one_of(path, v, {"get", "set", "exists"});
   } else if (name == "chunk_size") {

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,36 +57,72 @@ int run_process(const std::vector<std::string>& argv, bool quiet) {
   return wait_for(child);
 }
 
-std::string capture_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, int& exit_code) {
-  int out[2];
+ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                           const std::vector<std::pair<std::string, std::string>>& environment) {
+  int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    ::close(out[0]);
+    ::close(out[1]);
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  }
   std::cout.flush();
   std::fflush(nullptr);
   const pid_t child = ::fork();
   if (child == 0) {
     ::dup2(out[1], 1);
-    redirect_to_null(2);
+    ::dup2(err[1], 2);
+    for (const auto& [name, value] : environment) ::setenv(name.c_str(), value.c_str(), 1);
     exec_child(argv);
   }
   ::close(out[1]);
-  std::string text;
+  ::close(err[1]);
+  ProcessOutput result;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buffer[65536];
-  for (;;) {
-    pollfd p{out[0], POLLIN, 0};
-    const int rc = ::poll(&p, 1, net::poll_timeout_ms(deadline));
+  pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_pipes = 2;
+  while (open_pipes > 0) {
+    const int rc = ::poll(p, 2, net::poll_timeout_ms(deadline));
     if (rc == 0) {
       ::kill(child, SIGKILL);
+      result.timed_out = true;
       break;
     }
-    if (rc < 0 && errno == EINTR) continue;
-    const ssize_t n = ::read(out[0], buffer, sizeof buffer);
-    if (n <= 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
+    if (rc < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (p[i].fd < 0 || p[i].revents == 0) continue;
+      const ssize_t n = ::read(p[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        sinks[i]->append(buffer, static_cast<std::size_t>(n));
+      } else {
+        ::close(p[i].fd);
+        p[i].fd = -1;  // poll ignores negative descriptors
+        --open_pipes;
+      }
+    }
   }
-  ::close(out[0]);
-  exit_code = wait_for(child);
-  return text;
+  for (auto& pipe : p) {
+    if (pipe.fd >= 0) ::close(pipe.fd);
+  }
+  int status = 0;
+  rusage usage{};
+  if (child > 0 && ::wait4(child, &status, 0, &usage) == child) {
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    result.cpu_seconds = secs(usage.ru_utime) + secs(usage.ru_stime);
+  }
+  return result;
+}
+
+std::string capture_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, int& exit_code) {
+  ProcessOutput result = run_captured(argv, timeout);
+  exit_code = result.exit_code;
+  return result.out;
 }
 
 std::string read_first_line(const std::string& path) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kvslo {
@@ -15,6 +16,19 @@ int run_process(const std::vector<std::string>& argv, bool quiet);
 // Runs argv and returns what it printed on stdout (stderr discarded); kills
 // it after `timeout`. `exit_code` receives its exit code.
 std::string capture_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, int& exit_code);
+
+// What a helper program did: its output, exit code and the CPU it used.
+struct ProcessOutput {
+  std::string out, err;
+  int exit_code = 127;       // 127: could not be run; 128 + signal when killed
+  bool timed_out = false;    // killed at the timeout
+  double cpu_seconds = 0;    // user + system of the child (from wait4)
+};
+
+// Runs argv with `environment` added to ours and captures both output
+// streams; kills it after `timeout`.
+ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                           const std::vector<std::pair<std::string, std::string>>& environment = {});
 
 // The first line of a small file such as /proc/sys/net/core/rmem_max ("" if unreadable).
 std::string read_first_line(const std::string& path);

@@ -52,7 +52,9 @@ std::string advice_for(const std::string& error, const WireTarget& target) {
 nlohmann::json WireSample::to_json() const {
   return {{"streams", streams},       {"length_bytes", length},       {"length_requested_bytes", length_requested},
           {"length_capped", length_capped()}, {"seconds", seconds}, {"gbps", gbps},
-          {"gbit_per_s", gbps * 8},   {"retransmits", retransmits},   {"rtt_ms", rtt_ms}};
+          {"gbit_per_s", gbps * 8},   {"retransmits", retransmits},   {"rtt_ms", rtt_ms},
+          {"direction", reverse ? "server to client (-R)" : "client to server"},
+          {"local_cpu_percent", local_cpu_percent}};
 }
 
 WireTarget WireTarget::parse(const std::string& text) {
@@ -84,14 +86,16 @@ WireTarget WireTarget::parse(const std::string& text) {
   return t;
 }
 
-WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t length, double seconds) {
+WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t length, double seconds, bool reverse) {
   WireSample s;
   s.streams = streams;
   s.length_requested = length;
   s.length = std::min(length, kIperfMaxLength);
-  const std::vector<std::string> argv{iperf3_path(), "-c", target.host, "-p", std::to_string(target.port),
+  s.reverse = reverse;
+  std::vector<std::string> argv{iperf3_path(), "-c", target.host, "-p", std::to_string(target.port),
                                       "-P", std::to_string(streams), "-l", std::to_string(s.length),
                                       "-t", std::to_string(seconds), "-J", "--connect-timeout", "3000"};
+  if (reverse) argv.push_back("-R");
   const auto timeout = std::chrono::milliseconds(static_cast<long>((seconds + 15) * 1000));
   nlohmann::json j;
   // An iperf3 server takes a moment to reset after a test, and says "busy"
@@ -124,6 +128,9 @@ WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t len
         rtt_sum += stream["sender"]["mean_rtt"].get<double>();
         ++rtt_count;
       }
+    }
+    if (end.contains("cpu_utilization_percent")) {
+      s.local_cpu_percent = end["cpu_utilization_percent"].value("host_total", 0.0);
     }
     s.rtt_ms = rtt_count ? rtt_sum / rtt_count / 1000.0 : 0;  // iperf3 reports microseconds
   } catch (const nlohmann::json::exception& e) {

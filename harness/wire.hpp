@@ -30,6 +30,8 @@ struct WireSample {
   double gbps = 0;                    // received payload, GB/s (10^9 B/s)
   std::uint64_t retransmits = 0;
   double rtt_ms = 0;                  // mean of the senders' smoothed RTT
+  bool reverse = false;               // the server sent (the direction of a GET)
+  double local_cpu_percent = 0;       // iperf3's own CPU on this host, % of one core
   bool length_capped() const { return length < length_requested; }
   nlohmann::json to_json() const;
 };
@@ -42,9 +44,10 @@ struct WireTarget {
   static WireTarget parse(const std::string& text);
 };
 
-// Runs `iperf3 -c` once. Throws WireError with what to do when iperf3 is
+// Runs `iperf3 -c` once; `reverse` (-R) has the server send, as Redis does
+// for a GET. Throws WireError with what to do when iperf3 is
 // missing, no server listens, the server is busy, or the host is unreachable.
-WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t length, double seconds);
+WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t length, double seconds, bool reverse = false);
 
 // The smallest stream count within 5% of the best bandwidth.
 int convergence_streams(const std::vector<WireSample>& curve);

@@ -1,0 +1,74 @@
+#include "dataset.hpp"
+
+#include <algorithm>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+#include "command_channel.hpp"
+#include "payload.hpp"
+#include "registry.hpp"
+
+namespace kvslo {
+
+std::string metadata_key(const std::string& chunk_key) { return chunk_key + ":len"; }
+
+void load_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout,
+                 const std::atomic<bool>& stop) {
+  ClientOptions options;
+  options.endpoint = endpoint;
+  options.streams = 2;
+  options.pipeline_depth = 4;
+  options.op_timeout = op_timeout;
+  auto loader = make_client("zerocopy", options);
+  const std::size_t n = chunks.count;
+  const std::size_t per_batch = std::max<std::size_t>(1, std::min<std::size_t>(n, (256ull << 20) / chunks.chunk_size));
+  std::vector<std::byte> tile(per_batch * chunks.chunk_size);
+  const std::string length_text = std::to_string(chunks.chunk_size);
+  const ConstBuffer length_value = std::as_bytes(std::span(length_text.data(), length_text.size()));
+  std::vector<std::string> names;
+  std::vector<std::string_view> keys;
+  std::vector<ConstBuffer> values;
+  for (std::size_t first = 0; first < n; first += per_batch) {
+    if (stop) throw std::runtime_error("interrupted while loading the working set");
+    const std::size_t count = std::min(per_batch, n - first);
+    names.clear();
+    keys.clear();
+    values.clear();
+    for (std::size_t i = 0; i < count; ++i) {
+      names.push_back(chunks.name_of(first + i));
+      std::span<std::byte> value(tile.data() + i * chunks.chunk_size, chunks.chunk_size);
+      fill_payload(first + i, value);
+      values.push_back(value);
+    }
+    if (chunks.length_keys) {
+      for (std::size_t i = 0; i < count; ++i) {
+        names.push_back(metadata_key(names[i]));
+        values.push_back(length_value);
+      }
+    }
+    for (const auto& name : names) keys.push_back(name);
+    BatchResult r = loader->batch_set(keys, values);
+    if (!r.all_ok()) {
+      throw std::runtime_error("loading the working set failed at " + std::string(keys[0]) + "...: " + r.first_failure());
+    }
+  }
+}
+
+void delete_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout) {
+  CommandChannel channel(endpoint, op_timeout);
+  std::vector<std::string> names;
+  std::vector<std::string_view> args;
+  for (std::size_t first = 0; first < chunks.count; first += 256) {
+    names.clear();
+    for (std::size_t i = first; i < std::min(chunks.count, first + 256); ++i) {
+      names.push_back(chunks.name_of(i));
+      if (chunks.length_keys) names.push_back(metadata_key(names.back()));
+    }
+    args.assign({"DEL"});
+    for (const auto& name : names) args.push_back(name);
+    channel.call(args);
+  }
+}
+
+}  // namespace kvslo

@@ -1,0 +1,32 @@
+#pragma once
+// Writing and deleting the chunks a point reads: set-up, not measurement, so
+// done by the zero-copy client as fast as it goes, in batches of at most
+// 256 MiB, with kvslo's payload (payload.hpp) so that every GET can verify.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "net/endpoint.hpp"
+
+namespace kvslo {
+
+struct ChunkSet {
+  std::function<std::string(std::size_t)> name_of;  // key of chunk i
+  std::uint64_t chunk_size = 0;
+  std::size_t count = 0;
+  bool length_keys = false;  // a "<key>:len" key beside each chunk (the with-metadata layout)
+};
+
+// Throws std::runtime_error naming the first key that failed, or when `stop` is raised.
+void load_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout,
+                 const std::atomic<bool>& stop);
+// Deletes exactly these keys (and their length keys), never anything else.
+void delete_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout);
+
+// The with-metadata layout's length key beside a chunk.
+std::string metadata_key(const std::string& chunk_key);
+
+}  // namespace kvslo

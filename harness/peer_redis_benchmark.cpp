@@ -1,0 +1,164 @@
+// redis-benchmark, the C reference client, as a point: -t get|set with the
+// chunk size as -d, the streams as -c, the pipeline depth as -P, as many
+// requests per trial as a kvslo trial moves chunks, keys drawn from a dataset
+// of the point's size loaded under redis-benchmark's own key names.
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "dataset.hpp"
+#include "embedded_redis.hpp"  // find_on_path
+#include "peers.hpp"
+#include "point_runner.hpp"
+#include "subprocess.hpp"
+
+namespace kvslo {
+namespace {
+
+std::string benchmark_key(std::size_t i) {
+  char name[32];
+  std::snprintf(name, sizeof name, "key:%012zu", i);
+  return name;
+}
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> fields;
+  std::string field;
+  bool quoted = false;
+  for (char c : line) {
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      fields.push_back(field);
+      field.clear();
+    } else if (c != '\r') {
+      field += c;
+    }
+  }
+  fields.push_back(field);
+  return fields;
+}
+
+// The row of the test in redis-benchmark --csv output, as name -> value.
+std::map<std::string, double> parse_csv(const std::string& text, const std::string& test) {
+  std::istringstream in(text);
+  std::string line;
+  std::vector<std::string> header;
+  while (std::getline(in, line)) {
+    auto fields = split_csv_line(line);
+    if (!fields.empty() && fields[0] == "test") {
+      header = fields;
+    } else if (!header.empty() && !fields.empty() && fields[0] == test && fields.size() == header.size()) {
+      std::map<std::string, double> row;
+      for (std::size_t i = 1; i < fields.size(); ++i) row[header[i]] = std::strtod(fields[i].c_str(), nullptr);
+      return row;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m) {
+  const std::string program = find_on_path("redis-benchmark");
+  if (program.empty()) {
+    m.failure = "redis-benchmark not found: install it with 'apt-get install redis-tools' (or scripts/install-deps.sh)";
+    return;
+  }
+  const net::Endpoint& e = context.endpoint;
+  const std::string test = spec.op == "get" ? "GET" : "SET";
+  const std::size_t keys = spec.key_count();
+  const std::size_t requests = spec.batches() * spec.chunks_per_batch;
+  auto argv_for = [&](std::size_t n) {
+    std::vector<std::string> argv{program};
+    if (e.kind == net::Endpoint::Kind::kUnix) {
+      argv.insert(argv.end(), {"-s", e.path});
+    } else {
+      argv.insert(argv.end(), {"-h", e.host, "-p", std::to_string(e.port)});
+    }
+    argv.insert(argv.end(), {"-t", spec.op, "-d", std::to_string(spec.chunk_size), "-c", std::to_string(spec.streams), "-P",
+                             std::to_string(spec.pipeline_depth), "-n", std::to_string(n), "-r", std::to_string(keys),
+                             "--csv"});
+    if (spec.threads > 1) argv.insert(argv.end(), {"--threads", std::to_string(spec.threads)});
+    if (!e.user.empty()) argv.insert(argv.end(), {"--user", e.user});
+    // redis-benchmark takes a password on its command line only.
+    if (!e.password.empty()) argv.insert(argv.end(), {"-a", e.password});
+    return argv;
+  };
+  std::vector<std::string> shown = argv_for(requests);
+  for (auto& a : shown) {
+    if (!e.password.empty() && a == e.password) a = "***";
+  }
+  m.peer["tool"] = "redis-benchmark";
+  m.peer["command"] = shown;
+
+  const ChunkSet dataset{benchmark_key, spec.chunk_size, keys, false};
+  static const std::atomic<bool> never{false};
+  const std::atomic<bool>& stop = context.stop ? *context.stop : never;
+  // Its GETs need every key of the keyspace present at the chunk size; the
+  // keys are removed again afterwards, whatever happened.
+  struct Cleanup {
+    const net::Endpoint& endpoint;
+    const ChunkSet& dataset;
+    std::chrono::milliseconds timeout;
+    ~Cleanup() {
+      try {
+        delete_chunks(endpoint, dataset, timeout);
+      } catch (const std::exception&) {
+        // a dead server holds nothing; the point already says why
+      }
+    }
+  } cleanup{e, dataset, spec.op_timeout};
+  if (spec.op == "get") load_chunks(e, dataset, spec.op_timeout, stop);
+
+  const auto timeout = std::chrono::milliseconds(spec.op_timeout.count() * static_cast<long>(requests + 10));
+  nlohmann::json reported = nlohmann::json::array();
+  auto run_once = [&](std::size_t n) -> std::map<std::string, double> {
+    ProcessOutput out = run_captured(argv_for(n), timeout);
+    auto row = parse_csv(out.out, test);
+    if (out.exit_code != 0 || row.empty() || row["rps"] <= 0) {
+      std::string why = out.timed_out ? "timed out" : "exit " + std::to_string(out.exit_code);
+      std::string said = out.err.empty() ? out.out : out.err;
+      if (said.size() > 300) said.resize(300);
+      throw std::runtime_error("redis-benchmark failed (" + why + "): " + said);
+    }
+    row["cpu_seconds"] = out.cpu_seconds;
+    return row;
+  };
+  if (spec.warmup_batches > 0) run_once(static_cast<std::size_t>(spec.warmup_batches) * spec.chunks_per_batch);
+  const std::uint64_t misses_before = spec.op == "get" ? keyspace_misses(e) : 0;
+  for (int t = 0; t < spec.trials; ++t) {
+    if (stop) {
+      m.interrupted = true;
+      break;
+    }
+    auto row = run_once(requests);
+    TrialFigures trial;
+    trial.seconds = static_cast<double>(requests) / row["rps"];
+    trial.bytes = requests * spec.chunk_size;
+    trial.cpu_seconds = row["cpu_seconds"];
+    m.trials.push_back(trial);
+    reported.push_back(row);
+  }
+  if (spec.op == "get") {
+    // redis-benchmark counts a nil reply as a request served: the server's
+    // own count of misses says whether every GET found its chunk.
+    // Misses cannot be told apart by trial; they are spread evenly.
+    const std::uint64_t misses = std::min<std::uint64_t>(keyspace_misses(e) - misses_before, m.trials.size() * requests);
+    if (misses > 0 && !m.trials.empty()) {
+      m.status_counts[static_cast<std::size_t>(KeyStatus::kMissing)] += misses;
+      m.errors.push_back(std::to_string(misses) + " GETs found no key (server keyspace_misses)");
+      for (auto& trial : m.trials) {
+        trial.failed_keys = misses / m.trials.size();
+        trial.bytes -= trial.failed_keys * spec.chunk_size;
+      }
+    }
+    m.status_counts[static_cast<std::size_t>(KeyStatus::kOk)] += m.trials.size() * requests - misses;
+  } else {
+    m.status_counts[static_cast<std::size_t>(KeyStatus::kOk)] += m.trials.size() * requests;
+  }
+  m.peer["reported"] = reported;
+  m.peer["note"] = "throughput = requests x chunk size / (requests / rps); rps and latencies (ms) as redis-benchmark reports them";
+}
+
+}  // namespace kvslo

@@ -1,0 +1,164 @@
+#include "side_by_side.hpp"
+
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+#include "registry.hpp"
+#include "units.hpp"
+
+namespace kvslo {
+namespace {
+
+using Group = std::tuple<std::string, std::uint64_t, int>;  // op, chunk size, streams
+
+Group group_of(const PointSpec& s) { return {s.op, s.chunk_size, s.streams}; }
+
+std::string group_label(const Group& g) {
+  return std::get<0>(g) + " " + format_size(std::get<1>(g)) + " streams=" + std::to_string(std::get<2>(g));
+}
+
+bool usable(const PointMeasurement& m) { return m.failure.empty() && !m.trials.empty() && m.median_gbps() > 0; }
+
+bool is_kvslo(const std::string& client) {
+  for (const auto& n : client_names()) {
+    if (n == client) return true;
+  }
+  return false;
+}
+
+double cpu_per_gb(const PointMeasurement& m) {
+  double bytes = 0, cpu = 0;
+  for (const auto& t : m.trials) {
+    bytes += static_cast<double>(t.bytes);
+    cpu += t.cpu_seconds;
+  }
+  return bytes > 0 ? cpu / (bytes / 1e9) : 0;
+}
+
+std::string fixed(double v, int decimals) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*f", decimals, v);
+  return b;
+}
+
+// The fastest usable point of the group whose client passes `pick`.
+const PointMeasurement* best(const std::vector<const PointMeasurement*>& group, bool (*pick)(const PointMeasurement&)) {
+  const PointMeasurement* out = nullptr;
+  for (const auto* m : group) {
+    if (usable(*m) && pick(*m) && (!out || m->median_gbps() > out->median_gbps())) out = m;
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json BarCheck::to_json() const {
+  return {{"name", name}, {"group", group}, {"ours", ours}, {"theirs", theirs}, {"ratio", ratio},
+          {"bar", bar},   {"at_most", at_most}, {"met", met()}};
+}
+
+double iperf3_reference(const std::vector<PointMeasurement>& measured, const PointSpec& spec) {
+  for (const auto& m : measured) {
+    if (m.spec.client == "iperf3" && usable(m) && group_of(m.spec) == group_of(spec)) return m.median_gbps();
+  }
+  return 0;
+}
+
+SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured) {
+  SideBySide out;
+  bool any_peer = false;
+  for (const auto& m : measured) any_peer = any_peer || is_peer(m.spec.client);
+  if (!any_peer) return out;
+
+  std::map<Group, std::vector<const PointMeasurement*>> groups;
+  for (const auto& m : measured) groups[group_of(m.spec)].push_back(&m);
+  for (const auto& [g, points] : groups) {
+    const double wire = iperf3_reference(measured, points.front()->spec);
+    for (const auto* m : points) {
+      nlohmann::json row{{"group", group_label(g)},
+                         {"client", m->spec.client},
+                         {"peer", is_peer(m->spec.client)},
+                         {"label", m->spec.label()},
+                         {"variant", m->spec.variant()},
+                         {"pipeline_depth", m->spec.pipeline_depth},
+                         {"threads", m->spec.threads},
+                         {"status", m->failure.empty() ? "ok" : "failed"},
+                         {"median_gbps", m->median_gbps()},
+                         {"cpu_seconds_per_gb", cpu_per_gb(*m)}};
+      row["pct_of_iperf3"] = wire > 0 && usable(*m) ? nlohmann::json(m->median_gbps() / wire * 100) : nlohmann::json(nullptr);
+      out.table.push_back(row);
+    }
+
+    // The bars of this group.
+    const auto* kvslo_best = best(points, [](const PointMeasurement& m) { return is_kvslo(m.spec.client); });
+    const auto* iperf = best(points, [](const PointMeasurement& m) { return m.spec.client == "iperf3"; });
+    const auto* hiredis = best(points, [](const PointMeasurement& m) { return m.spec.client == "hiredis"; });
+    const auto* zerocopy = best(points, [](const PointMeasurement& m) { return m.spec.client == "zerocopy" && m.spec.fixed_size; });
+    const auto* redis_py = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-py"; });
+    const auto* benchmark = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-benchmark"; });
+    const std::string& op = std::get<0>(g);
+    auto add = [&](std::string name, const PointMeasurement* ours, const PointMeasurement* theirs, double ratio, double bar,
+                   bool at_most = false) {
+      out.bars.push_back({std::move(name), group_label(g), ours->spec.label(), theirs->spec.label(), ratio, bar, at_most});
+    };
+    if (kvslo_best && iperf && op != "exists") {
+      add("best kvslo " + op + " vs iperf3" + (op == "get" ? " -R" : ""), kvslo_best, iperf,
+          kvslo_best->median_gbps() / iperf->median_gbps(), op == "get" ? 0.95 : 0.90);
+    }
+    if (zerocopy && hiredis) {
+      add("zerocopy (fixed) vs hiredis, GB/s", zerocopy, hiredis, zerocopy->median_gbps() / hiredis->median_gbps(), 1.3);
+      if (cpu_per_gb(*hiredis) > 0) {
+        add("zerocopy (fixed) vs hiredis, CPU s/GB", zerocopy, hiredis, cpu_per_gb(*zerocopy) / cpu_per_gb(*hiredis), 0.4, true);
+      }
+    }
+    if (zerocopy && redis_py) {
+      add("zerocopy (fixed) vs best redis-py", zerocopy, redis_py, zerocopy->median_gbps() / redis_py->median_gbps(), 3.0);
+    }
+    if (kvslo_best && benchmark) {
+      add("best kvslo vs redis-benchmark", kvslo_best, benchmark, kvslo_best->median_gbps() / benchmark->median_gbps(), 1.0);
+    }
+  }
+  return out;
+}
+
+void SideBySide::print(std::ostream& out) const {
+  if (empty()) return;
+  out << "\nClients and peers side by side (median GB/s of the trials; CPU is each client's own):\n";
+  std::string current;
+  char line[256];
+  for (const auto& row : table) {
+    if (row["group"] != current) {
+      current = row["group"];
+      out << "  " << current << "\n";
+      std::snprintf(line, sizeof line, "    %-16s %-30s %8s %9s %10s\n", "client", "settings", "GB/s", "CPU s/GB", "% of iperf3");
+      out << line;
+    }
+    std::string settings = "depth=" + std::to_string(row["pipeline_depth"].get<int>());
+    if (row["threads"].get<int>() > 1) settings += " threads=" + std::to_string(row["threads"].get<int>());
+    if (!row["variant"].get<std::string>().empty()) settings += " " + row["variant"].get<std::string>();
+    const std::string client = row["client"].get<std::string>() + (row["peer"].get<bool>() ? "*" : "");
+    const bool ok = row["status"] == "ok";
+    std::snprintf(line, sizeof line, "    %-16s %-30s %8s %9s %10s\n", client.c_str(), settings.c_str(),
+                  ok ? fixed(row["median_gbps"].get<double>(), 2).c_str() : "failed",
+                  ok && row["cpu_seconds_per_gb"].get<double>() > 0 ? fixed(row["cpu_seconds_per_gb"].get<double>(), 3).c_str() : "-",
+                  row["pct_of_iperf3"].is_null() ? "-" : (fixed(row["pct_of_iperf3"].get<double>(), 0) + "%").c_str());
+    out << line;
+  }
+  out << "  * a peer: what it cannot express is listed under \"peer\" in the results\n";
+  if (bars.empty()) return;
+  out << "\nThe bar (ratios within this run):\n";
+  for (const auto& b : bars) {
+    std::snprintf(line, sizeof line, "  %-5s %-40s %-22s %6.2fx (bar %s %.2fx)\n", b.met() ? "MET" : "MISS", b.name.c_str(),
+                  b.group.c_str(), b.ratio, b.at_most ? "<=" : ">=", b.bar);
+    out << line;
+  }
+}
+
+nlohmann::json SideBySide::to_json() const {
+  nlohmann::json bar_list = nlohmann::json::array();
+  for (const auto& b : bars) bar_list.push_back(b.to_json());
+  return {{"table", table}, {"bars", bar_list}};
+}
+
+}  // namespace kvslo
