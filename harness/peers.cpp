@@ -27,6 +27,8 @@ std::vector<std::string> point_client_names() {
   return names;
 }
 
+bool judged_by_slo(const std::string& client) { return client != "iperf3" && client != "null"; }
+
 void validate_peer(const PointSpec& spec) {
   if (!is_external_peer(spec.client)) return;
   auto refuse = [&](const std::string& why) { throw std::invalid_argument("client " + spec.client + ": " + why); };

@@ -130,7 +130,7 @@ void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo
     }
     auto sp = spread(g);
     Verdict v = judge(slo, m.figures());
-    std::string verdict = !v.applicable ? "n/a" : v.pass ? "PASS" : "FAIL";
+    std::string verdict = !v.applicable || !judged_by_slo(s.client) ? "n/a" : v.pass ? "PASS" : "FAIL";
     if (!m.failure.empty()) verdict = "ERROR";
     const std::string client = s.client + (is_peer(s.client) ? "*" : "");
     const std::string batch_ms = m.batch_latency_ns.empty() ? "-" : fixed(b.p50 / 1e6, 1) + "/" + fixed(b.p99 / 1e6, 1);
@@ -360,7 +360,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     Verdict v = judge(request.slo, m.figures());
     if (!m.failure.empty() || m.failed_keys() > 0 || m.verify_failures > 0) ++failed;
     // The SLO judges Redis retrieval: iperf3 and the null client move no Redis data.
-    if (!v.applicable || m.spec.client == "iperf3" || m.spec.client == "null") continue;
+    if (!v.applicable || !judged_by_slo(m.spec.client)) continue;
     ++judged;
     if (v.pass) {
       ++meeting;

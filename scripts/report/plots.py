@@ -34,8 +34,13 @@ def json_key(value):
     return repr(value)
 
 
+# Peers that are not Redis clients: iperf3 is drawn as the wire, the null
+# client only in the side-by-side plot (its memset speed would flatten the rest).
+_NOT_REDIS = {"iperf3", "null"}
+
+
 def _measured(points, op="get"):
-    return [p for p in points if p.p("op") == op and p.gbps > 0]
+    return [p for p in points if p.p("op") == op and p.gbps > 0 and p.p("client") not in _NOT_REDIS]
 
 
 def _varying(points, exclude):
@@ -408,8 +413,46 @@ def wire_curve(results, outdir):
                                                 "throughput on the same path.")
 
 
+def side_by_side(results, outdir):
+    rows = (results.side_by_side or {}).get("table") or []
+    if not rows:
+        return Skipped("side_by_side", "needs a run with reference peers (the peers scenario)")
+    groups = list(OrderedDict.fromkeys(r["group"] for r in rows))
+    fig, axes = plt.subplots(len(groups), 1, figsize=(9, 1.2 + 0.42 * len(rows) + 0.5 * len(groups)), squeeze=False)
+    top = max(r["median_gbps"] for r in rows) or 1
+    for ax, group in zip(axes[:, 0], groups):
+        mine = [r for r in rows if r["group"] == group]
+        labels = [r["client"] + ("*" if r["peer"] else "") + f" d{r['pipeline_depth']}" +
+                  (f" t{r['threads']}" if r["threads"] > 1 else "") for r in mine]
+        ys = range(len(mine))
+        for y, r in zip(ys, mine):
+            color = "#444" if r["client"] == "iperf3" else ("#bbb" if r["client"] == "null" else
+                                                             ("#9467bd" if r["peer"] else "#1f77b4"))
+            ax.barh(y, r["median_gbps"], color=color, hatch="//" if r["peer"] else None, edgecolor="white")
+            text = f"{r['median_gbps']:.2f}" if r["status"] == "ok" else "failed"
+            if r.get("pct_of_iperf3") is not None and r["client"] != "iperf3":
+                text += f"  ({r['pct_of_iperf3']:.0f}% of iperf3)"
+            ax.text(r["median_gbps"] + top * 0.01, y, text, va="center", fontsize=8)
+        ax.set_yticks(list(ys))
+        ax.set_yticklabels(labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, top * 1.35)
+        ax.set_title(group, fontsize=9, loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1, 0].set_xlabel("GB/s (10^9 B/s), median of trials")
+    fig.suptitle(f"{results.title}: clients and peers side by side", fontsize=11)
+    fig.text(0.5, 0.005, results.context_line() + "   * peer (hatched); d = pipeline depth, t = threads",
+             ha="center", fontsize=7, color="#555")
+    fig.tight_layout(rect=(0, 0.02, 1, 0.97))
+    path = os.path.join(outdir, "side_by_side.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Plot("side_by_side", "side_by_side.png", "Every client and reference peer on the same Redis in one run, "
+                                                    "with % of iperf3 in the same direction.")
+
+
 def make_all(results, outdir, baseline=None):
-    makers = [throughput_vs_chunk_size, throughput_vs_streams, throughput_vs_threads, wire_curve, latency_percentiles,
+    makers = [side_by_side, throughput_vs_chunk_size, throughput_vs_streams, throughput_vs_threads, wire_curve, latency_percentiles,
               latency_cdf, buffer_heatmap, ladder, tiled_stages]
     out = [m(results, outdir) for m in makers]
     out.append(before_after(results, baseline, outdir))

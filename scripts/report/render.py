@@ -118,6 +118,37 @@ def json_text(v):
     return " ".join(str(x) for x in v) if isinstance(v, list) else str(v)
 
 
+SIDE_HEADER = ["group", "client", "depth", "threads", "variant", "GB/s", "CPU s/GB", "% of iperf3"]
+BAR_HEADER = ["", "bar", "group", "ratio", "needed", "ours", "theirs"]
+
+
+def _side_by_side(results):
+    """Rows of the side-by-side table and of the bar, or None when the run had no peers."""
+    sbs = results.side_by_side
+    if not sbs or not sbs.get("table"):
+        return None
+    rows = []
+    for r in sbs["table"]:
+        ok = r["status"] == "ok"
+        rows.append([r["group"], r["client"] + (" (peer)" if r["peer"] else ""), str(r["pipeline_depth"]),
+                     str(r["threads"]), r["variant"] or "-", f"{r['median_gbps']:.2f}" if ok else "failed",
+                     f"{r['cpu_seconds_per_gb']:.3f}" if ok and r["cpu_seconds_per_gb"] > 0 else "-",
+                     "-" if r.get("pct_of_iperf3") is None else f"{r['pct_of_iperf3']:.0f}%"])
+    bars = [["MET" if b["met"] else "MISS", b["name"], b["group"], f"{b['ratio']:.2f}x",
+             ("<= " if b["at_most"] else ">= ") + f"{b['bar']:.2f}x", b["ours"], b["theirs"]] for b in sbs.get("bars", [])]
+    limits = []
+    for p in results.points:
+        if p.peer and p.peer.get("limits"):
+            limits.append((f"#{p.index} {p.p('client')} {p.p('op')} streams={p.p('streams')} depth={p.p('pipeline_depth')}",
+                           p.peer["limits"]))
+    return {"rows": rows, "bars": bars, "limits": limits}
+
+
+SIDE_NOTE = ("Every client and reference peer ran on the same Redis in this run. CPU is each client's own "
+             "(iperf3's as it reports it). A peer runs with the point's chunk size, streams and working set; what it "
+             "cannot express is listed below the table.")
+
+
 WIRE_HEADER = ["streams", "write size", "GB/s", "Gbit/s", "retransmits", "RTT ms"]
 PCT_HEADER = ["#", "client", "streams", "chunk", "variant", "Redis GB/s", "wire GB/s", "% of wire"]
 BUFFER_HEADER = ["#", "sndbuf requested", "granted", "rcvbuf requested", "granted", "warning"]
@@ -154,6 +185,16 @@ def markdown(results, plots):
     if failures:
         parts += ["## Failures", ""]
         for title, lines in failures:
+            parts.append(f"- {title}")
+            parts += [f"  - {line}" for line in lines]
+        parts.append("")
+    side = _side_by_side(results)
+    if side:
+        parts += ["## Clients and peers side by side", "", SIDE_NOTE, "", _md_table(SIDE_HEADER, side["rows"]), ""]
+        if side["bars"]:
+            parts += ["The bar (ratios within this run):", "", _md_table(BAR_HEADER, side["bars"]), ""]
+        parts += ["What the peers could not express:", ""]
+        for title, lines in side["limits"]:
             parts.append(f"- {title}")
             parts += [f"  - {line}" for line in lines]
         parts.append("")
@@ -217,6 +258,16 @@ def html_report(results, plots, outdir):
     if failures:
         parts.append("<h2>Failures</h2><ul>")
         for title, lines in failures:
+            parts.append(f"<li>{html.escape(title)}<ul>" + "".join(f"<li>{html.escape(l)}</li>" for l in lines) + "</ul></li>")
+        parts.append("</ul>")
+    side = _side_by_side(results)
+    if side:
+        parts += ["<h2>Clients and peers side by side</h2>", f"<p>{html.escape(SIDE_NOTE)}</p>",
+                  _html_table(SIDE_HEADER, side["rows"])]
+        if side["bars"]:
+            parts += ["<p>The bar (ratios within this run):</p>", _html_table(BAR_HEADER, side["bars"])]
+        parts.append("<p>What the peers could not express:</p><ul>")
+        for title, lines in side["limits"]:
             parts.append(f"<li>{html.escape(title)}<ul>" + "".join(f"<li>{html.escape(l)}</li>" for l in lines) + "</ul></li>")
         parts.append("</ul>")
     network = _network(results)

@@ -57,6 +57,7 @@ class Point:
         self.wire_gbps = raw.get("wire_gbps")
         self.pct_of_wire = raw.get("pct_of_wire")
         self.warnings = raw.get("warnings") or []
+        self.peer = raw.get("peer")  # None for kvslo's own clients
 
     def p(self, name):
         return self.params.get(name)
@@ -97,6 +98,7 @@ class Results:
         self.summary = doc.get("summary") or {}
         self.network = doc.get("network") or {}
         self.scenario = doc.get("scenario") or {}
+        self.side_by_side = doc.get("side_by_side") or {}
 
     def wire_curve(self):
         """{streams: best GB/s} from the wire measured in the same run."""
