@@ -2,6 +2,8 @@
 // chunk size as -d, the streams as -c, the pipeline depth as -P, as many
 // requests per trial as a kvslo trial moves chunks, keys drawn from a dataset
 // of the point's size loaded under redis-benchmark's own key names.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -10,6 +12,7 @@
 #include "embedded_redis.hpp"  // find_on_path
 #include "peers.hpp"
 #include "point_runner.hpp"
+#include "server_stats.hpp"
 #include "subprocess.hpp"
 
 namespace kvslo {
@@ -60,9 +63,13 @@ std::map<std::string, double> parse_csv(const std::string& text, const std::stri
 }  // namespace
 
 void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m) {
-  const std::string program = find_on_path("redis-benchmark");
-  if (program.empty()) {
-    m.failure = "redis-benchmark not found: install it with 'apt-get install redis-tools' (or scripts/install-deps.sh)";
+  // $KVSLO_REDIS_BENCHMARK picks another build (say, one from a newer Redis).
+  const char* chosen = std::getenv("KVSLO_REDIS_BENCHMARK");
+  const std::string program = chosen && *chosen ? std::string(chosen) : find_on_path("redis-benchmark");
+  if (program.empty() || ::access(program.c_str(), X_OK) != 0) {
+    m.failure = (program.empty() ? std::string("redis-benchmark not found") : program + " is not an executable program") +
+                ": install it with 'apt-get install redis-tools' (or scripts/install-deps.sh), or name one with "
+                "KVSLO_REDIS_BENCHMARK";
     return;
   }
   const net::Endpoint& e = context.endpoint;
@@ -132,8 +139,10 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
       m.interrupted = true;
       break;
     }
+    const double server_cpu0 = server_cpu_seconds(e);
     auto row = run_once(requests);
     TrialFigures trial;
+    trial.server_cpu_seconds = server_cpu_seconds(e) - server_cpu0;
     trial.seconds = static_cast<double>(requests) / row["rps"];
     trial.bytes = requests * spec.chunk_size;
     trial.cpu_seconds = row["cpu_seconds"];

@@ -59,6 +59,7 @@ void run_redis_py_peer(const PointSpec& spec, const PeerContext& context, PointM
     trial.cpu_seconds = t.value("cpu_seconds", 0.0);
     trial.batches = t.value("batches", std::size_t{0});
     trial.failed_keys = t.value("failed_keys", std::size_t{0});
+    trial.server_cpu_seconds = t.value("server_cpu_seconds", -1.0);
     m.trials.push_back(trial);
   }
   for (double ms : doc.value("batch_latency_ms", std::vector<double>{})) m.batch_latency_ns.push_back(ms * 1e6);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "command_channel.hpp"
 #include "point_runner.hpp"
 #include "registry.hpp"
 #include "units.hpp"
@@ -82,15 +81,6 @@ void run_external_peer(const PointSpec& spec, const PeerContext& context, PointM
   if (spec.client == "redis-benchmark") return run_redis_benchmark_peer(spec, context, m);
   if (spec.client == "redis-py") return run_redis_py_peer(spec, context, m);
   throw std::invalid_argument("'" + spec.client + "' is not an external peer");
-}
-
-std::uint64_t keyspace_misses(const net::Endpoint& endpoint) {
-  CommandChannel channel(endpoint, std::chrono::milliseconds(3000));
-  const std::string info = channel.call_ok({"INFO", "stats"}).text;
-  const std::string field = "keyspace_misses:";
-  const auto at = info.find(field);
-  if (at == std::string::npos) throw std::runtime_error("INFO stats has no keyspace_misses");
-  return std::stoull(info.substr(at + field.size()));
 }
 
 }  // namespace kvslo

@@ -56,8 +56,4 @@ void run_iperf3_peer(const PointSpec& spec, const PeerContext& context, PointMea
 void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m);
 void run_redis_py_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m);
 
-// Server-side count of GETs that found no key (INFO stats keyspace_misses):
-// how peers that do not check their replies are caught reading nothing.
-std::uint64_t keyspace_misses(const net::Endpoint& endpoint);
-
 }  // namespace kvslo

@@ -12,6 +12,7 @@
 
 #include "batch_executor.hpp"
 #include "payload.hpp"
+#include "server_stats.hpp"
 #include "stats.hpp"
 #include "units.hpp"
 
@@ -70,6 +71,16 @@ double PointMeasurement::attainment(double bound_ms) const {
   return static_cast<double>(within) / static_cast<double>(batch_latency_ns.size());
 }
 
+double PointMeasurement::server_busy() const {
+  double cpu = 0, seconds = 0;
+  for (const auto& t : trials) {
+    if (t.server_cpu_seconds < 0) return -1;
+    cpu += t.server_cpu_seconds;
+    seconds += t.seconds;
+  }
+  return seconds > 0 ? cpu / seconds : -1;
+}
+
 double PointMeasurement::median_gbps() const {
   std::vector<double> v;
   for (const auto& t : trials) v.push_back(t.gbps());
@@ -101,6 +112,7 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
                           {"seconds", t.seconds},
                           {"gbps", t.gbps()},
                           {"cpu_seconds", t.cpu_seconds},
+                          {"server_cpu_seconds", t.server_cpu_seconds >= 0 ? nlohmann::json(t.server_cpu_seconds) : nlohmann::json(nullptr)},
                           {"batches", t.batches},
                           {"failed_keys", t.failed_keys}});
     gbps.push_back(t.gbps());
@@ -133,6 +145,8 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
     j["goodput_gbps"] = nullptr;
   }
   j["cpu_seconds_per_gb"] = bytes > 0 ? nlohmann::json(cpu / (bytes / 1e9)) : nlohmann::json(nullptr);
+  const double busy = server_busy();
+  j["server_busy_cores"] = busy >= 0 ? nlohmann::json(busy) : nlohmann::json(nullptr);
   nlohmann::json counts = nlohmann::json::object();
   for (std::size_t s = 0; s < kKeyStatusCount; ++s) {
     counts[std::string(to_string(static_cast<KeyStatus>(s)))] = status_counts[s];
@@ -236,8 +250,18 @@ void PointRunner::measure(const PointSpec& spec, PointMeasurement& m) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   };
 
+  // The server's CPU over each trial (the null client has no server).
+  auto server_cpu = [&]() -> double {
+    if (spec.client == "null") return -1;
+    try {
+      return server_cpu_seconds(endpoint_);
+    } catch (const std::exception&) {
+      return -1;  // a server that cannot say; the batches report their own failures
+    }
+  };
   for (int t = 0; t < spec.trials && !m.interrupted && !m.time_limited; ++t) {
     TrialFigures trial;
+    const double server_cpu0 = server_cpu();
     const auto trial_start = Clock::now();
     auto due = trial_start;
     Clock::time_point last_end = trial_start;
@@ -284,6 +308,9 @@ void PointRunner::measure(const PointSpec& spec, PointMeasurement& m) {
     }
     // Open loop: throughput over the offered schedule, arrival to last completion.
     if (spec.arrival.open_loop()) trial.seconds = std::chrono::duration<double>(last_end - trial_start).count();
+    if (const double server_cpu1 = server_cpu(); server_cpu0 >= 0 && server_cpu1 >= 0) {
+      trial.server_cpu_seconds = server_cpu1 - server_cpu0;
+    }
     if (trial.batches > 0) m.trials.push_back(trial);
   }
   m.connections = batch.connections();

@@ -23,6 +23,7 @@ struct TrialFigures {
   std::uint64_t bytes = 0;  // payload bytes of keys that succeeded
   double seconds = 0;       // wall time of the timed batches
   double cpu_seconds = 0;   // user + system CPU of this process during them
+  double server_cpu_seconds = -1;  // the Redis server's CPU over the trial (-1: not known)
   std::size_t batches = 0;
   std::size_t failed_keys = 0;
   double gbps() const { return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e9 : 0; }
@@ -53,6 +54,10 @@ struct PointMeasurement {
   // Share of timed batches whose latency is within `bound_ms` (0 when none ran).
   double attainment(double bound_ms) const;
   double median_gbps() const;
+  // Cores the Redis server kept busy during the timed trials (its CPU
+  // seconds over their wall time; near 1.0 its one thread was the limit).
+  // -1 when not known (iperf3, the null client).
+  double server_busy() const;
   nlohmann::json to_json(const Slo& slo) const;
   PointFigures figures() const;
 };

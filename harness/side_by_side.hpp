@@ -4,7 +4,7 @@
 // "the bar", the ratios kvslo's clients must reach against the peers:
 //   best kvslo GET >= 95% of iperf3 -R, best kvslo SET >= 90% of iperf3
 //   zerocopy (fixed) >= 1.3x hiredis GB/s and <= 0.4x its CPU per GB
-//   zerocopy (fixed) >= 3x redis-py
+//   zerocopy (fixed) >= 3x redis-py (GET, the write-up's retrieval figure)
 //   best kvslo >= redis-benchmark at equal connections
 // Bars are printed and written, never turned into an exit code: they are
 // figures of one run on one machine, not tests.

@@ -123,8 +123,14 @@ def main():
         for _ in range(a.warmup_batches):
             run_batch()
         started = time.monotonic()
+
+        def server_cpu():  # the server's own CPU, read between trials (outside the timing)
+            info = connection().info("cpu")
+            return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
         for _ in range(a.trials):
             trial = {"bytes": 0, "seconds": 0.0, "cpu_seconds": 0.0, "batches": 0, "failed_keys": 0}
+            server_cpu0 = server_cpu()
             for _ in range(a.batches):
                 if a.time_limit and time.monotonic() - started > a.time_limit and trial["batches"] > 0:
                     doc["time_limited"] = True
@@ -158,6 +164,7 @@ def main():
                         trial["bytes"] += a.chunk_size
                         if latency is not None:
                             doc["chunk_latency_ms"].append(round(latency * 1e3, 3))
+            trial["server_cpu_seconds"] = server_cpu() - server_cpu0
             if trial["batches"]:
                 doc["trials"].append(trial)
             if doc["time_limited"]:

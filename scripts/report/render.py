@@ -118,7 +118,7 @@ def json_text(v):
     return " ".join(str(x) for x in v) if isinstance(v, list) else str(v)
 
 
-SIDE_HEADER = ["group", "client", "depth", "threads", "variant", "GB/s", "CPU s/GB", "% of iperf3"]
+SIDE_HEADER = ["group", "client", "depth", "threads", "variant", "GB/s", "CPU s/GB", "% of iperf3", "Redis busy (cores)"]
 BAR_HEADER = ["", "bar", "group", "ratio", "needed", "ours", "theirs"]
 
 
@@ -133,7 +133,8 @@ def _side_by_side(results):
         rows.append([r["group"], r["client"] + (" (peer)" if r["peer"] else ""), str(r["pipeline_depth"]),
                      str(r["threads"]), r["variant"] or "-", f"{r['median_gbps']:.2f}" if ok else "failed",
                      f"{r['cpu_seconds_per_gb']:.3f}" if ok and r["cpu_seconds_per_gb"] > 0 else "-",
-                     "-" if r.get("pct_of_iperf3") is None else f"{r['pct_of_iperf3']:.0f}%"])
+                     "-" if r.get("pct_of_iperf3") is None else f"{r['pct_of_iperf3']:.0f}%",
+                     "-" if r.get("server_busy_cores") is None else f"{r['server_busy_cores']:.2f}"])
     bars = [["MET" if b["met"] else "MISS", b["name"], b["group"], f"{b['ratio']:.2f}x",
              ("<= " if b["at_most"] else ">= ") + f"{b['bar']:.2f}x", b["ours"], b["theirs"]] for b in sbs.get("bars", [])]
     limits = []
@@ -145,7 +146,8 @@ def _side_by_side(results):
 
 
 SIDE_NOTE = ("Every client and reference peer ran on the same Redis in this run. CPU is each client's own "
-             "(iperf3's as it reports it). A peer runs with the point's chunk size, streams and working set; what it "
+             "(iperf3's as it reports it); Redis busy is the server's CPU seconds per second of the trials, and near "
+             "1.0 its one thread was the limit. A peer runs with the point's chunk size, streams and working set; what it "
              "cannot express is listed below the table.")
 
 

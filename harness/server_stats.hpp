@@ -1,0 +1,17 @@
+#pragma once
+// What the Redis server itself says about a measurement (INFO): the CPU it
+// spent, so a figure can say whether the server's one thread was the limit,
+// and how many GETs found no key.
+
+#include <cstdint>
+
+#include "net/endpoint.hpp"
+
+namespace kvslo {
+
+// used_cpu_user + used_cpu_sys of the server process so far, in seconds.
+double server_cpu_seconds(const net::Endpoint& endpoint);
+// keyspace_misses: GETs that found no key, for peers that do not check replies.
+std::uint64_t keyspace_misses(const net::Endpoint& endpoint);
+
+}  // namespace kvslo
