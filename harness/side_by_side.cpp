@@ -1,5 +1,6 @@
 #include "side_by_side.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <tuple>
@@ -127,23 +128,28 @@ SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured) {
 
 void SideBySide::print(std::ostream& out) const {
   if (empty()) return;
+  auto settings_of = [](const nlohmann::json& row) {
+    std::string settings = "depth=" + std::to_string(row["pipeline_depth"].get<int>());
+    if (row["threads"].get<int>() > 1) settings += " threads=" + std::to_string(row["threads"].get<int>());
+    if (!row["variant"].get<std::string>().empty()) settings += " " + row["variant"].get<std::string>();
+    return settings;
+  };
+  int width = 8;
+  for (const auto& row : table) width = std::max(width, static_cast<int>(settings_of(row).size()));
   out << "\nClients and peers side by side (median GB/s of the trials; CPU is each client's own):\n";
   std::string current;
-  char line[256];
+  char line[512];
   for (const auto& row : table) {
     if (row["group"] != current) {
       current = row["group"];
       out << "  " << current << "\n";
-      std::snprintf(line, sizeof line, "    %-16s %-30s %8s %9s %11s %11s\n", "client", "settings", "GB/s", "CPU s/GB",
+      std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %11s %11s\n", "client", width, "settings", "GB/s", "CPU s/GB",
                     "% of iperf3", "Redis busy");
       out << line;
     }
-    std::string settings = "depth=" + std::to_string(row["pipeline_depth"].get<int>());
-    if (row["threads"].get<int>() > 1) settings += " threads=" + std::to_string(row["threads"].get<int>());
-    if (!row["variant"].get<std::string>().empty()) settings += " " + row["variant"].get<std::string>();
     const std::string client = row["client"].get<std::string>() + (row["peer"].get<bool>() ? "*" : "");
     const bool ok = row["status"] == "ok";
-    std::snprintf(line, sizeof line, "    %-16s %-30s %8s %9s %11s %11s\n", client.c_str(), settings.c_str(),
+    std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %11s %11s\n", client.c_str(), width, settings_of(row).c_str(),
                   ok ? fixed(row["median_gbps"].get<double>(), 2).c_str() : "failed",
                   ok && row["cpu_seconds_per_gb"].get<double>() > 0 ? fixed(row["cpu_seconds_per_gb"].get<double>(), 3).c_str() : "-",
                   row["pct_of_iperf3"].is_null() ? "-" : (fixed(row["pct_of_iperf3"].get<double>(), 0) + "%").c_str(),
