@@ -205,8 +205,9 @@ PointMeasurement PointRunner::run(const PointSpec& spec) {
   try {
     spec.validate();
     if (is_external_peer(spec.client)) {
-      // redis-py reads kvslo's dataset; redis-benchmark and iperf3 bring their own.
-      if (spec.client == "redis-py" && spec.op == "get") ensure_dataset(spec);
+      // redis-py reads and writes kvslo's dataset (so the run drops it like
+      // any other); redis-benchmark and iperf3 bring their own.
+      if (spec.client == "redis-py") ensure_dataset(spec);
       run_external_peer(spec, peers_, m);
     } else {
       if (spec.client != "null") ensure_dataset(spec);  // the null client reads nothing

@@ -226,9 +226,6 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     return kExitInfrastructure;
   }
 
-  // The wire on the same path, at the points' stream counts and (capped)
-  // chunk sizes, before any point: a failure here is recorded, and the
-  // points still run.
   // Where iperf3 measures the wire (for --wire and the iperf3 peer): the
   // given target, else an iperf3 server of our own beside the embedded Redis
   // (started on first use, kept for the run), else the Redis host.
@@ -242,6 +239,9 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     if (endpoint.kind == net::Endpoint::Kind::kTcp) return WireTarget{endpoint.host, 5201};
     throw WireError("a unix-socket Redis has no wire to measure");
   };
+  // The wire on the same path, at the points' stream counts and (capped)
+  // chunk sizes, before any point: a failure here is recorded, and the
+  // points still run.
   std::map<std::pair<int, std::uint64_t>, WireSample> wire;
   std::string tuning_text;
   if (request.wire) {
@@ -398,6 +398,8 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
                 << ", RTT " << fixed(w.rtt_ms, 3) << " ms, " << w.retransmits << " retransmits\n";
     }
     for (const auto& m : measured) {
+      // With iperf3 points, % of wire is in the side-by-side table, in each op's direction.
+      if (!side_by_side.empty()) break;
       auto w = wire.find({m.spec.streams, std::min(m.spec.chunk_size, kIperfMaxLength)});
       if (w == wire.end() || w->second.gbps <= 0 || m.trials.empty()) continue;
       std::cout << "  " << m.spec.label() << ": " << fixed(m.median_gbps() / w->second.gbps * 100, 0) << "% of wire\n";
