@@ -398,8 +398,9 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
                 << ", RTT " << fixed(w.rtt_ms, 3) << " ms, " << w.retransmits << " retransmits\n";
     }
     for (const auto& m : measured) {
-      // With iperf3 points, % of wire is in the side-by-side table, in each op's direction.
-      if (!side_by_side.empty()) break;
+      // A point measured against an iperf3 point has its % of wire in the
+      // side-by-side table, in its op's direction.
+      if (iperf3_reference(measured, m.spec) > 0) continue;
       auto w = wire.find({m.spec.streams, std::min(m.spec.chunk_size, kIperfMaxLength)});
       if (w == wire.end() || w->second.gbps <= 0 || m.trials.empty()) continue;
       std::cout << "  " << m.spec.label() << ": " << fixed(m.median_gbps() / w->second.gbps * 100, 0) << "% of wire\n";
