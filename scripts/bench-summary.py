@@ -10,10 +10,11 @@ import sys
 BAR_US = 5.0  # "a few microseconds"
 
 
-def medians(doc):
+def aggregate(doc, which):
+    """{benchmark: its `which` aggregate (median, stddev, ...)}, or its only run without repetitions."""
     out = {}
     for b in doc["benchmarks"]:
-        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != which:
             continue
         name = b.get("run_name", b["name"])
         out[name] = b
@@ -30,7 +31,8 @@ def main(path):
     ctx = doc.get("context", {})
     print(f"kvslo_bench on {ctx.get('host_name', '?')}: {ctx.get('num_cpus', '?')} CPUs at "
           f"{ctx.get('mhz_per_cpu', '?')} MHz, {ctx.get('date', '')}")
-    m = medians(doc)
+    m = aggregate(doc, "median")
+    spread = aggregate(doc, "stddev")
     print(f"{'benchmark':42} {'time':>12} {'GB/s':>8}  other")
     for name, b in sorted(m.items()):
         t = seconds(b)
@@ -52,8 +54,11 @@ def main(path):
         verdict = "MET" if extra_us <= BAR_US else "MISS"
         print(f"\nThe bar: fixed-size parse of a 4 MiB bulk beyond its copy: {extra_us:.3f} us "
               f"(bar <= {BAR_US:g} us): {verdict}")
+        noise = spread.get(f"BM_Memcpy/{size}")
+        noise_text = (f"; memcpy's own standard deviation over the repetitions is {seconds(noise) * 1e6:.1f} us"
+                      if noise and noise is not copy else "")
         print(f"  with the copy {seconds(fixed) * 1e6:.1f} us vs memcpy alone {seconds(copy) * 1e6:.1f} us "
-              f"(medians; their difference, {(seconds(fixed) - seconds(copy)) * 1e6:+.1f} us, is within the copy's own noise)")
+              f"(medians, difference {(seconds(fixed) - seconds(copy)) * 1e6:+.1f} us{noise_text})")
     return 0
 
 
