@@ -129,6 +129,9 @@ SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured) {
 void SideBySide::print(std::ostream& out) const {
   if (empty()) return;
   auto settings_of = [](const nlohmann::json& row) {
+    // iperf3 and the null client have no pipeline: their depth means nothing.
+    const std::string client = row["client"].get<std::string>();
+    if (client == "iperf3" || client == "null") return std::string("-");
     std::string settings = "depth=" + std::to_string(row["pipeline_depth"].get<int>());
     if (row["threads"].get<int>() > 1) settings += " threads=" + std::to_string(row["threads"].get<int>());
     if (!row["variant"].get<std::string>().empty()) settings += " " + row["variant"].get<std::string>();

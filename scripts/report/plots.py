@@ -422,7 +422,8 @@ def side_by_side(results, outdir):
     top = max(r["median_gbps"] for r in rows) or 1
     for ax, group in zip(axes[:, 0], groups):
         mine = [r for r in rows if r["group"] == group]
-        labels = [r["client"] + ("*" if r["peer"] else "") + f" d{r['pipeline_depth']}" +
+        labels = [r["client"] + ("*" if r["peer"] else "") +
+                  ("" if r["client"] in _NOT_REDIS else f" d{r['pipeline_depth']}") +
                   (f" t{r['threads']}" if r["threads"] > 1 else "") for r in mine]
         ys = range(len(mine))
         for y, r in zip(ys, mine):
