@@ -57,55 +57,39 @@ void BM_ParseBulkGeneric(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseBulkGeneric)->Apply(kvslo::bench::chunk_sizes);
 
-void BM_ParseBulkFixed(benchmark::State& state) {
+// The fixed-size parse: the header, then the payload straight into its
+// window, then the trailing CRLF. With `copy`, a memcpy fills the window (the
+// receive the kernel would do) from an aligned payload apart from the header,
+// as BM_Memcpy's source is, so the two differ by the parser's work alone.
+// Without it, what is left is the parse's whole cost beyond the copy:
+// subtracting two medians of 4 MiB copies would bury it in the copy's noise.
+void parse_bulk_fixed(benchmark::State& state, bool copy) {
   const auto size = static_cast<std::size_t>(state.range(0));
   const std::string header = "$" + std::to_string(size) + "\r\n";
   const std::string trailer = "\r\n";
-  // The payload as the kernel holds it: aligned, apart from the header, as
-  // BM_Memcpy's source is, so the two differ by the parser's work alone.
-  const std::vector<std::byte> payload(size, std::byte{0x5a});
+  const std::vector<std::byte> payload(copy ? size : 0, std::byte{0x5a});
   std::vector<std::byte> destination(size);
   IntoBuffer visitor(destination);
   ReplyParser parser(visitor);
   parser.set_expected_bulk_size(size);
   for (auto _ : state) {
-    // The header, then the payload straight into its window (the memcpy is
-    // the receive the kernel would do), then the trailing CRLF.
     auto r = parser.feed(std::as_bytes(std::span(header.data(), header.size())));
     const auto window = parser.direct_window();
     if (r.status != ParseStatus::kNeedMore || window.size() != size) state.SkipWithError("no direct window");
-    std::memcpy(window.data(), payload.data(), window.size());
+    if (copy) std::memcpy(window.data(), payload.data(), window.size());
     parser.commit_direct(window.size());
     r = parser.feed(std::as_bytes(std::span(trailer.data(), trailer.size())));
     if (r.status != ParseStatus::kReplyComplete || !visitor.stored()) state.SkipWithError("parse failed");
     benchmark::DoNotOptimize(destination.data());
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(size));
+  if (copy) state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(size));
 }
+
+void BM_ParseBulkFixed(benchmark::State& state) { parse_bulk_fixed(state, true); }
 BENCHMARK(BM_ParseBulkFixed)->Apply(kvslo::bench::chunk_sizes);
 
-// The fixed-size parse without the copy: header, window, commit, trailer.
-// This is its whole cost beyond the copy it cannot avoid; subtracting two
-// medians of 4 MiB copies would bury it in the copy's own noise.
-void BM_ParseBulkFixedBeyondCopy(benchmark::State& state) {
-  const auto size = static_cast<std::size_t>(state.range(0));
-  const std::string header = "$" + std::to_string(size) + "\r\n";
-  const std::string trailer = "\r\n";
-  std::vector<std::byte> destination(size);
-  IntoBuffer visitor(destination);
-  ReplyParser parser(visitor);
-  parser.set_expected_bulk_size(size);
-  for (auto _ : state) {
-    auto r = parser.feed(std::as_bytes(std::span(header.data(), header.size())));
-    const auto window = parser.direct_window();
-    if (r.status != ParseStatus::kNeedMore || window.size() != size) state.SkipWithError("no direct window");
-    parser.commit_direct(window.size());
-    r = parser.feed(std::as_bytes(std::span(trailer.data(), trailer.size())));
-    if (r.status != ParseStatus::kReplyComplete || !visitor.stored()) state.SkipWithError("parse failed");
-    benchmark::DoNotOptimize(destination.data());
-  }
-}
+void BM_ParseBulkFixedBeyondCopy(benchmark::State& state) { parse_bulk_fixed(state, false); }
 BENCHMARK(BM_ParseBulkFixedBeyondCopy)->Apply(kvslo::bench::chunk_sizes);
 
 // hiredis 0.14's reader as the baseline client uses it: feed (copied into

@@ -81,6 +81,15 @@ double PointMeasurement::server_busy() const {
   return seconds > 0 ? cpu / seconds : -1;
 }
 
+double PointMeasurement::cpu_seconds_per_gb() const {
+  double bytes = 0, cpu = 0;
+  for (const auto& t : trials) {
+    bytes += static_cast<double>(t.bytes);
+    cpu += t.cpu_seconds;
+  }
+  return bytes > 0 ? cpu / (bytes / 1e9) : -1;
+}
+
 double PointMeasurement::median_gbps() const {
   std::vector<double> v;
   for (const auto& t : trials) v.push_back(t.gbps());
@@ -106,7 +115,6 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   j["failure"] = failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(failure);
   nlohmann::json trial_list = nlohmann::json::array();
   std::vector<double> gbps;
-  double bytes = 0, cpu = 0;
   for (const auto& t : trials) {
     trial_list.push_back({{"bytes", t.bytes},
                           {"seconds", t.seconds},
@@ -116,8 +124,6 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
                           {"batches", t.batches},
                           {"failed_keys", t.failed_keys}});
     gbps.push_back(t.gbps());
-    bytes += static_cast<double>(t.bytes);
-    cpu += t.cpu_seconds;
   }
   j["trials"] = trial_list;
   j["throughput_gbps"] = kvslo::to_json(spread(gbps));
@@ -144,7 +150,8 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
     j["slo_attainment"] = nullptr;
     j["goodput_gbps"] = nullptr;
   }
-  j["cpu_seconds_per_gb"] = bytes > 0 ? nlohmann::json(cpu / (bytes / 1e9)) : nlohmann::json(nullptr);
+  const double cpu_per_gb = cpu_seconds_per_gb();
+  j["cpu_seconds_per_gb"] = cpu_per_gb >= 0 ? nlohmann::json(cpu_per_gb) : nlohmann::json(nullptr);
   const double busy = server_busy();
   j["server_busy_cores"] = busy >= 0 ? nlohmann::json(busy) : nlohmann::json(nullptr);
   nlohmann::json counts = nlohmann::json::object();

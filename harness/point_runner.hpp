@@ -54,6 +54,8 @@ struct PointMeasurement {
   // Share of timed batches whose latency is within `bound_ms` (0 when none ran).
   double attainment(double bound_ms) const;
   double median_gbps() const;
+  // Client CPU seconds per GB over the trials (-1 when they moved no bytes).
+  double cpu_seconds_per_gb() const;
   // Cores the Redis server kept busy during the timed trials (its CPU
   // seconds over their wall time; near 1.0 its one thread was the limit).
   // -1 when not known (iperf3, the null client).

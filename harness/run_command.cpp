@@ -34,12 +34,6 @@ std::string utc_timestamp(const char* format) {
   return buffer;
 }
 
-std::string fixed(double v, int decimals = 2) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.*f", decimals, v);
-  return b;
-}
-
 // Memory the embedded server needs for every dataset the points read. Values
 // land in jemalloc size classes up to 25% above their size, plus per-key
 // overhead; 1.5x plus a margin keeps noeviction from ever refusing a SET.
@@ -122,33 +116,29 @@ void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo
     auto b = summarize(m.batch_latency_ns);
     auto c = summarize(m.chunk_latency_ns);
     std::vector<double> g;
-    double bytes = 0, cpu = 0;
-    for (const auto& t : m.trials) {
-      g.push_back(t.gbps());
-      bytes += static_cast<double>(t.bytes);
-      cpu += t.cpu_seconds;
-    }
+    for (const auto& t : m.trials) g.push_back(t.gbps());
+    const double cpu_per_gb = m.cpu_seconds_per_gb();
     auto sp = spread(g);
     Verdict v = judge(slo, m.figures());
     std::string verdict = !v.applicable || !judged_by_slo(s.client) ? "n/a" : v.pass ? "PASS" : "FAIL";
     if (!m.failure.empty()) verdict = "ERROR";
     const std::string client = s.client + (is_peer(s.client) ? "*" : "");
-    const std::string batch_ms = m.batch_latency_ns.empty() ? "-" : fixed(b.p50 / 1e6, 1) + "/" + fixed(b.p99 / 1e6, 1);
-    const std::string chunk_ms = m.chunk_latency_ns.empty() ? "-" : fixed(c.p99 / 1e6, 2);
+    const std::string batch_ms = m.batch_latency_ns.empty() ? "-" : format_fixed(b.p50 / 1e6, 1) + "/" + format_fixed(b.p99 / 1e6, 1);
+    const std::string chunk_ms = m.chunk_latency_ns.empty() ? "-" : format_fixed(c.p99 / 1e6, 2);
     std::snprintf(line, sizeof line, format, client.c_str(), s.op.c_str(), format_size(s.chunk_size).c_str(),
                   std::to_string(s.chunks_per_batch).c_str(), std::to_string(s.streams).c_str(),
                   std::to_string(s.threads).c_str(), std::to_string(s.pipeline_depth).c_str(),
-                  (fixed(sp.median) + " [" + fixed(sp.min) + "-" + fixed(sp.max) + "]").c_str(),
+                  (format_fixed(sp.median) + " [" + format_fixed(sp.min) + "-" + format_fixed(sp.max) + "]").c_str(),
                   batch_ms.c_str(), chunk_ms.c_str(),
-                  bytes > 0 ? fixed(cpu / (bytes / 1e9), 3).c_str() : "-", verdict.c_str(), s.variant().empty() ? "-" : s.variant().c_str());
+                  cpu_per_gb >= 0 ? format_fixed(cpu_per_gb, 3).c_str() : "-", verdict.c_str(), s.variant().empty() ? "-" : s.variant().c_str());
     out << line;
     if (!m.transfer_ns.empty()) {
       auto q = summarize(m.queue_wait_ns), t = summarize(m.transfer_ns), h = summarize(m.handoff_ns);
       std::string workers;
-      for (auto w : m.worker_bytes) workers += (workers.empty() ? "" : " / ") + fixed(static_cast<double>(w) / 1e9, 2);
-      out << "    stages p50/p99 ms: queue " << fixed(q.p50 / 1e6, 3) << "/" << fixed(q.p99 / 1e6, 3) << ", transfer "
-          << fixed(t.p50 / 1e6, 1) << "/" << fixed(t.p99 / 1e6, 1) << ", hand-off " << fixed(h.p50 / 1e6, 3) << "/"
-          << fixed(h.p99 / 1e6, 3) << "; GB per worker: " << workers << "\n";
+      for (auto w : m.worker_bytes) workers += (workers.empty() ? "" : " / ") + format_fixed(static_cast<double>(w) / 1e9, 2);
+      out << "    stages p50/p99 ms: queue " << format_fixed(q.p50 / 1e6, 3) << "/" << format_fixed(q.p99 / 1e6, 3) << ", transfer "
+          << format_fixed(t.p50 / 1e6, 1) << "/" << format_fixed(t.p99 / 1e6, 1) << ", hand-off " << format_fixed(h.p50 / 1e6, 3) << "/"
+          << format_fixed(h.p99 / 1e6, 3) << "; GB per worker: " << workers << "\n";
     }
     if (!m.failure.empty()) out << "    error: " << m.failure << "\n";
     for (const auto& w : m.buffer_warnings()) out << "    warning: " << w << "\n";
@@ -395,7 +385,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     std::cout << "\nThe wire (iperf3 on the same path, same streams, writes of min(chunk, 1MiB)):\n";
     for (const auto& [shape, w] : wire) {
       std::cout << "  " << shape.first << " streams, " << format_size(shape.second) << ": " << format_gbps(w.gbps)
-                << ", RTT " << fixed(w.rtt_ms, 3) << " ms, " << w.retransmits << " retransmits\n";
+                << ", RTT " << format_fixed(w.rtt_ms, 3) << " ms, " << w.retransmits << " retransmits\n";
     }
     for (const auto& m : measured) {
       // A point measured against an iperf3 point has its % of wire in the
@@ -403,16 +393,16 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
       if (iperf3_reference(measured, m.spec) > 0) continue;
       auto w = wire.find({m.spec.streams, std::min(m.spec.chunk_size, kIperfMaxLength)});
       if (w == wire.end() || w->second.gbps <= 0 || m.trials.empty()) continue;
-      std::cout << "  " << m.spec.label() << ": " << fixed(m.median_gbps() / w->second.gbps * 100, 0) << "% of wire\n";
+      std::cout << "  " << m.spec.label() << ": " << format_fixed(m.median_gbps() / w->second.gbps * 100, 0) << "% of wire\n";
     }
     if (!tuning_text.empty()) std::cout << "\nNetwork tuning (kvslo changes nothing itself):\n" << tuning_text;
   }
   std::cout << "\nThroughput is payload bytes / wall time of the timed batches, in GB/s (10^9 bytes/s).\n";
   std::cout << "Redis " << document["environment"]["redis"].value("redis_version", std::string("?")) << " at "
             << endpoint.display() << (embedded ? " (embedded)" : "") << "\n";
-  std::string slo_text = "retrieval >= " + fixed(request.slo.retrieval_gbps) + " GB/s";
-  if (request.slo.store_gbps) slo_text += ", store >= " + fixed(*request.slo.store_gbps) + " GB/s";
-  if (request.slo.batch_p99_ms) slo_text += ", batch p99 <= " + fixed(*request.slo.batch_p99_ms) + " ms";
+  std::string slo_text = "retrieval >= " + format_fixed(request.slo.retrieval_gbps) + " GB/s";
+  if (request.slo.store_gbps) slo_text += ", store >= " + format_fixed(*request.slo.store_gbps) + " GB/s";
+  if (request.slo.batch_p99_ms) slo_text += ", batch p99 <= " + format_fixed(*request.slo.batch_p99_ms) + " ms";
   std::cout << "SLO (" << slo_text << "): ";
   if (judged == 0) {
     std::cout << "no point measured an op the SLO judges\n";
@@ -424,11 +414,11 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
                 << (v.pass ? "PASS" : "FAIL") << (v.reasons.empty() ? "" : ": " + v.reasons.front()) << "\n";
     }
     if (request.slo.batch_p99_ms) {
-      std::cout << "  attainment (batches within " << fixed(*request.slo.batch_p99_ms) << " ms) and goodput:\n";
+      std::cout << "  attainment (batches within " << format_fixed(*request.slo.batch_p99_ms) << " ms) and goodput:\n";
       for (const auto& m : measured) {
         if (m.batch_latency_ns.empty() || m.spec.op == "exists") continue;
         const double within = m.attainment(*request.slo.batch_p99_ms);
-        std::cout << "    " << m.spec.label() << ": " << fixed(within * 100, 1) << "% -> goodput "
+        std::cout << "    " << m.spec.label() << ": " << format_fixed(within * 100, 1) << "% -> goodput "
                   << format_gbps(m.median_gbps() * within) << "\n";
       }
     }

@@ -28,20 +28,7 @@ bool is_kvslo(const std::string& client) {
   return false;
 }
 
-double cpu_per_gb(const PointMeasurement& m) {
-  double bytes = 0, cpu = 0;
-  for (const auto& t : m.trials) {
-    bytes += static_cast<double>(t.bytes);
-    cpu += t.cpu_seconds;
-  }
-  return bytes > 0 ? cpu / (bytes / 1e9) : 0;
-}
-
-std::string fixed(double v, int decimals) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.*f", decimals, v);
-  return b;
-}
+double cpu_per_gb(const PointMeasurement& m) { return std::max(0.0, m.cpu_seconds_per_gb()); }
 
 // The fastest usable point of the group whose client passes `pick`.
 const PointMeasurement* best(const std::vector<const PointMeasurement*>& group, bool (*pick)(const PointMeasurement&)) {
@@ -153,10 +140,10 @@ void SideBySide::print(std::ostream& out) const {
     const std::string client = row["client"].get<std::string>() + (row["peer"].get<bool>() ? "*" : "");
     const bool ok = row["status"] == "ok";
     std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %11s %11s\n", client.c_str(), width, settings_of(row).c_str(),
-                  ok ? fixed(row["median_gbps"].get<double>(), 2).c_str() : "failed",
-                  ok && row["cpu_seconds_per_gb"].get<double>() > 0 ? fixed(row["cpu_seconds_per_gb"].get<double>(), 3).c_str() : "-",
-                  row["pct_of_iperf3"].is_null() ? "-" : (fixed(row["pct_of_iperf3"].get<double>(), 0) + "%").c_str(),
-                  row["server_busy_cores"].is_null() ? "-" : (fixed(row["server_busy_cores"].get<double>(), 2) + " cores").c_str());
+                  ok ? format_fixed(row["median_gbps"].get<double>(), 2).c_str() : "failed",
+                  ok && row["cpu_seconds_per_gb"].get<double>() > 0 ? format_fixed(row["cpu_seconds_per_gb"].get<double>(), 3).c_str() : "-",
+                  row["pct_of_iperf3"].is_null() ? "-" : (format_fixed(row["pct_of_iperf3"].get<double>(), 0) + "%").c_str(),
+                  row["server_busy_cores"].is_null() ? "-" : (format_fixed(row["server_busy_cores"].get<double>(), 2) + " cores").c_str());
     out << line;
   }
   out << "  * a peer: what it cannot express is listed under \"peer\" in the results\n"

@@ -1,18 +1,10 @@
 #include "slo.hpp"
 
+#include "units.hpp"
+
 #include <cstdio>
 
 namespace kvslo {
-namespace {
-
-std::string fixed2(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.2f", v);
-  return b;
-}
-
-}  // namespace
-
 nlohmann::json Slo::to_json() const {
   nlohmann::json j{{"retrieval_gbps", retrieval_gbps}};
   j["batch_p99_ms"] = batch_p99_ms ? nlohmann::json(*batch_p99_ms) : nlohmann::json(nullptr);
@@ -40,8 +32,8 @@ Verdict judge(const Slo& slo, const PointFigures& f) {
     v.applicable = false;
     ok("the SLO sets no floor for " + f.op);
   } else if (floor) {
-    const std::string cmp = fixed2(f.median_gbps) + " GB/s " + (f.median_gbps >= *floor ? ">=" : "<") + " " +
-                            fixed2(*floor) + " GB/s (median throughput vs floor)";
+    const std::string cmp = format_fixed(f.median_gbps) + " GB/s " + (f.median_gbps >= *floor ? ">=" : "<") + " " +
+                            format_fixed(*floor) + " GB/s (median throughput vs floor)";
     if (f.median_gbps >= *floor) {
       ok(cmp);
     } else {
@@ -49,8 +41,8 @@ Verdict judge(const Slo& slo, const PointFigures& f) {
     }
   }
   if (slo.batch_p99_ms && f.op == "get") {
-    const std::string cmp = "batch p99 " + fixed2(f.batch_p99_ms) + " ms " + (f.batch_p99_ms <= *slo.batch_p99_ms ? "<=" : ">") +
-                            " " + fixed2(*slo.batch_p99_ms) + " ms";
+    const std::string cmp = "batch p99 " + format_fixed(f.batch_p99_ms) + " ms " + (f.batch_p99_ms <= *slo.batch_p99_ms ? "<=" : ">") +
+                            " " + format_fixed(*slo.batch_p99_ms) + " ms";
     if (f.batch_p99_ms <= *slo.batch_p99_ms) {
       ok(cmp);
     } else {

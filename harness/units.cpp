@@ -77,9 +77,11 @@ std::string format_size_approx(std::uint64_t bytes) {
   return buffer;
 }
 
-std::string format_gbps(double gbps) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.2f GB/s", gbps);
+std::string format_gbps(double gbps) { return format_fixed(gbps) + " GB/s"; }
+
+std::string format_fixed(double value, int decimals) {
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
   return buffer;
 }
 

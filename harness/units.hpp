@@ -17,5 +17,7 @@ std::string format_size(std::uint64_t bytes);
 std::string format_size_approx(std::uint64_t bytes);
 // Bytes per second as GB/s with two decimals, e.g. "2.35 GB/s".
 std::string format_gbps(double gbps);
+// A number with `decimals` digits after the point, for tables ("2.49").
+std::string format_fixed(double value, int decimals = 2);
 
 }  // namespace kvslo

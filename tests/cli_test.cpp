@@ -17,6 +17,7 @@
 #include "command_channel.hpp"
 #include "embedded_redis.hpp"
 #include "kvslo_process.hpp"
+#include "scratch_dir.hpp"
 
 namespace kvslo {
 namespace {
@@ -28,20 +29,7 @@ using testing::Outcome;
 
 Outcome kvslo(const std::string& arguments) { return testing::run_kvslo(arguments); }
 
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("kvslo-cli-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  nlohmann::json read(const fs::path& p) {
-    std::ifstream in(p);
-    return nlohmann::json::parse(in);
-  }
-  fs::path dir_;
-};
+using Cli = testing::ScratchDirTest;
 
 constexpr const char* kSmall = "--working-set 32MiB --chunk-size 1MiB --chunks-per-batch 8 --trials 2 --warmup 1";
 

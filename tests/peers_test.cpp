@@ -11,6 +11,7 @@
 
 #include "embedded_redis.hpp"
 #include "kvslo_process.hpp"
+#include "scratch_dir.hpp"
 #include "side_by_side.hpp"
 
 namespace kvslo {
@@ -18,25 +19,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Peers : public ::testing::Test {
+class Peers : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("kvslo-peers-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  nlohmann::json read(const fs::path& p) {
-    std::ifstream in(p);
-    return nlohmann::json::parse(in);
-  }
   const nlohmann::json& point_of(const nlohmann::json& j, const std::string& client) {
     for (const auto& p : j["points"]) {
       if (p["parameters"]["client"] == client) return p;
     }
     throw std::runtime_error("no point of " + client);
   }
-  fs::path dir_;
 };
 
 constexpr const char* kSmall = "--working-set 32MiB --chunk-size 1MiB --chunks-per-batch 8 --trials 2 --warmup 1";

@@ -8,6 +8,7 @@
 #include "embedded_redis.hpp"
 #include "point_runner.hpp"
 #include "scenario.hpp"
+#include "scratch_dir.hpp"
 
 namespace kvslo {
 namespace {
@@ -16,14 +17,8 @@ namespace fs = std::filesystem;
 
 ModelTable models() { return ModelTable::load(scenario_directory() / "models.json"); }
 
-class ScenarioFiles : public ::testing::Test {
+class ScenarioFiles : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("kvslo-scenario-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   fs::path write(const std::string& text) {
     auto p = dir_ / "s.json";
     std::ofstream(p) << text;
@@ -38,7 +33,6 @@ class ScenarioFiles : public ::testing::Test {
       return e.what();
     }
   }
-  fs::path dir_;
 };
 
 TEST(Models, Llama31_8BRequestOf10000TokensIs131GB) {

@@ -2,7 +2,8 @@
 
 #include <chrono>
 #include <cstring>
-#include <stdexcept>
+
+#include "batch_job.hpp"
 
 namespace kvslo {
 namespace {
@@ -13,14 +14,10 @@ std::uint64_t elapsed_ns(Clock::time_point since) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - since).count());
 }
 
-void require_same_size(std::size_t keys, std::size_t others, const char* what) {
-  if (keys != others) throw std::invalid_argument(std::string("null client: keys and ") + what + " differ in number");
-}
-
 }  // namespace
 
 BatchResult NullClient::batch_set(std::span<const std::string_view> keys, std::span<const ConstBuffer> values) {
-  require_same_size(keys.size(), values.size(), "values");
+  BatchJob::set(keys, values);  // the shape check every client makes
   BatchResult result(keys.size());
   const auto start = Clock::now();
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -41,7 +38,7 @@ BatchResult NullClient::batch_set(std::span<const std::string_view> keys, std::s
 }
 
 BatchResult NullClient::batch_get(std::span<const std::string_view> keys, std::span<const MutableBuffer> buffers) {
-  require_same_size(keys.size(), buffers.size(), "buffers");
+  BatchJob::get(keys, buffers);
   BatchResult result(keys.size());
   const auto start = Clock::now();
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -55,7 +52,7 @@ BatchResult NullClient::batch_get(std::span<const std::string_view> keys, std::s
 }
 
 BatchResult NullClient::batch_exists(std::span<const std::string_view> keys, std::span<bool> present) {
-  require_same_size(keys.size(), present.size(), "flags");
+  BatchJob::exists(keys, present);
   BatchResult result(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     present[i] = true;
