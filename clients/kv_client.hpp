@@ -27,6 +27,7 @@ struct ConnectionInfo {
   std::string peer;           // endpoint without the password
   int sndbuf_granted = 0;     // SO_SNDBUF read back after the request
   int rcvbuf_granted = 0;     // SO_RCVBUF read back after the request
+  int rcv_wscale = -1;        // TCP window scale announced in the handshake (-1: not TCP)
 };
 
 // Where a batch's time went, for clients that can tell (the tiled client).

@@ -1,6 +1,5 @@
 #include "batch_executor.hpp"
 
-#include <charconv>
 #include <cstdlib>
 #include <cstring>
 
@@ -106,26 +105,26 @@ BatchResult BatchExecutor::execute() {
 }
 
 BatchResult BatchExecutor::get_with_metadata() {
-  // First the lengths, then the chunks sized by them: two operations per chunk.
+  // First the lengths, then the chunks: two operations per chunk. Every
+  // chunk is read whole whatever its length key says, so the connection stays
+  // in step; a length key that does not hold exactly the chunk size (corrupt,
+  // oversized, another dataset's) makes that chunk a size mismatch.
   BatchResult lengths = metadata_client_->batch_get(metadata_keys_, metadata_buffers_);
-  for (std::size_t i = 0; i < keys_.size(); ++i) {
-    std::uint64_t length = 0;
-    const KeyOutcome& o = lengths.keys[i];
-    if (o.status == KeyStatus::kOk) {
-      const char* text = reinterpret_cast<const char*>(metadata_buffers_[i].data());
-      auto [end, ec] = std::from_chars(text, text + o.value_size, length);
-      if (ec != std::errc{} || end != text + o.value_size || length > spec_.chunk_size) length = spec_.chunk_size + 1;
-    }
-    // A bad length makes the chunk read fail as a size mismatch below.
-    buffers_[i] = {tile_.data() + i * spec_.chunk_size, std::min<std::uint64_t>(length, spec_.chunk_size)};
-  }
   BatchResult chunks = client_->batch_get(keys_, buffers_);
   for (std::size_t i = 0; i < chunks.keys.size(); ++i) {
-    if (lengths.keys[i].status != KeyStatus::kOk) {
-      chunks.keys[i] = lengths.keys[i];
-      chunks.keys[i].message = "length key: " + chunks.keys[i].message;
+    const KeyOutcome& length = lengths.keys[i];
+    KeyOutcome& chunk = chunks.keys[i];
+    const std::uint64_t latency = chunk.latency_ns + length.latency_ns;
+    if (length.status != KeyStatus::kOk) {
+      chunk = length;
+      chunk.message = "length key: " + chunk.message;
+    } else if (const std::string_view text(reinterpret_cast<const char*>(metadata_buffers_[i].data()), length.value_size);
+               text != length_text_) {
+      chunk.status = KeyStatus::kSizeMismatch;
+      chunk.message = "length key " + metadata_names_[indexes_[i]] + " holds '" + std::string(text.substr(0, 24)) +
+                      "', expected the chunk size " + length_text_;
     }
-    chunks.keys[i].latency_ns += lengths.keys[i].latency_ns;
+    chunk.latency_ns = latency;
   }
   return chunks;
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "command_channel.hpp"
+#include "interrupted.hpp"
 #include "payload.hpp"
 #include "registry.hpp"
 
@@ -30,7 +31,7 @@ void load_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chr
   std::vector<std::string_view> keys;
   std::vector<ConstBuffer> values;
   for (std::size_t first = 0; first < n; first += per_batch) {
-    if (stop) throw std::runtime_error("interrupted while loading the working set");
+    if (stop) throw Interrupted("interrupted while loading the working set");
     const std::size_t count = std::min(per_batch, n - first);
     names.clear();
     keys.clear();
@@ -55,7 +56,13 @@ void load_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chr
   }
 }
 
-void delete_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout) {
+namespace {
+
+// Sends `command` over every key of the set (with its length keys), 256
+// chunks per call, and hands each reply with its keys to `on_reply`.
+template <typename OnReply>
+void for_each_key_group(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout,
+                        const char* command, OnReply on_reply) {
   CommandChannel channel(endpoint, op_timeout);
   std::vector<std::string> names;
   std::vector<std::string_view> args;
@@ -65,10 +72,44 @@ void delete_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::c
       names.push_back(chunks.name_of(i));
       if (chunks.length_keys) names.push_back(metadata_key(names.back()));
     }
-    args.assign({"DEL"});
+    args.assign({command});
     for (const auto& name : names) args.push_back(name);
-    channel.call(args);
+    on_reply(channel.call(args), names);
   }
+}
+
+}  // namespace
+
+void delete_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout) {
+  for_each_key_group(endpoint, chunks, op_timeout, "DEL", [](const resp::Reply&, const std::vector<std::string>&) {});
+}
+
+ExistingKeys find_existing(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout) {
+  ExistingKeys found;
+  CommandChannel channel(endpoint, op_timeout);
+  for_each_key_group(endpoint, chunks, op_timeout, "EXISTS", [&](const resp::Reply& reply, const std::vector<std::string>& names) {
+    if (reply.type != resp::Reply::Type::kInteger) throw std::runtime_error("EXISTS: " + reply.describe());
+    if (reply.integer <= 0) return;
+    found.count += static_cast<std::size_t>(reply.integer);
+    if (!found.first.empty()) return;
+    for (const auto& name : names) {
+      if (channel.call({"EXISTS", name}).integer > 0) {
+        found.first = name;
+        break;
+      }
+    }
+  });
+  return found;
+}
+
+void require_absent(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout,
+                    const std::string& whose) {
+  const ExistingKeys existing = find_existing(endpoint, chunks, op_timeout);
+  if (existing.count == 0) return;
+  throw std::runtime_error(std::to_string(existing.count) + " of the keys " + whose + " would write already exist on " +
+                           endpoint.display() + " (first: " + existing.first +
+                           "); kvslo deletes only keys it wrote, so it refuses to write over them: delete them if they "
+                           "are left from an earlier kvslo run, or choose another key_prefix");
 }
 
 }  // namespace kvslo

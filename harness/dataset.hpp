@@ -26,6 +26,18 @@ void load_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chr
 // Deletes exactly these keys (and their length keys), never anything else.
 void delete_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout);
 
+// How many of these keys (and their length keys) exist on the server, and
+// the first of them: kvslo writes and later deletes a dataset, so it must
+// not be there already (it would be someone else's data).
+struct ExistingKeys {
+  std::size_t count = 0;
+  std::string first;
+};
+ExistingKeys find_existing(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout);
+// Throws std::runtime_error naming the keys when any of them exist.
+void require_absent(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout,
+                    const std::string& whose);
+
 // The with-metadata layout's length key beside a chunk.
 std::string metadata_key(const std::string& chunk_key);
 

@@ -3,7 +3,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <vector>
 #include <sstream>
 #include <thread>
 
@@ -47,7 +50,49 @@ std::uint64_t meminfo_kib(const std::string& field) {
   return 0;
 }
 
+struct Knob {
+  const char* name;
+  const char* effect;
+  std::vector<std::string> clients;  // whose points it changes
+};
+
+const std::vector<Knob>& knobs() {
+  static const std::vector<Knob> list{
+      {"KVSLO_DEBUG_BOUNCE_COPY",
+       "zerocopy and tiled copy every chunk once more (a deliberate slowdown for testing the gate)",
+       {"zerocopy", "tiled"}},
+      {"KVSLO_REDIS_BENCHMARK", "the redis-benchmark peer runs this build instead of the one on PATH", {"redis-benchmark"}},
+      {"KVSLO_PYTHON", "the redis-py peer and the report run under this interpreter", {"redis-py"}},
+      {"KVSLO_SCRIPTS", "helper scripts (the redis-py peer, the report) come from this directory", {"redis-py"}},
+  };
+  return list;
+}
+
 }  // namespace
+
+nlohmann::json measurement_knobs() {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& knob : knobs()) {
+    if (const char* value = std::getenv(knob.name); value && *value) out[knob.name] = value;
+  }
+  return out;
+}
+
+nlohmann::json knobs_affecting(const std::string& client) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& knob : knobs()) {
+    const bool affects = std::find(knob.clients.begin(), knob.clients.end(), client) != knob.clients.end();
+    if (const char* value = std::getenv(knob.name); affects && value && *value) out[knob.name] = value;
+  }
+  return out;
+}
+
+std::string knob_effect(const std::string& name) {
+  for (const auto& knob : knobs()) {
+    if (name == knob.name) return knob.effect;
+  }
+  return "changes what is measured";
+}
 
 std::uint64_t available_memory_bytes() { return meminfo_kib("MemAvailable") * 1024; }
 

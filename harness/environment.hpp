@@ -14,6 +14,14 @@ nlohmann::json describe_build();
 // failure returns {"error": ...} rather than throwing: a missing field must
 // not lose a run.
 nlohmann::json describe_redis(const net::Endpoint& endpoint, bool embedded);
+// Environment variables that change what is measured (an extra copy, another
+// redis-benchmark build, another Python), as name -> value, for the
+// results' environment. Secrets (KVSLO_REDIS_PASSWORD) are never among them.
+nlohmann::json measurement_knobs();
+// The knobs among those that change a point of `client`.
+nlohmann::json knobs_affecting(const std::string& client);
+// One line on what a knob does to the numbers.
+std::string knob_effect(const std::string& name);
 // Bytes the kernel says are available for new allocations (MemAvailable).
 std::uint64_t available_memory_bytes();
 

@@ -25,15 +25,27 @@ std::atomic<bool> g_stop{false};
 
 void on_signal(int) { g_stop = true; }
 
-// First Ctrl-C: finish the current batch, keep every finished point, stop the
-// embedded Redis. A second Ctrl-C kills at once (SA_RESETHAND).
+// First Ctrl-C: finish the current batch, keep every finished point, delete
+// the keys kvslo wrote, stop the embedded Redis. A second Ctrl-C kills at
+// once (SA_RESETHAND). SA_RESTART: a system call the signal lands in (a
+// waitpid on a helper) resumes instead of failing with EINTR.
 void install_signal_handlers() {
   struct sigaction action {};
   action.sa_handler = on_signal;
-  action.sa_flags = SA_RESETHAND;
+  action.sa_flags = SA_RESETHAND | SA_RESTART;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+}
+
+// A socket buffer size flag: a size with units, at most 1GiB (what the
+// kernel could ever grant), as the int setsockopt takes.
+int socket_buffer_flag(const char* flag, const std::string& text) {
+  const std::uint64_t bytes = kvslo::parse_size(text);
+  if (bytes == 0 || bytes > (1ull << 30)) {
+    throw std::invalid_argument(std::string(flag) + " " + text + ": expected a size from 1B to 1GiB");
+  }
+  return static_cast<int>(bytes);
 }
 
 template <typename T>
@@ -66,6 +78,9 @@ std::string redacted_command_line(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace kvslo;
+  // A server that closes a connection while a client writes (hiredis uses
+  // plain write) must fail that point, not kill kvslo with no summary.
+  ::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"kvslo: KV-cache retrieval benchmarks and SLO validation for Redis"};
   app.require_subcommand(1);
 
@@ -263,8 +278,8 @@ int main(int argc, char** argv) {
     base.fixed_size = !generic;
     base.verify = !no_verify;
     base.op_timeout = std::chrono::milliseconds(op_timeout_ms);
-    if (!sndbuf.empty()) base.sndbuf = static_cast<int>(parse_size(sndbuf));
-    if (!rcvbuf.empty()) base.rcvbuf = static_cast<int>(parse_size(rcvbuf));
+    if (!sndbuf.empty()) base.sndbuf = socket_buffer_flag("--sndbuf", sndbuf);
+    if (!rcvbuf.empty()) base.rcvbuf = socket_buffer_flag("--rcvbuf", rcvbuf);
     if (!tile_bytes.empty()) base.tile_bytes = parse_size(tile_bytes);
     request.slo.batch_p99_ms = slo_p99;
     request.slo.store_gbps = slo_store;

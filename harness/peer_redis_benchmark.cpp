@@ -8,10 +8,15 @@
 #include <cstdlib>
 #include <sstream>
 
+#include <optional>
+
+#include "command_channel.hpp"
 #include "dataset.hpp"
+#include "interrupted.hpp"
 #include "embedded_redis.hpp"  // find_on_path
 #include "peers.hpp"
 #include "point_runner.hpp"
+#include "random_secret.hpp"
 #include "server_stats.hpp"
 #include "subprocess.hpp"
 
@@ -60,6 +65,44 @@ std::map<std::string, double> parse_csv(const std::string& text, const std::stri
   return {};
 }
 
+// redis-benchmark 7.0 takes a password on its command line only, where every
+// local user can read it (ps). Given a password-protected server, kvslo
+// never hands it the real credentials: it creates a throwaway ACL user with a
+// random password, allowed only GET, SET and PING on redis-benchmark's own
+// key names, and deletes the user afterwards.
+class ThrowawayAclUser {
+ public:
+  explicit ThrowawayAclUser(const net::Endpoint& admin) : admin_(admin) {
+    name_ = "kvslo-peer-" + random_hex(6);
+    password_ = random_hex(24);
+    CommandChannel channel(admin_, std::chrono::milliseconds(3000));
+    const resp::Reply reply = channel.call({"ACL", "SETUSER", name_, "reset", "on", ">" + password_, "~key:*",
+                                            "resetchannels", "-@all", "+get", "+set", "+ping"});
+    if (reply.type == resp::Reply::Type::kError) {
+      throw std::runtime_error(
+          "redis-benchmark takes a password only on its command line, where every local user can read it, so kvslo "
+          "gives it a throwaway ACL user instead; " + admin_.display() + " refused to create one (" + reply.text +
+          "): run this peer against a server with ACLs (Redis 6 or later) as a user allowed ACL SETUSER, or "
+          "without a password");
+    }
+  }
+  ~ThrowawayAclUser() {
+    try {
+      CommandChannel(admin_, std::chrono::milliseconds(3000)).call({"ACL", "DELUSER", name_});
+    } catch (const std::exception&) {
+      // a dead server forgets its users
+    }
+  }
+  ThrowawayAclUser(const ThrowawayAclUser&) = delete;
+  ThrowawayAclUser& operator=(const ThrowawayAclUser&) = delete;
+  const std::string& name() const { return name_; }
+  const std::string& password() const { return password_; }
+
+ private:
+  net::Endpoint admin_;
+  std::string name_, password_;
+};
+
 }  // namespace
 
 void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m) {
@@ -76,7 +119,9 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
   const std::string test = spec.op == "get" ? "GET" : "SET";
   const std::size_t keys = spec.key_count();
   const std::size_t requests = spec.batches() * spec.chunks_per_batch;
-  auto argv_for = [&](std::size_t n) {
+  std::optional<ThrowawayAclUser> user;
+  if (e.has_password() || !e.user.empty()) user.emplace(e);
+  auto argv_for = [&](std::size_t n, bool shown) {
     std::vector<std::string> argv{program};
     if (e.kind == net::Endpoint::Kind::kUnix) {
       argv.insert(argv.end(), {"-s", e.path});
@@ -87,17 +132,11 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
                              std::to_string(spec.pipeline_depth), "-n", std::to_string(n), "-r", std::to_string(keys),
                              "--csv"});
     if (spec.threads > 1) argv.insert(argv.end(), {"--threads", std::to_string(spec.threads)});
-    if (!e.user.empty()) argv.insert(argv.end(), {"--user", e.user});
-    // redis-benchmark takes a password on its command line only.
-    if (!e.password.empty()) argv.insert(argv.end(), {"-a", e.password});
+    if (user) argv.insert(argv.end(), {"--user", user->name(), "-a", shown ? "***" : user->password()});
     return argv;
   };
-  std::vector<std::string> shown = argv_for(requests);
-  for (auto& a : shown) {
-    if (!e.password.empty() && a == e.password) a = "***";
-  }
   m.peer["tool"] = "redis-benchmark";
-  m.peer["command"] = shown;
+  m.peer["command"] = argv_for(requests, true);
 
   const ChunkSet dataset{benchmark_key, spec.chunk_size, keys, false};
   static const std::atomic<bool> never{false};
@@ -115,13 +154,17 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
         // a dead server holds nothing; the point already says why
       }
     }
-  } cleanup{e, dataset, spec.op_timeout};
+  };
+  // Its key names must be free: it writes them and kvslo deletes them after.
+  require_absent(e, dataset, spec.op_timeout, "redis-benchmark");
+  Cleanup cleanup{e, dataset, spec.op_timeout};
   if (spec.op == "get") load_chunks(e, dataset, spec.op_timeout, stop);
 
   const auto timeout = std::chrono::milliseconds(spec.op_timeout.count() * static_cast<long>(requests + 10));
   nlohmann::json reported = nlohmann::json::array();
   auto run_once = [&](std::size_t n) -> std::map<std::string, double> {
-    ProcessOutput out = run_captured(argv_for(n), timeout);
+    ProcessOutput out = run_captured(argv_for(n, false), timeout, {}, context.stop);
+    if (out.stopped) throw Interrupted("interrupted during redis-benchmark");
     auto row = parse_csv(out.out, test);
     if (out.exit_code != 0 || row.empty() || row["rps"] <= 0) {
       std::string why = out.timed_out ? "timed out" : "exit " + std::to_string(out.exit_code);

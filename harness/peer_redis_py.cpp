@@ -41,7 +41,11 @@ void run_redis_py_peer(const PointSpec& spec, const PeerContext& context, PointM
                        static_cast<double>(spec.batches() * static_cast<std::size_t>(spec.trials) + static_cast<std::size_t>(spec.warmup_batches));
   auto timeout = std::chrono::milliseconds(static_cast<long>(bytes / 1e9 / 0.05 * 1000) + 60000);
   if (spec.time_limit) timeout = std::min(timeout, *spec.time_limit * 2 + std::chrono::milliseconds(60000));
-  ProcessOutput out = run_captured(argv, timeout, environment);
+  ProcessOutput out = run_captured(argv, timeout, environment, context.stop);
+  if (out.stopped) {
+    m.interrupted = true;
+    return;
+  }
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(out.out);

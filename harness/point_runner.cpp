@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <stdexcept>
 #include <thread>
 
 #include "batch_executor.hpp"
+#include "interrupted.hpp"
 #include "payload.hpp"
 #include "server_stats.hpp"
 #include "stats.hpp"
@@ -43,6 +45,11 @@ std::size_t PointMeasurement::failed_keys() const {
     if (s != static_cast<std::size_t>(KeyStatus::kOk)) n += status_counts[s];
   }
   return n;
+}
+
+std::string PointMeasurement::status() const {
+  if (interrupted) return "interrupted";
+  return !failure.empty() || failed_keys() > 0 || verify_failures > 0 ? "failed" : "ok";
 }
 
 std::vector<std::string> PointMeasurement::buffer_warnings() const {
@@ -110,8 +117,7 @@ PointFigures PointMeasurement::figures() const {
 nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   nlohmann::json j;
   j["parameters"] = spec.to_json();
-  const bool failed = !failure.empty() || failed_keys() > 0 || verify_failures > 0;
-  j["status"] = interrupted ? "interrupted" : failed ? "failed" : "ok";
+  j["status"] = status();
   j["failure"] = failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(failure);
   nlohmann::json trial_list = nlohmann::json::array();
   std::vector<double> gbps;
@@ -121,6 +127,8 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
                           {"gbps", t.gbps()},
                           {"cpu_seconds", t.cpu_seconds},
                           {"server_cpu_seconds", t.server_cpu_seconds >= 0 ? nlohmann::json(t.server_cpu_seconds) : nlohmann::json(nullptr)},
+                          {"busy_seconds", t.busy_seconds},
+                          {"harness_seconds", t.harness_seconds},
                           {"batches", t.batches},
                           {"failed_keys", t.failed_keys}});
     gbps.push_back(t.gbps());
@@ -193,17 +201,41 @@ ChunkSet PointRunner::dataset(const PointSpec& spec) const {
 }
 
 void PointRunner::ensure_dataset(const PointSpec& spec) {
-  auto shape = std::make_tuple(spec.key_prefix, spec.chunk_size, spec.key_count());
+  const Shape shape = shape_of(spec);
   if (loaded_.count(shape)) return;
+  if (!written_.count(shape)) {
+    // Whatever holds these names now is not kvslo's (a dataset kvslo wrote
+    // is in written_): never write over it, since kvslo deletes what it writes.
+    require_absent(endpoint_, dataset(spec), spec.op_timeout, "kvslo");
+    written_.insert(shape);  // before loading: a load cut short is deleted too
+  }
   load_chunks(endpoint_, dataset(spec), spec.op_timeout, stop_requested_);
   loaded_.insert(shape);
 }
 
 void PointRunner::drop_dataset(const PointSpec& spec) {
-  auto shape = std::make_tuple(spec.key_prefix, spec.chunk_size, spec.key_count());
-  if (!loaded_.count(shape)) return;
-  loaded_.erase(shape);
+  const Shape shape = shape_of(spec);
+  if (!written_.count(shape)) return;
   delete_chunks(endpoint_, dataset(spec), spec.op_timeout);
+  written_.erase(shape);
+  loaded_.erase(shape);
+}
+
+std::vector<std::string> PointRunner::drop_all_datasets() {
+  std::vector<std::string> failures;
+  for (const auto& [prefix, chunk_size, keys] : std::set<Shape>(written_)) {
+    PointSpec spec;
+    spec.key_prefix = prefix;
+    spec.chunk_size = chunk_size;
+    spec.working_set = chunk_size * keys;
+    try {
+      drop_dataset(spec);
+    } catch (const std::exception& e) {
+      failures.push_back("the " + std::to_string(keys) + " keys " + key_name(prefix, chunk_size, 0) + " ... on " +
+                         endpoint_.display() + " could not be deleted: " + e.what());
+    }
+  }
+  return failures;
 }
 
 PointMeasurement PointRunner::run(const PointSpec& spec) {
@@ -220,27 +252,94 @@ PointMeasurement PointRunner::run(const PointSpec& spec) {
       if (spec.client != "null") ensure_dataset(spec);  // the null client reads nothing
       measure(spec, m);
     }
+  } catch (const Interrupted&) {
+    m.interrupted = true;
   } catch (const std::exception& e) {
     m.failure = e.what();
   }
   return m;
 }
 
+namespace {
+
+bool all_transport_failures(const BatchResult& r) {
+  return !r.keys.empty() &&
+         std::all_of(r.keys.begin(), r.keys.end(), [](const KeyOutcome& k) { return transport_failure(k.status); });
+}
+
+}  // namespace
+
+// When each batch starts. Closed loop: as soon as the last one ended.
+// Open loop: batch i is due at the trial's start plus the sum of inter-arrival
+// gaps, on a clock that stops while the harness works (poisoning, verifying,
+// bookkeeping): a run behind schedule would otherwise count that work in the
+// next batch's latency and in the trial's time.
+class Schedule {
+ public:
+  explicit Schedule(const Arrival& arrival)
+      : arrival_(arrival), rng_(arrival.seed), poisson_(arrival.open_loop() ? arrival.rate_per_s : 1.0) {}
+  void start_trial(Clock::time_point now) {
+    due_ = harness_from_ = start_ = now;
+    paused_ = {};
+    first_ = true;
+  }
+  // The harness is done with batch preparation: when the next batch is due
+  // (on the wall clock; now for a closed loop).
+  Clock::time_point next_due() {
+    const auto now = Clock::now();
+    paused_ += now - harness_from_;
+    if (!arrival_.open_loop()) return now;
+    if (!first_) due_ += gap();
+    first_ = false;
+    return due_ + paused_;
+  }
+  // The batch issued at `issued` ended at `ended`: its latency, and the harness takes over.
+  Clock::duration batch_done(Clock::time_point issued, Clock::time_point ended) {
+    harness_from_ = last_end_ = ended;
+    return ended - (arrival_.open_loop() ? due_ + paused_ : issued);
+  }
+  // Open loop: the offered schedule's span, first arrival to last completion, harness work excluded.
+  double schedule_seconds() const { return std::chrono::duration<double>(last_end_ - start_ - paused_).count(); }
+  double harness_seconds() const { return std::chrono::duration<double>(paused_).count(); }
+
+ private:
+  Clock::duration gap() {
+    const double seconds = arrival_.mode == "poisson" ? poisson_(rng_) : 1.0 / arrival_.rate_per_s;
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  }
+  const Arrival& arrival_;
+  std::mt19937_64 rng_;
+  std::exponential_distribution<double> poisson_;
+  Clock::time_point start_, due_, harness_from_, last_end_;
+  Clock::duration paused_{};
+  bool first_ = true;
+};
+
+bool PointRunner::wait_until(Clock::time_point when, const PointSpec& spec, Clock::time_point point_start,
+                             PointMeasurement& m) const {
+  // In slices, so Ctrl-C and the time limit are honoured during a long gap.
+  while (Clock::now() < when) {
+    if (stop_requested_) {
+      m.interrupted = true;
+      return false;
+    }
+    if (spec.time_limit && Clock::now() - point_start >= *spec.time_limit) {
+      m.time_limited = true;
+      return false;
+    }
+    std::this_thread::sleep_until(std::min(when, Clock::now() + std::chrono::milliseconds(50)));
+  }
+  return true;
+}
+
 void PointRunner::measure(const PointSpec& spec, PointMeasurement& m) {
   BatchExecutor batch(spec, endpoint_);
-  const std::size_t n = spec.key_count();
   std::size_t cursor = 0;  // batches walk the working set
-  auto next_first = [&] {
+  auto next_first = [&, n = spec.key_count()] {
     const std::size_t first = cursor;
     cursor = (cursor + spec.chunks_per_batch) % n;
     return first;
   };
-  auto all_transport_failures = [](const BatchResult& r) {
-    return !r.keys.empty() && std::all_of(r.keys.begin(), r.keys.end(), [](const KeyOutcome& k) { return transport_failure(k.status); });
-  };
-  const auto point_start = Clock::now();
-  auto out_of_time = [&] { return spec.time_limit && Clock::now() - point_start >= *spec.time_limit; };
-
   for (int w = 0; w < spec.warmup_batches && !stop_requested_; ++w) {
     batch.prepare(next_first());
     BatchResult result = batch.execute();
@@ -249,15 +348,6 @@ void PointRunner::measure(const PointSpec& spec, PointMeasurement& m) {
       return;
     }
   }
-
-  // Open loop: batch i is due at trial start + the sum of inter-arrival gaps.
-  std::mt19937_64 rng(spec.arrival.seed);
-  std::exponential_distribution<double> poisson_gap(spec.arrival.open_loop() ? spec.arrival.rate_per_s : 1.0);
-  auto gap = [&]() -> Clock::duration {
-    const double seconds = spec.arrival.mode == "poisson" ? poisson_gap(rng) : 1.0 / spec.arrival.rate_per_s;
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  };
-
   // The server's CPU over each trial (the null client has no server).
   auto server_cpu = [&]() -> double {
     if (spec.client == "null") return -1;
@@ -267,61 +357,67 @@ void PointRunner::measure(const PointSpec& spec, PointMeasurement& m) {
       return -1;  // a server that cannot say; the batches report their own failures
     }
   };
-  for (int t = 0; t < spec.trials && !m.interrupted && !m.time_limited; ++t) {
+  const auto point_start = Clock::now();
+  Schedule schedule(spec.arrival);
+  for (int t = 0; t < spec.trials && !m.interrupted && !m.time_limited && m.failure.empty(); ++t) {
     TrialFigures trial;
     const double server_cpu0 = server_cpu();
-    const auto trial_start = Clock::now();
-    auto due = trial_start;
-    Clock::time_point last_end = trial_start;
-    for (std::size_t b = 0; b < spec.batches(); ++b) {
-      if (stop_requested_) {
-        m.interrupted = true;
-        break;
-      }
-      if (out_of_time() && trial.batches > 0) {
-        m.time_limited = true;
-        break;
-      }
-      batch.prepare(next_first());
-      if (spec.arrival.open_loop()) {
-        if (b > 0) due += gap();
-        std::this_thread::sleep_until(due);  // the harness waits for the arrival, never the client
-      }
-      const double cpu0 = cpu_seconds_now();
-      const auto t0 = Clock::now();
-      BatchResult result = batch.execute();
-      const auto t1 = Clock::now();
-      trial.cpu_seconds += cpu_seconds_now() - cpu0;
-      ++trial.batches;
-      // Closed loop: the batch's own time. Open loop: from when it was due,
-      // so time spent queued behind a slow batch counts (no coordinated omission).
-      const auto started = spec.arrival.open_loop() ? due : t0;
-      m.batch_latency_ns.push_back(static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - started).count()));
-      trial.seconds += std::chrono::duration<double>(t1 - t0).count();
-      last_end = t1;
-      if (auto stages = batch.last_batch_stages()) {
-        m.queue_wait_ns.push_back(static_cast<double>(stages->queue_wait_ns));
-        m.transfer_ns.push_back(static_cast<double>(stages->transfer_ns));
-        m.handoff_ns.push_back(static_cast<double>(stages->handoff_ns));
-        m.worker_bytes.resize(std::max(m.worker_bytes.size(), stages->worker_bytes.size()));
-        for (std::size_t w = 0; w < stages->worker_bytes.size(); ++w) m.worker_bytes[w] += stages->worker_bytes[w];
-      }
-      account(spec, batch, result, trial, m);
-      if (all_transport_failures(result)) {
-        m.trials.push_back(trial);
-        m.failure = "every key of a batch failed: " + result.first_failure();
-        m.connections = batch.connections();
-        return;
-      }
-    }
-    // Open loop: throughput over the offered schedule, arrival to last completion.
-    if (spec.arrival.open_loop()) trial.seconds = std::chrono::duration<double>(last_end - trial_start).count();
+    schedule.start_trial(Clock::now());
+    run_trial(spec, batch, schedule, next_first, point_start, trial, m);
+    if (spec.arrival.open_loop()) trial.seconds = schedule.schedule_seconds();
+    trial.harness_seconds = schedule.harness_seconds();
     if (const double server_cpu1 = server_cpu(); server_cpu0 >= 0 && server_cpu1 >= 0) {
       trial.server_cpu_seconds = server_cpu1 - server_cpu0;
     }
     if (trial.batches > 0) m.trials.push_back(trial);
   }
   m.connections = batch.connections();
+}
+
+void PointRunner::run_trial(const PointSpec& spec, BatchExecutor& batch, Schedule& schedule,
+                            const std::function<std::size_t()>& next_first, Clock::time_point point_start,
+                            TrialFigures& trial, PointMeasurement& m) {
+  for (std::size_t b = 0; b < spec.batches(); ++b) {
+    if (stop_requested_) {
+      m.interrupted = true;
+      return;
+    }
+    if (spec.time_limit && Clock::now() - point_start >= *spec.time_limit && trial.batches > 0) {
+      m.time_limited = true;
+      return;
+    }
+    batch.prepare(next_first());
+    // The harness waits for the arrival, never the client.
+    if (!wait_until(schedule.next_due(), spec, point_start, m)) return;
+    const double cpu0 = cpu_seconds_now();
+    const auto t0 = Clock::now();
+    BatchResult result = batch.execute();
+    const auto t1 = Clock::now();
+    trial.cpu_seconds += cpu_seconds_now() - cpu0;
+    ++trial.batches;
+    // Closed loop: the batch's own time. Open loop: from when it was due, so
+    // time queued behind a slow batch counts (no coordinated omission).
+    m.batch_latency_ns.push_back(
+        static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(schedule.batch_done(t0, t1)).count()));
+    trial.seconds += std::chrono::duration<double>(t1 - t0).count();
+    trial.busy_seconds += std::chrono::duration<double>(t1 - t0).count();
+    record_stages(batch, m);
+    account(spec, batch, result, trial, m);
+    if (all_transport_failures(result)) {
+      m.failure = "every key of a batch failed: " + result.first_failure();
+      return;
+    }
+  }
+}
+
+void PointRunner::record_stages(const BatchExecutor& batch, PointMeasurement& m) {
+  const auto stages = batch.last_batch_stages();
+  if (!stages) return;
+  m.queue_wait_ns.push_back(static_cast<double>(stages->queue_wait_ns));
+  m.transfer_ns.push_back(static_cast<double>(stages->transfer_ns));
+  m.handoff_ns.push_back(static_cast<double>(stages->handoff_ns));
+  m.worker_bytes.resize(std::max(m.worker_bytes.size(), stages->worker_bytes.size()));
+  for (std::size_t w = 0; w < stages->worker_bytes.size(); ++w) m.worker_bytes[w] += stages->worker_bytes[w];
 }
 
 void PointRunner::account(const PointSpec& spec, const BatchExecutor& batch, const BatchResult& result,

@@ -4,6 +4,8 @@
 // returns the figures (or why it could not).
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -21,7 +23,9 @@ namespace kvslo {
 
 struct TrialFigures {
   std::uint64_t bytes = 0;  // payload bytes of keys that succeeded
-  double seconds = 0;       // wall time of the timed batches
+  double seconds = 0;       // wall time of the timed batches (open loop: the schedule's span)
+  double busy_seconds = 0;  // time inside the client's batch calls
+  double harness_seconds = 0;  // harness work between batches, kept out of `seconds` and latencies
   double cpu_seconds = 0;   // user + system CPU of this process during them
   double server_cpu_seconds = -1;  // the Redis server's CPU over the trial (-1: not known)
   std::size_t batches = 0;
@@ -49,6 +53,11 @@ struct PointMeasurement {
   bool time_limited = false;  // the point's time limit cut its trials short
 
   std::size_t failed_keys() const;
+  // The point's outcome, defined once: "interrupted", "failed" (it could not
+  // be measured, or a key failed or came back wrong), or "ok".
+  std::string status() const;
+  // Only a point that succeeded may be a client's "best" or compete in a bar.
+  bool succeeded() const { return status() == "ok" && !trials.empty(); }
   // Socket buffer requests the kernel capped, one line each.
   std::vector<std::string> buffer_warnings() const;
   // Share of timed batches whose latency is within `bound_ms` (0 when none ran).
@@ -71,10 +80,15 @@ class PointRunner {
   // Deletes the dataset `spec` reads (its keys only, never anything else), so
   // a sweep over chunk sizes holds one dataset at a time.
   void drop_dataset(const PointSpec& spec);
+  // Deletes every dataset this runner wrote, even in part (an interrupted
+  // load, a failed point): called on every way out of a run. Returns how
+  // many datasets could not be deleted (a dead server), with the reason.
+  std::vector<std::string> drop_all_datasets();
   // A new server (restarted with other settings): datasets load again.
   void use_server(net::Endpoint endpoint) {
     endpoint_ = std::move(endpoint);
     peers_.endpoint = endpoint_;
+    written_.clear();
     loaded_.clear();
   }
 
@@ -84,13 +98,23 @@ class PointRunner {
   void ensure_dataset(const PointSpec& spec);
   ChunkSet dataset(const PointSpec& spec) const;
   void measure(const PointSpec& spec, PointMeasurement& m);
+  void run_trial(const PointSpec& spec, class BatchExecutor& batch, class Schedule& schedule,
+                 const std::function<std::size_t()>& next_first, std::chrono::steady_clock::time_point point_start,
+                 TrialFigures& trial, PointMeasurement& m);
+  // Sleeps until `when`; false (and m marked) when Ctrl-C or the time limit cut it short.
+  bool wait_until(std::chrono::steady_clock::time_point when, const PointSpec& spec,
+                  std::chrono::steady_clock::time_point point_start, PointMeasurement& m) const;
+  static void record_stages(const class BatchExecutor& batch, PointMeasurement& m);
   static void account(const PointSpec& spec, const class BatchExecutor& batch, const BatchResult& result,
                       TrialFigures& trial, PointMeasurement& m);
 
   net::Endpoint endpoint_;
   const std::atomic<bool>& stop_requested_;
   PeerContext peers_;
-  std::set<std::tuple<std::string, std::uint64_t, std::size_t>> loaded_;  // prefix, chunk size, keys
+  using Shape = std::tuple<std::string, std::uint64_t, std::size_t>;  // prefix, chunk size, keys
+  static Shape shape_of(const PointSpec& spec) { return {spec.key_prefix, spec.chunk_size, spec.key_count()}; }
+  std::set<Shape> written_;  // datasets kvslo began to write (and so must delete)
+  std::set<Shape> loaded_;   // datasets written completely
 };
 
 std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index);

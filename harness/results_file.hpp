@@ -1,7 +1,10 @@
 #pragma once
 // The results document of one run, rewritten atomically (temp file, fsync,
-// rename) after every point: a crash, a kill or a dead server never loses a
-// point already measured, and readers never see a half-written file.
+// rename, fsync of the directory) after every point: a crash, a kill or a
+// dead server never loses a point already measured, and readers never see a
+// half-written file. Text that is not valid UTF-8 (a server's error reply, a
+// key prefix given as raw bytes) is escaped as \xNN, so writing never fails
+// on what a server said.
 
 #include <filesystem>
 #include <string>
@@ -28,6 +31,14 @@ class ResultsFile {
   std::filesystem::path path_;
   nlohmann::json document_;
 };
+
+// Throws std::invalid_argument when `path` holds something kvslo must not
+// replace: anything but a regular file that is a kvslo results document
+// (a directory, a symlink, someone else's file).
+void check_results_path_is_ours(const std::filesystem::path& path);
+
+// Valid UTF-8 stays as it is; every byte of an invalid sequence becomes \xNN.
+std::string escape_invalid_utf8(const std::string& text);
 
 void write_file_atomically(const std::filesystem::path& path, const std::string& contents);
 

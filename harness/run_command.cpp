@@ -1,6 +1,7 @@
 #include "run_command.hpp"
 
 #include <chrono>
+#include <functional>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -15,7 +16,9 @@
 #include "embedded_redis.hpp"
 #include "environment.hpp"
 #include "point_runner.hpp"
+#include "random_secret.hpp"
 #include "results_file.hpp"
+#include "run_preflight.hpp"
 #include "side_by_side.hpp"
 #include "stats.hpp"
 #include "tuning.hpp"
@@ -32,27 +35,6 @@ std::string utc_timestamp(const char* format) {
   char buffer[64];
   std::strftime(buffer, sizeof buffer, format, &tm);
   return buffer;
-}
-
-// Memory the embedded server needs for every dataset the points read. Values
-// land in jemalloc size classes up to 25% above their size, plus per-key
-// overhead; 1.5x plus a margin keeps noeviction from ever refusing a SET.
-// A dataset is dropped once no later point reads it, and points run in
-// chunk-size order, so the server holds one dataset at a time: the largest
-// decides.
-// redis-benchmark brings a dataset of its own, held beside kvslo's while it runs.
-std::uint64_t embedded_maxmemory(const std::vector<PointSpec>& points) {
-  std::uint64_t largest = 0, largest_peer = 0;
-  for (const auto& p : points) {
-    auto& slot = p.client == "redis-benchmark" ? largest_peer : largest;
-    slot = std::max<std::uint64_t>(slot, p.chunk_size * p.key_count());
-  }
-  const std::uint64_t held = largest + largest_peer;
-  return held + held / 2 + (64ull << 20);
-}
-
-std::tuple<std::string, std::uint64_t, std::size_t, std::map<std::string, std::string>> dataset_of(const PointSpec& p) {
-  return {p.key_prefix, p.chunk_size, p.key_count(), p.redis_settings};
 }
 
 std::string format_duration(double seconds) {
@@ -146,56 +128,54 @@ void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo
   }
 }
 
-}  // namespace
 
-std::filesystem::path default_results_path() {
-  return std::filesystem::path("results") / ("run-" + utc_timestamp("%Y%m%d-%H%M%S") + ".json");
-}
-
-int run_points(const RunRequest& request, const std::atomic<bool>& stop_requested) {
-  // Refuse a run that cannot fit before starting anything.
-  std::uint64_t largest_tile = 0;
-  for (const auto& p : request.points) largest_tile = std::max(largest_tile, p.batch_bytes());
-  const std::uint64_t dataset = request.redis_url ? 0 : embedded_maxmemory(request.points);
-  const std::uint64_t needed = dataset + largest_tile + (256ull << 20);
-  const std::uint64_t available = available_memory_bytes();
-  if (available > 0 && needed > available) {
-    std::cerr << "kvslo: this run needs about " << format_size(needed) << " of memory (embedded Redis dataset "
-              << format_size(dataset) << " + batch buffers " << format_size(largest_tile)
-              << " + loader 256MiB) but only " << format_size(available)
-              << " is available; reduce --working-set or --chunks-per-batch\n";
-    return kExitBadInput;
-  }
-
-  std::unique_ptr<EmbeddedRedis> embedded;
-  net::Endpoint endpoint;
-  std::map<std::string, std::string> server_settings;
-  auto start_embedded = [&](const std::map<std::string, std::string>& settings) {
-    embedded.reset();
-    EmbeddedRedisOptions options;
-    options.maxmemory_bytes = dataset;
-    for (const auto& [key, value] : settings) options.config.emplace_back(key, value);
-    std::string shown;
-    for (const auto& [key, value] : settings) shown += ", " + key + " " + value;
-    std::cerr << "kvslo: starting an embedded redis-server (maxmemory " << format_size(dataset) << shown << ")\n";
-    embedded = std::make_unique<EmbeddedRedis>(options);
-    endpoint = embedded->endpoint();
-    server_settings = settings;
-  };
-  try {
+// The Redis a run measures: one kvslo starts (loopback, a free port, a
+// private 0700 directory, a random password that is never shown), restarted
+// when a point's Redis settings differ, or the user's, which is only read.
+class RunServer {
+ public:
+  RunServer(const RunRequest& request) : maxmemory_(request.redis_url ? 0 : embedded_maxmemory(request.points)) {
     if (request.redis_url) {
-      endpoint = net::Endpoint::parse_with_environment(*request.redis_url);
+      endpoint_ = net::Endpoint::parse_with_environment(*request.redis_url);
     } else {
-      start_embedded(request.points.empty() ? std::map<std::string, std::string>{} : request.points.front().redis_settings);
+      start(request.points.empty() ? std::map<std::string, std::string>{} : request.points.front().redis_settings);
     }
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "kvslo: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    std::cerr << "kvslo: " << e.what() << "\n";
-    return kExitInfrastructure;
+  }
+  bool embedded() const { return embedded_ != nullptr; }
+  const net::Endpoint& endpoint() const { return endpoint_; }
+  // Restarts the embedded server when `settings` differ (io-threads cannot
+  // change at run time); returns whether it did.
+  bool use_settings(const std::map<std::string, std::string>& settings) {
+    if (!embedded_ || settings == settings_) return false;
+    start(settings);
+    return true;
   }
 
+ private:
+  void start(const std::map<std::string, std::string>& settings) {
+    embedded_.reset();
+    EmbeddedRedisOptions options;
+    options.maxmemory_bytes = maxmemory_;
+    options.requirepass = random_hex(24);  // any local user could otherwise FLUSHALL it during a root run
+    std::string shown;
+    for (const auto& [key, value] : settings) {
+      options.config.emplace_back(key, value);
+      shown += ", " + key + " " + value;
+    }
+    std::cerr << "kvslo: starting an embedded redis-server (maxmemory " << format_size_approx(maxmemory_) << shown
+              << ", a random password)\n";
+    embedded_ = std::make_unique<EmbeddedRedis>(options);
+    endpoint_ = embedded_->endpoint();
+    settings_ = settings;
+  }
+
+  std::uint64_t maxmemory_;
+  std::unique_ptr<EmbeddedRedis> embedded_;
+  net::Endpoint endpoint_;
+  std::map<std::string, std::string> settings_;
+};
+
+nlohmann::json results_header(const RunRequest& request, const nlohmann::json& redis) {
   nlohmann::json document;
   document["tool"] = "kvslo";
   document["created_at"] = utc_timestamp("%Y-%m-%dT%H:%M:%SZ");
@@ -205,233 +185,378 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
                        {"sizes", "bytes (KiB/MiB/GiB = 2^10/2^20/2^30, KB/MB/GB = 10^3/10^6/10^9)"}};
   document["environment"] = {{"host", describe_host()},
                              {"build", describe_build()},
-                             {"redis", describe_redis(endpoint, embedded != nullptr)}};
+                             {"redis", redis},
+                             {"knobs", measurement_knobs()}};
   document["slo"] = request.slo.to_json();
   if (!request.scenario.is_null()) document["scenario"] = request.scenario;
-  ResultsFile results(request.out, document);
+  return document;
+}
+
+// The wire on the same path, at the points' stream counts and (capped)
+// chunk sizes, before any point: a failure is recorded, and the points still run.
+using WireCurve = std::map<std::pair<int, std::uint64_t>, WireSample>;
+WireCurve measure_wire_for(const RunRequest& request, const std::function<WireTarget()>& wire_target,
+                           const std::atomic<bool>& stop_requested, nlohmann::json& network, std::string& tuning_text) {
+  WireCurve wire;
   try {
-    results.write();
+    const WireTarget target = wire_target();
+    network["target"] = target.display();
+    std::set<std::pair<int, std::uint64_t>> shapes;
+    for (const auto& p : request.points) shapes.insert({p.streams, std::min(p.chunk_size, kIperfMaxLength)});
+    nlohmann::json curve = nlohmann::json::array();
+    std::vector<WireSample> samples;
+    for (const auto& [streams, length] : shapes) {
+      if (stop_requested) break;
+      std::cerr << "kvslo: wire (iperf3) to " << target.display() << ", " << streams << " streams, "
+                << format_size(length) << " writes ..." << std::flush;
+      WireSample w = measure_wire(target, streams, length, request.wire->seconds);
+      std::cerr << " " << format_gbps(w.gbps) << "\n";
+      wire[{streams, length}] = w;
+      samples.push_back(w);
+      curve.push_back(w.to_json());
+    }
+    network["wire"] = curve;
+    network["convergence_streams"] = convergence_streams(samples);
+    const auto settings = read_network_settings(target.host);
+    network["settings"] = settings.to_json();
+    std::uint64_t largest_rcvbuf = 0, largest_sndbuf = 0;
+    for (const auto& p : request.points) {
+      if (p.rcvbuf) largest_rcvbuf = std::max<std::uint64_t>(largest_rcvbuf, static_cast<std::uint64_t>(*p.rcvbuf));
+      if (p.sndbuf) largest_sndbuf = std::max<std::uint64_t>(largest_sndbuf, static_cast<std::uint64_t>(*p.sndbuf));
+    }
+    const TuningAdvice advice = advise(settings, samples, largest_rcvbuf, largest_sndbuf);
+    network["advice"] = advice.to_json();
+    tuning_text = advice.text();
   } catch (const std::exception& e) {
-    std::cerr << "kvslo: " << e.what() << "\n";
-    return kExitInfrastructure;
+    std::cerr << "\nkvslo: the wire could not be measured: " << e.what() << "\n";
+    network["error"] = e.what();
   }
+  return wire;
+}
 
-  // Where iperf3 measures the wire (for --wire and the iperf3 peer): the
-  // given target, else an iperf3 server of our own beside the embedded Redis
-  // (started on first use, kept for the run), else the Redis host.
-  std::unique_ptr<EmbeddedIperf> local_iperf;
-  auto wire_target = [&]() -> WireTarget {
-    if (request.wire && !request.wire->target.empty()) return WireTarget::parse(request.wire->target);
-    if (embedded) {
-      if (!local_iperf) local_iperf = std::make_unique<EmbeddedIperf>();
-      return local_iperf->target();
-    }
-    if (endpoint.kind == net::Endpoint::Kind::kTcp) return WireTarget{endpoint.host, 5201};
-    throw WireError("a unix-socket Redis has no wire to measure");
-  };
-  // The wire on the same path, at the points' stream counts and (capped)
-  // chunk sizes, before any point: a failure here is recorded, and the
-  // points still run.
-  std::map<std::pair<int, std::uint64_t>, WireSample> wire;
-  std::string tuning_text;
-  if (request.wire) {
-    nlohmann::json network;
-    try {
-      const WireTarget target = wire_target();
-      network["target"] = target.display();
-      std::set<std::pair<int, std::uint64_t>> shapes;
-      for (const auto& p : request.points) shapes.insert({p.streams, std::min(p.chunk_size, kIperfMaxLength)});
-      nlohmann::json curve = nlohmann::json::array();
-      std::vector<WireSample> samples;
-      for (const auto& [streams, length] : shapes) {
-        if (stop_requested) break;
-        std::cerr << "kvslo: wire (iperf3) to " << target.display() << ", " << streams << " streams, "
-                  << format_size(length) << " writes ..." << std::flush;
-        WireSample w = measure_wire(target, streams, length, request.wire->seconds);
-        std::cerr << " " << format_gbps(w.gbps) << "\n";
-        wire[{streams, length}] = w;
-        samples.push_back(w);
-        curve.push_back(w.to_json());
-      }
-      network["wire"] = curve;
-      network["convergence_streams"] = convergence_streams(samples);
-      const auto settings = read_network_settings(target.host);
-      network["settings"] = settings.to_json();
-      std::uint64_t largest_rcvbuf = 0, largest_sndbuf = 0;
-      for (const auto& p : request.points) {
-        if (p.rcvbuf) largest_rcvbuf = std::max<std::uint64_t>(largest_rcvbuf, static_cast<std::uint64_t>(*p.rcvbuf));
-        if (p.sndbuf) largest_sndbuf = std::max<std::uint64_t>(largest_sndbuf, static_cast<std::uint64_t>(*p.sndbuf));
-      }
-      const TuningAdvice advice = advise(settings, samples, largest_rcvbuf, largest_sndbuf);
-      network["advice"] = advice.to_json();
-      tuning_text = advice.text();
-    } catch (const std::exception& e) {
-      std::cerr << "\nkvslo: the wire could not be measured: " << e.what() << "\n";
-      network["error"] = e.what();
-    }
-    results.set("network", network);
-    results.write();
+// One point's entry in the results: its measurement plus what the run knows
+// around it (% of wire, the server's actual settings, knobs).
+nlohmann::json point_entry(const RunRequest& request, std::size_t index, const PointMeasurement& m,
+                           const std::vector<PointMeasurement>& measured, const WireCurve& wire,
+                           const nlohmann::json& actual_settings, bool embedded) {
+  const PointSpec& spec = m.spec;
+  nlohmann::json point = m.to_json(request.slo);
+  point["index"] = index;
+  point["redis_settings_actual"] = actual_settings;
+  // % of wire: an iperf3 point of this run in the same direction, chunk
+  // size and streams if there is one, else the --wire measurement.
+  if (const double reference = iperf3_reference(measured, spec); reference > 0 && spec.client != "iperf3") {
+    point["wire_gbps"] = reference;
+    point["wire_source"] = "iperf3 point of this run (same direction, chunk size and streams)";
+    point["pct_of_wire"] = m.median_gbps() / reference * 100;
+  } else if (auto w = wire.find({spec.streams, std::min(spec.chunk_size, kIperfMaxLength)}); w != wire.end() && w->second.gbps > 0) {
+    point["wire_gbps"] = w->second.gbps;
+    point["wire_source"] = "--wire (iperf3 client to server)";
+    point["pct_of_wire"] = m.median_gbps() / w->second.gbps * 100;
   }
+  if (!embedded) {
+    for (const auto& [key, value] : spec.redis_settings) {
+      if (actual_settings.value(key, std::string()) != value) {
+        point["warnings"].push_back("requested " + key + "=" + value + " but the external server has " +
+                                    actual_settings.value(key, std::string("?")) + "; kvslo never changes an external server");
+      }
+    }
+  }
+  const nlohmann::json knobs = knobs_affecting(spec.client);
+  for (const auto& [name, value] : knobs.items()) {
+    point["warnings"].push_back(name + "=" + value.get<std::string>() + " was set: " + knob_effect(name));
+  }
+  point["knobs"] = knobs;
+  return point;
+}
 
-  PointRunner runner(endpoint, stop_requested,
-                     PeerContext{endpoint, wire_target, request.wire ? request.wire->seconds : 3.0, nullptr});
-  std::vector<PointMeasurement> measured;
+// Whether a later point reads the dataset `i` reads (if none does, it is dropped now).
+bool dataset_needed_after(const std::vector<PointSpec>& points, std::size_t i) {
+  if (!reads_kvslo_dataset(points[i])) return false;
+  const std::string id = dataset_identity(points[i]);
+  for (std::size_t j = i + 1; j < points.size(); ++j) {
+    if (reads_kvslo_dataset(points[j]) && dataset_identity(points[j]) == id) return true;
+  }
+  return false;
+}
+
+struct RunTotals {
+  std::size_t meeting = 0, judged = 0, failed = 0;
+  std::map<std::string, const PointMeasurement*> best;  // by "client op"; only points that succeeded
+  nlohmann::json meeting_points = nlohmann::json::array();
+};
+
+RunTotals totals_of(const std::vector<PointMeasurement>& measured, const Slo& slo) {
+  RunTotals t;
+  for (std::size_t i = 0; i < measured.size(); ++i) {
+    const auto& m = measured[i];
+    if (m.status() == "failed") ++t.failed;
+    // The SLO judges Redis retrieval: iperf3 and the null client move no Redis data.
+    Verdict v = judge(slo, m.figures());
+    if (!v.applicable || !judged_by_slo(m.spec.client)) continue;
+    ++t.judged;
+    if (v.pass) {
+      ++t.meeting;
+      t.meeting_points.push_back({{"index", i}, {"label", m.spec.label()}, {"median_gbps", m.median_gbps()}});
+    }
+    if (!m.succeeded()) continue;  // a failed point is never a client's best
+    auto& b = t.best[m.spec.client + " " + m.spec.op];
+    if (!b || m.median_gbps() > b->median_gbps()) b = &m;
+  }
+  return t;
+}
+
+nlohmann::json summary_json(const RunTotals& t, const std::vector<PointMeasurement>& measured, std::size_t planned,
+                            const Slo& slo, bool interrupted, double elapsed_seconds) {
+  nlohmann::json best_json = nlohmann::json::object();
+  for (const auto& [client, m] : t.best) {
+    best_json[client] = {{"point", m->spec.to_json()}, {"median_gbps", m->median_gbps()},
+                         {"meets_slo", judge(slo, m->figures()).pass}};
+  }
+  return {{"points", measured.size()},
+          {"points_planned", planned},
+          {"points_failed", t.failed},
+          {"points_judged", t.judged},
+          {"points_meeting_slo", t.meeting},
+          {"slo_met", t.meeting > 0},
+          {"meeting_slo", t.meeting_points},
+          {"best_per_client", best_json},
+          {"interrupted", interrupted},
+          {"elapsed_seconds", elapsed_seconds}};
+}
+
+void print_wire(const WireCurve& wire, const std::vector<PointMeasurement>& measured, const std::string& tuning_text,
+                std::ostream& out) {
+  if (wire.empty()) return;
+  out << "\nThe wire (iperf3 on the same path, same streams, writes of min(chunk, 1MiB)):\n";
+  for (const auto& [shape, w] : wire) {
+    out << "  " << shape.first << " streams, " << format_size(shape.second) << ": " << format_gbps(w.gbps) << ", RTT "
+        << format_fixed(w.rtt_ms, 3) << " ms, " << w.retransmits << " retransmits\n";
+  }
+  for (const auto& m : measured) {
+    // A point measured against an iperf3 point has its % of wire in the
+    // side-by-side table, in its op's direction.
+    if (iperf3_reference(measured, m.spec) > 0) continue;
+    auto w = wire.find({m.spec.streams, std::min(m.spec.chunk_size, kIperfMaxLength)});
+    if (w == wire.end() || w->second.gbps <= 0 || m.trials.empty()) continue;
+    out << "  " << m.spec.label() << ": " << format_fixed(m.median_gbps() / w->second.gbps * 100, 0) << "% of wire\n";
+  }
+  if (!tuning_text.empty()) out << "\nNetwork tuning (kvslo changes nothing itself):\n" << tuning_text;
+}
+
+void print_verdict(const RunTotals& t, const std::vector<PointMeasurement>& measured, const Slo& slo, std::ostream& out) {
+  std::string slo_text = "retrieval >= " + format_fixed(slo.retrieval_gbps) + " GB/s";
+  if (slo.store_gbps) slo_text += ", store >= " + format_fixed(*slo.store_gbps) + " GB/s";
+  if (slo.batch_p99_ms) slo_text += ", batch p99 <= " + format_fixed(*slo.batch_p99_ms) + " ms";
+  out << "SLO (" << slo_text << "): ";
+  if (t.judged == 0) {
+    out << "no point measured an op the SLO judges\n";
+    return;
+  }
+  out << (t.meeting > 0 ? "MET" : "NOT MET") << " by " << t.meeting << " of " << t.judged << " points\n";
+  for (const auto& [client, m] : t.best) {
+    Verdict v = judge(slo, m->figures());
+    out << "  best " << client << ": " << format_gbps(m->median_gbps()) << " (" << m->spec.label() << ") "
+        << (v.pass ? "PASS" : "FAIL") << (v.reasons.empty() ? "" : ": " + v.reasons.front()) << "\n";
+  }
+  if (!slo.batch_p99_ms) return;
+  out << "  attainment (batches within " << format_fixed(*slo.batch_p99_ms) << " ms) and goodput:\n";
+  for (const auto& m : measured) {
+    if (m.batch_latency_ns.empty() || m.spec.op == "exists") continue;
+    const double within = m.attainment(*slo.batch_p99_ms);
+    out << "    " << m.spec.label() << ": " << format_fixed(within * 100, 1) << "% -> goodput "
+        << format_gbps(m.median_gbps() * within) << "\n";
+  }
+}
+
+// Deletes, on every way out of a run (Ctrl-C, --fail-fast, errors), every
+// dataset kvslo wrote on a user's server; an embedded server is discarded whole.
+class DatasetCleanup {
+ public:
+  DatasetCleanup(PointRunner& runner, bool embedded, const std::atomic<bool>& stop)
+      : runner_(runner), embedded_(embedded), stop_(stop) {}
+  ~DatasetCleanup() {
+    if (embedded_) return;
+    if (stop_) std::cerr << "kvslo: deleting the keys kvslo wrote (a second Ctrl-C leaves them)\n";
+    for (const auto& failure : runner_.drop_all_datasets()) std::cerr << "kvslo: " << failure << "\n";
+  }
+  DatasetCleanup(const DatasetCleanup&) = delete;
+  DatasetCleanup& operator=(const DatasetCleanup&) = delete;
+
+ private:
+  PointRunner& runner_;
+  bool embedded_;
+  const std::atomic<bool>& stop_;
+};
+
+struct Measured {
+  std::vector<PointMeasurement> points;
+  bool write_failed = false;
+};
+
+// The point loop: each point measured, recorded and written before the next.
+Measured measure_points(const RunRequest& request, const std::atomic<bool>& stop_requested, RunServer& server,
+                        PointRunner& runner, ResultsFile& results, const std::function<bool()>& save, const WireCurve& wire) {
+  Measured out;
   const std::size_t total = request.points.size();
-  const auto started = std::chrono::steady_clock::now();
   Progress progress(total);
-  nlohmann::json actual_settings = read_redis_settings(endpoint);
+  nlohmann::json actual_settings = read_redis_settings(server.endpoint());
   for (std::size_t i = 0; i < total && !stop_requested; ++i) {
     const PointSpec& spec = request.points[i];
     // Redis settings are an axis: the embedded server restarts with each
-    // combination (io-threads cannot change at run time); an external server
-    // is only read, never changed.
-    if (embedded && spec.redis_settings != server_settings) {
-      try {
-        start_embedded(spec.redis_settings);
-      } catch (const std::exception& e) {
-        std::cerr << "kvslo: " << e.what() << "\n";
-        return kExitInfrastructure;
-      }
-      runner.use_server(endpoint);
-      actual_settings = read_redis_settings(endpoint);
+    // combination; an external server is only read, never changed.
+    if (server.use_settings(spec.redis_settings)) {
+      runner.use_server(server.endpoint());
+      actual_settings = read_redis_settings(server.endpoint());
     }
     progress.starting(i, spec);
     PointMeasurement m = runner.run(spec);
-    progress.finished(m.failure.empty() ? format_gbps(m.median_gbps()) : "failed");
-    nlohmann::json point = m.to_json(request.slo);
-    point["index"] = i;
-    point["redis_settings_actual"] = actual_settings;
-    // % of wire: an iperf3 point of this run in the same direction, chunk
-    // size and streams if there is one, else the --wire measurement.
-    if (const double reference = iperf3_reference(measured, spec); reference > 0 && spec.client != "iperf3") {
-      point["wire_gbps"] = reference;
-      point["wire_source"] = "iperf3 point of this run (same direction, chunk size and streams)";
-      point["pct_of_wire"] = m.median_gbps() / reference * 100;
-    } else if (auto w = wire.find({spec.streams, std::min(spec.chunk_size, kIperfMaxLength)}); w != wire.end() && w->second.gbps > 0) {
-      point["wire_gbps"] = w->second.gbps;
-      point["wire_source"] = "--wire (iperf3 client to server)";
-      point["pct_of_wire"] = m.median_gbps() / w->second.gbps * 100;
-    }
-    if (!embedded) {
-      for (const auto& [key, value] : spec.redis_settings) {
-        if (actual_settings.value(key, std::string()) != value) {
-          point["warnings"].push_back("requested " + key + "=" + value + " but the external server has " +
-                                      actual_settings.value(key, std::string("?")) + "; kvslo never changes an external server");
-        }
-      }
-    }
-    results.add_point(std::move(point));
-    const bool point_failed = !m.failure.empty() || m.failed_keys() > 0 || m.verify_failures > 0;
-    bool needed_later = false;
-    for (std::size_t j = i + 1; j < total; ++j) needed_later = needed_later || dataset_of(request.points[j]) == dataset_of(spec);
-    if (!needed_later) {
+    progress.finished(m.status() == "ok" ? format_gbps(m.median_gbps()) : m.status());
+    results.add_point(point_entry(request, i, m, out.points, wire, actual_settings, server.embedded()));
+    if (!dataset_needed_after(request.points, i)) {
       try {
         runner.drop_dataset(spec);
       } catch (const std::exception&) {
         // a dead server cannot hold the dataset either; the next point reports it
       }
     }
-    measured.push_back(std::move(m));
-    results.write();
-    if (point_failed && request.fail_fast) {
+    const bool failed = m.status() == "failed";
+    out.points.push_back(std::move(m));
+    if (!save()) {
+      out.write_failed = true;
+      break;
+    }
+    if (failed && request.fail_fast) {
       std::cerr << "kvslo: stopping after a failed point (--fail-fast)\n";
       break;
     }
   }
   progress.done();
-  const bool interrupted = stop_requested.load();
+  return out;
+}
 
-  // Run summary: which points meet the SLO, the best per client.
-  std::map<std::string, const PointMeasurement*> best;  // by "client op"
-  std::size_t meeting = 0, judged = 0, failed = 0;
-  nlohmann::json meeting_points = nlohmann::json::array();
-  for (std::size_t i = 0; i < measured.size(); ++i) {
-    const auto& m = measured[i];
-    Verdict v = judge(request.slo, m.figures());
-    if (!m.failure.empty() || m.failed_keys() > 0 || m.verify_failures > 0) ++failed;
-    // The SLO judges Redis retrieval: iperf3 and the null client move no Redis data.
-    if (!v.applicable || !judged_by_slo(m.spec.client)) continue;
-    ++judged;
-    if (v.pass) {
-      ++meeting;
-      meeting_points.push_back({{"index", i}, {"label", m.spec.label()}, {"median_gbps", m.median_gbps()}});
+int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requested, RunServer& server,
+                   ResultsFile& results, const std::function<bool()>& save, const std::string& write_error) {
+  // Where iperf3 measures the wire (for --wire and the iperf3 peer): the
+  // given target, else an iperf3 server of our own beside the embedded Redis
+  // (started on first use, kept for the run), else the Redis host.
+  std::unique_ptr<EmbeddedIperf> local_iperf;
+  auto wire_target = [&]() -> WireTarget {
+    if (request.wire && !request.wire->target.empty()) return WireTarget::parse(request.wire->target);
+    if (server.embedded()) {
+      if (!local_iperf) local_iperf = std::make_unique<EmbeddedIperf>();
+      return local_iperf->target();
     }
-    auto& b = best[m.spec.client + " " + m.spec.op];
-    if (!b || m.median_gbps() > b->median_gbps()) b = &m;
+    const net::Endpoint& endpoint = server.endpoint();
+    if (endpoint.kind == net::Endpoint::Kind::kTcp) return WireTarget{endpoint.host, 5201};
+    throw WireError("a unix-socket Redis has no wire to measure");
+  };
+  WireCurve wire;
+  std::string tuning_text;
+  if (request.wire) {
+    nlohmann::json network;
+    wire = measure_wire_for(request, wire_target, stop_requested, network, tuning_text);
+    results.set("network", network);
   }
-  nlohmann::json best_json = nlohmann::json::object();
-  for (const auto& [client, m] : best) {
-    best_json[client] = {{"point", m->spec.to_json()}, {"median_gbps", m->median_gbps()},
-                         {"meets_slo", judge(request.slo, m->figures()).pass}};
+  const auto started = std::chrono::steady_clock::now();
+  PointRunner runner(server.endpoint(), stop_requested,
+                     PeerContext{server.endpoint(), wire_target, request.wire ? request.wire->seconds : 3.0, nullptr});
+  Measured measured;
+  {
+    DatasetCleanup cleanup(runner, server.embedded(), stop_requested);
+    if (save()) measured = measure_points(request, stop_requested, server, runner, results, save, wire);
+    else measured.write_failed = true;
   }
-  const SideBySide side_by_side = compare_side_by_side(measured);
+  const bool interrupted = stop_requested.load();
+  const RunTotals totals = totals_of(measured.points, request.slo);
+  const SideBySide side_by_side = compare_side_by_side(measured.points);
   if (!side_by_side.empty()) results.set("side_by_side", side_by_side.to_json());
-  results.set("summary", {{"points", measured.size()},
-                          {"points_planned", total},
-                          {"points_failed", failed},
-                          {"points_judged", judged},
-                          {"points_meeting_slo", meeting},
-                          {"slo_met", meeting > 0},
-                          {"meeting_slo", meeting_points},
-                          {"best_per_client", best_json},
-                          {"interrupted", interrupted},
-                          {"elapsed_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
-  results.write();
+  results.set("summary", summary_json(totals, measured.points, request.points.size(), request.slo, interrupted,
+                                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+  const bool written = !measured.write_failed && save();
 
   std::cout << "\n";
-  print_summary(measured, request.slo, std::cout);
+  print_summary(measured.points, request.slo, std::cout);
   side_by_side.print(std::cout);
-  if (!wire.empty()) {
-    std::cout << "\nThe wire (iperf3 on the same path, same streams, writes of min(chunk, 1MiB)):\n";
-    for (const auto& [shape, w] : wire) {
-      std::cout << "  " << shape.first << " streams, " << format_size(shape.second) << ": " << format_gbps(w.gbps)
-                << ", RTT " << format_fixed(w.rtt_ms, 3) << " ms, " << w.retransmits << " retransmits\n";
-    }
-    for (const auto& m : measured) {
-      // A point measured against an iperf3 point has its % of wire in the
-      // side-by-side table, in its op's direction.
-      if (iperf3_reference(measured, m.spec) > 0) continue;
-      auto w = wire.find({m.spec.streams, std::min(m.spec.chunk_size, kIperfMaxLength)});
-      if (w == wire.end() || w->second.gbps <= 0 || m.trials.empty()) continue;
-      std::cout << "  " << m.spec.label() << ": " << format_fixed(m.median_gbps() / w->second.gbps * 100, 0) << "% of wire\n";
-    }
-    if (!tuning_text.empty()) std::cout << "\nNetwork tuning (kvslo changes nothing itself):\n" << tuning_text;
-  }
+  print_wire(wire, measured.points, tuning_text, std::cout);
   std::cout << "\nThroughput is payload bytes / wall time of the timed batches, in GB/s (10^9 bytes/s).\n";
-  std::cout << "Redis " << document["environment"]["redis"].value("redis_version", std::string("?")) << " at "
-            << endpoint.display() << (embedded ? " (embedded)" : "") << "\n";
-  std::string slo_text = "retrieval >= " + format_fixed(request.slo.retrieval_gbps) + " GB/s";
-  if (request.slo.store_gbps) slo_text += ", store >= " + format_fixed(*request.slo.store_gbps) + " GB/s";
-  if (request.slo.batch_p99_ms) slo_text += ", batch p99 <= " + format_fixed(*request.slo.batch_p99_ms) + " ms";
-  std::cout << "SLO (" << slo_text << "): ";
-  if (judged == 0) {
-    std::cout << "no point measured an op the SLO judges\n";
-  } else {
-    std::cout << (meeting > 0 ? "MET" : "NOT MET") << " by " << meeting << " of " << judged << " points\n";
-    for (const auto& [client, m] : best) {
-      Verdict v = judge(request.slo, m->figures());
-      std::cout << "  best " << client << ": " << format_gbps(m->median_gbps()) << " (" << m->spec.label() << ") "
-                << (v.pass ? "PASS" : "FAIL") << (v.reasons.empty() ? "" : ": " + v.reasons.front()) << "\n";
-    }
-    if (request.slo.batch_p99_ms) {
-      std::cout << "  attainment (batches within " << format_fixed(*request.slo.batch_p99_ms) << " ms) and goodput:\n";
-      for (const auto& m : measured) {
-        if (m.batch_latency_ns.empty() || m.spec.op == "exists") continue;
-        const double within = m.attainment(*request.slo.batch_p99_ms);
-        std::cout << "    " << m.spec.label() << ": " << format_fixed(within * 100, 1) << "% -> goodput "
-                  << format_gbps(m.median_gbps() * within) << "\n";
-      }
-    }
+  std::cout << "Redis " << results.document()["environment"]["redis"].value("redis_version", std::string("?")) << " at "
+            << server.endpoint().display() << (server.embedded() ? " (embedded)" : "") << "\n";
+  print_verdict(totals, measured.points, request.slo, std::cout);
+  if (!written) {
+    std::cout.flush();
+    std::cerr << "kvslo: the results could not be written: " << write_error << "\nkvslo: " << measured.points.size()
+              << " points were measured (above); " << results.path().string()
+              << " holds what was written before the failure, if anything\n";
+    return kExitInfrastructure;
   }
   std::cout << "Results: " << results.path().string() << "\n";
   if (interrupted) {
-    std::cerr << "kvslo: interrupted; " << measured.size() << " finished points are in " << results.path().string()
-              << "\n";
+    std::cerr << "kvslo: interrupted; " << measured.points.size() << " finished points are in "
+              << results.path().string() << "\n";
     return kExitInterrupted;
   }
-  if (failed > 0) return kExitPointFailed;
-  if (request.require_slo && meeting == 0) return kExitSloNotMet;
+  if (totals.failed > 0) return kExitPointFailed;
+  if (request.require_slo && totals.meeting == 0) return kExitSloNotMet;
   return kExitOk;
+}
+
+}  // namespace
+
+std::filesystem::path default_results_path() {
+  return std::filesystem::path("results") / ("run-" + utc_timestamp("%Y%m%d-%H%M%S") + ".json");
+}
+
+int run_points(const RunRequest& request, const std::atomic<bool>& stop_requested) {
+  // Refuse what cannot run, or would replace someone's file, before starting anything.
+  const Preflight preflight_check = preflight(request.points, !request.redis_url);
+  if (preflight_check.refusal) {
+    std::cerr << "kvslo: " << *preflight_check.refusal << "\n";
+    return kExitBadInput;
+  }
+  try {
+    check_results_path_is_ours(request.out);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "kvslo: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  std::unique_ptr<RunServer> server;
+  try {
+    server = std::make_unique<RunServer>(request);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "kvslo: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "kvslo: " << e.what() << "\n";
+    return kExitInfrastructure;
+  }
+  const nlohmann::json redis = describe_redis(server->endpoint(), server->embedded());
+  if (redis.value("redis_mode", std::string()) == "cluster") {
+    std::cerr << "kvslo: " << server->endpoint().display()
+              << " is a Redis Cluster node (cluster_enabled:1); kvslo measures a standalone server only for now: "
+                 "point --redis at a server without cluster mode\n";
+    return kExitBadInput;
+  }
+  const nlohmann::json knobs = measurement_knobs();
+  for (const auto& [name, value] : knobs.items()) {
+    std::cerr << "kvslo: " << name << "=" << value.get<std::string>() << " is set: " << knob_effect(name) << "\n";
+  }
+  ResultsFile results(request.out, results_header(request, redis));
+  std::string write_error;
+  auto save = [&] {
+    try {
+      results.write();
+      return true;
+    } catch (const std::exception& e) {
+      write_error = e.what();
+      return false;
+    }
+  };
+  if (!save()) {
+    std::cerr << "kvslo: " << write_error << "\n";
+    return kExitInfrastructure;
+  }
+  return run_and_report(request, stop_requested, *server, results, save, write_error);
 }
 
 }  // namespace kvslo

@@ -19,7 +19,7 @@ std::string group_label(const Group& g) {
   return std::get<0>(g) + " " + format_size(std::get<1>(g)) + " streams=" + std::to_string(std::get<2>(g));
 }
 
-bool usable(const PointMeasurement& m) { return m.failure.empty() && !m.trials.empty() && m.median_gbps() > 0; }
+bool usable(const PointMeasurement& m) { return m.succeeded() && m.median_gbps() > 0; }
 
 bool is_kvslo(const std::string& client) {
   for (const auto& n : client_names()) {
@@ -71,7 +71,7 @@ SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured) {
                          {"variant", m->spec.variant()},
                          {"pipeline_depth", m->spec.pipeline_depth},
                          {"threads", m->spec.threads},
-                         {"status", m->failure.empty() ? "ok" : "failed"},
+                         {"status", m->status()},
                          {"median_gbps", m->median_gbps()},
                          {"cpu_seconds_per_gb", cpu_per_gb(*m)}};
       row["server_busy_cores"] = m->server_busy() >= 0 ? nlohmann::json(m->server_busy()) : nlohmann::json(nullptr);
@@ -140,7 +140,7 @@ void SideBySide::print(std::ostream& out) const {
     const std::string client = row["client"].get<std::string>() + (row["peer"].get<bool>() ? "*" : "");
     const bool ok = row["status"] == "ok";
     std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %11s %11s\n", client.c_str(), width, settings_of(row).c_str(),
-                  ok ? format_fixed(row["median_gbps"].get<double>(), 2).c_str() : "failed",
+                  ok ? format_fixed(row["median_gbps"].get<double>(), 2).c_str() : row["status"].get<std::string>().c_str(),
                   ok && row["cpu_seconds_per_gb"].get<double>() > 0 ? format_fixed(row["cpu_seconds_per_gb"].get<double>(), 3).c_str() : "-",
                   row["pct_of_iperf3"].is_null() ? "-" : (format_fixed(row["pct_of_iperf3"].get<double>(), 0) + "%").c_str(),
                   row["server_busy_cores"].is_null() ? "-" : (format_fixed(row["server_busy_cores"].get<double>(), 2) + " cores").c_str());

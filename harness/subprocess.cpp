@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -21,6 +22,9 @@ namespace kvslo {
 namespace {
 
 [[noreturn]] void exec_child(const std::vector<std::string>& argv) {
+  // Its own process group: a Ctrl-C at the terminal reaches kvslo only, which
+  // then ends the child itself and records the point as interrupted.
+  ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -58,7 +62,8 @@ int run_process(const std::vector<std::string>& argv, bool quiet) {
 }
 
 ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-                           const std::vector<std::pair<std::string, std::string>>& environment) {
+                           const std::vector<std::pair<std::string, std::string>>& environment,
+                           const std::atomic<bool>* stop) {
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   if (::pipe2(err, O_CLOEXEC) != 0) {
@@ -75,6 +80,7 @@ ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::mi
     for (const auto& [name, value] : environment) ::setenv(name.c_str(), value.c_str(), 1);
     exec_child(argv);
   }
+  if (child > 0) ::setpgid(child, child);  // as the child does: no window where a group kill misses it
   ::close(out[1]);
   ::close(err[1]);
   ProcessOutput result;
@@ -84,12 +90,20 @@ ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::mi
   std::string* sinks[2] = {&result.out, &result.err};
   int open_pipes = 2;
   while (open_pipes > 0) {
-    const int rc = ::poll(p, 2, net::poll_timeout_ms(deadline));
-    if (rc == 0) {
-      ::kill(child, SIGKILL);
+    if (stop && *stop) {
+      ::kill(-child, SIGKILL);  // the child's whole group: nothing it started outlives it
+      result.stopped = true;
+      break;
+    }
+    // In slices, so a stop request is seen within a tenth of a second.
+    const auto slice = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
+    const int rc = ::poll(p, 2, net::poll_timeout_ms(slice));
+    if (rc == 0 && std::chrono::steady_clock::now() >= deadline) {
+      ::kill(-child, SIGKILL);
       result.timed_out = true;
       break;
     }
+    if (rc == 0) continue;
     if (rc < 0) {
       if (errno == EINTR) continue;
       break;
@@ -111,7 +125,11 @@ ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::mi
   }
   int status = 0;
   rusage usage{};
-  if (child > 0 && ::wait4(child, &status, 0, &usage) == child) {
+  pid_t reaped = -1;
+  do {
+    reaped = child > 0 ? ::wait4(child, &status, 0, &usage) : -1;
+  } while (reaped < 0 && errno == EINTR);
+  if (reaped == child) {
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
     result.cpu_seconds = secs(usage.ru_utime) + secs(usage.ru_stime);

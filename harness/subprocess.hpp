@@ -2,6 +2,7 @@
 // Running helper programs (iperf3, the report script): no shell, output not
 // inherited twice, every wait bounded.
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -22,13 +23,17 @@ struct ProcessOutput {
   std::string out, err;
   int exit_code = 127;       // 127: could not be run; 128 + signal when killed
   bool timed_out = false;    // killed at the timeout
+  bool stopped = false;      // killed because a stop (Ctrl-C) was requested
   double cpu_seconds = 0;    // user + system of the child (from wait4)
 };
 
 // Runs argv with `environment` added to ours and captures both output
-// streams; kills it after `timeout`.
+// streams; kills it (and its process group) after `timeout`, or as soon as
+// `stop` is raised. The child runs in its own process group, so a Ctrl-C at
+// the terminal does not kill it mid-measurement behind kvslo's back.
 ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-                           const std::vector<std::pair<std::string, std::string>>& environment = {});
+                           const std::vector<std::pair<std::string, std::string>>& environment = {},
+                           const std::atomic<bool>* stop = nullptr);
 
 // The first line of a small file such as /proc/sys/net/core/rmem_max ("" if unreadable).
 std::string read_first_line(const std::string& path);

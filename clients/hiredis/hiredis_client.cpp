@@ -1,7 +1,10 @@
 #include "hiredis/hiredis_client.hpp"
 
 #include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -23,6 +26,33 @@ KeyStatus status_of_context_error(const redisContext* c) {
   return (c->err == REDIS_ERR_IO && std::strcmp(c->errstr, std::strerror(EAGAIN)) == 0) ? KeyStatus::kTimeout
                                                                                         : KeyStatus::kIoError;
 }
+
+// hiredis writes with plain write(): a server that closes a connection while a
+// large SET is being written raises SIGPIPE, which kills a process that does
+// not ignore it. hiredis cannot be told MSG_NOSIGNAL, so the serving thread
+// blocks SIGPIPE and discards one aimed at it (SIGPIPE is thread-directed);
+// the write fails with EPIPE and the keys get an I/O error instead.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+  }
+  ~SigpipeBlocked() {
+    if (!sigismember(&previous_, SIGPIPE)) {
+      const timespec now{0, 0};
+      while (::sigtimedwait(&pipe_, nullptr, &now) == SIGPIPE) {
+      }
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t pipe_{}, previous_{};
+};
 
 // Per connection: the keys it serves and how far it got.
 struct Lane {
@@ -48,12 +78,8 @@ std::vector<ConnectionInfo> HiredisClient::connections() const {
   std::vector<ConnectionInfo> out;
   for (const auto& c : contexts_) {
     if (!c) continue;
-    ConnectionInfo info{options_.endpoint.display(), 0, 0};
-    socklen_t len = sizeof(int);
-    ::getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &info.sndbuf_granted, &len);
-    len = sizeof(int);
-    ::getsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &info.rcvbuf_granted, &len);
-    out.push_back(info);
+    const net::SocketBuffers b = net::buffers_of(c->fd);
+    out.push_back({options_.endpoint.display(), b.sndbuf, b.rcvbuf, b.rcv_wscale});
   }
   return out;
 }
@@ -63,17 +89,23 @@ std::optional<std::string> HiredisClient::ensure_connected(std::size_t index) {
   if (slot && slot->err == 0 && !net::idle_socket_is_stale(slot->fd)) return std::nullopt;
   slot.reset();
   const auto& e = options_.endpoint;
-  const timeval connect_timeout = to_timeval(options_.connect_timeout);
-  redisContext* c = e.kind == net::Endpoint::Kind::kUnix ? redisConnectUnixWithTimeout(e.path.c_str(), connect_timeout)
-                                                         : redisConnectWithTimeout(e.host.c_str(), e.port, connect_timeout);
-  if (c == nullptr) return "connect to " + e.display() + ": out of memory";
+  // kvslo connects the socket itself and hands it over (redisConnectFd), so
+  // socket buffers are set before the handshake, where the TCP window scale
+  // is fixed, exactly as for the other clients.
+  int fd = -1;
+  try {
+    fd = net::Socket::connect(e, {options_.sndbuf, options_.rcvbuf, true}, net::Clock::now() + options_.connect_timeout)
+             .release_blocking();
+  } catch (const net::NetError& error) {
+    return error.what();
+  }
+  redisContext* c = redisConnectFd(fd);
+  if (c == nullptr) {
+    ::close(fd);
+    return "connect to " + e.display() + ": out of memory";
+  }
   Context owned(c);
-  if (c->err) return "connect to " + e.display() + ": " + c->errstr;
   redisSetTimeout(c, to_timeval(options_.op_timeout));
-  // hiredis 0.14 has no option for socket buffers; set them on its fd (after
-  // connect, so the window scale was negotiated with the defaults).
-  if (options_.sndbuf) ::setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &*options_.sndbuf, sizeof(int));
-  if (options_.rcvbuf) ::setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &*options_.rcvbuf, sizeof(int));
   if (e.has_password()) {
     auto* reply = static_cast<redisReply*>(
         e.user.empty() ? redisCommand(c, "AUTH %b", e.password.data(), e.password.size())
@@ -89,6 +121,7 @@ std::optional<std::string> HiredisClient::ensure_connected(std::size_t index) {
 }
 
 void HiredisClient::serve(const BatchJob& job, std::size_t first, std::size_t count) {
+  const SigpipeBlocked no_sigpipe;
   const std::size_t total = contexts_.size();
   std::vector<Lane> lanes;
   for (std::size_t i = first; i < first + count; ++i) {
@@ -130,8 +163,12 @@ void HiredisClient::serve(const BatchJob& job, std::size_t first, std::size_t co
       void* raw = nullptr;
       if (redisGetReply(lane.context, &raw) != REDIS_OK || raw == nullptr) {
         const KeyStatus status = status_of_context_error(lane.context);
+        // hiredis words a receive timeout as EAGAIN's text; say what happened, as the other clients do.
         fail_unserved(job, {lane.replied, lane.range.end}, status,
-                      options_.endpoint.display() + ": " + lane.context->errstr);
+                      status == KeyStatus::kTimeout
+                          ? "no reply within " + std::to_string(options_.op_timeout.count()) + " ms from " +
+                                options_.endpoint.display()
+                          : options_.endpoint.display() + ": " + lane.context->errstr);
         contexts_[lane.slot].reset();  // out of step: reconnect next batch
         lane.context = nullptr;
         continue;

@@ -139,8 +139,23 @@ Socket Socket::connect(const Endpoint& endpoint, const SocketOptions& options, D
   throw NetError(last_error, last_timeout);
 }
 
-SocketBuffers Socket::buffers() const {
-  return {get_int_option(fd_, SOL_SOCKET, SO_SNDBUF), get_int_option(fd_, SOL_SOCKET, SO_RCVBUF)};
+SocketBuffers buffers_of(int fd) {
+  SocketBuffers b{get_int_option(fd, SOL_SOCKET, SO_SNDBUF), get_int_option(fd, SOL_SOCKET, SO_RCVBUF), -1};
+  tcp_info info{};
+  socklen_t length = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) == 0 && length >= sizeof info) {
+    b.rcv_wscale = info.tcpi_rcv_wscale;
+  }
+  return b;
+}
+
+SocketBuffers Socket::buffers() const { return buffers_of(fd_); }
+
+int Socket::release_blocking() {
+  const int fd = fd_;
+  fd_ = -1;
+  if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
 }
 
 void Socket::throw_errno(const char* what, int error) const {

@@ -41,6 +41,7 @@ struct SocketOptions {
 struct SocketBuffers {
   int sndbuf = 0;
   int rcvbuf = 0;
+  int rcv_wscale = -1;  // TCP window scale this side announced in the handshake (-1: not TCP)
 };
 
 class Socket {
@@ -59,6 +60,9 @@ class Socket {
   const std::string& peer() const { return peer_; }
   SocketBuffers buffers() const;
   void close();
+  // Hands the descriptor to another owner (a library that takes a connected
+  // fd), in blocking mode; this Socket is then closed.
+  int release_blocking();
 
   // Sends what the kernel takes now (at most IOV_MAX pieces); 0 when it would block.
   std::size_t send_some(IovCursor& cursor);
@@ -78,6 +82,9 @@ class Socket {
   int fd_ = -1;
   std::string peer_;  // endpoint.display(): safe for messages
 };
+
+// What the kernel granted a connected socket (see SocketBuffers).
+SocketBuffers buffers_of(int fd);
 
 // An idle connection has nothing to read: if it is readable, the server
 // closed it (or sent bytes nobody asked for), and it is no longer in step.

@@ -43,7 +43,7 @@ std::optional<std::string> PipelinedConnection::ensure_connected(net::Deadline d
 std::optional<ConnectionInfo> PipelinedConnection::info() const {
   if (!socket_.is_open()) return std::nullopt;
   auto b = socket_.buffers();
-  return ConnectionInfo{socket_.peer(), b.sndbuf, b.rcvbuf};
+  return ConnectionInfo{socket_.peer(), b.sndbuf, b.rcvbuf, b.rcv_wscale};
 }
 
 void PipelinedConnection::begin(const BatchJob& job, KeyRange range) {
