@@ -104,28 +104,185 @@ double figure(const std::vector<double>& values, GateMetric metric) {
 
 bool higher_is_better(GateMetric m) { return m == GateMetric::kThroughput; }
 
+long long count_of(const json& v) { return v.is_number_integer() ? v.get<long long>() : 0; }
+
+std::string counted(long long n, const std::string& one, const std::string& many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// Why a point's figures cannot be trusted, or empty when its status is ok.
+// Failed keys or wrong contents make even normal-looking trials meaningless.
+std::string point_failure(const json& p) {
+  const std::string status = p.value("status", "");
+  if (status == "ok") return "";
+  std::vector<std::string> parts;
+  if (p.value("failure", json()).is_string()) parts.push_back(p["failure"].get<std::string>());
+  long long failed_keys = 0;  // keys that ran and did not come back ok
+  const json counts = p.value("key_status_counts", json::object());
+  for (const auto& [k, v] : counts.items()) {
+    if (k != "ok" && k != "not_run") failed_keys += count_of(v);
+  }
+  if (failed_keys > 0) parts.push_back(counted(failed_keys, "key failed", "keys failed"));
+  const long long verify = count_of(p.value("verify_failures", json()));
+  if (verify > 0) parts.push_back(counted(verify, "verify failure", "verify failures"));
+  std::string note = "status " + status;
+  for (std::size_t i = 0; i < parts.size(); ++i) note += (i == 0 ? ": " : ", ") + parts[i];
+  return note;
+}
+
+// Why a point cannot normalise others on `metric`, or empty when it can.
+std::string reference_failure(const json& p, GateMetric metric) {
+  std::string why = point_failure(p);
+  if (why.empty() && figure(trial_values(p, metric), metric) <= 0) why = "it measured nothing";
+  return why;
+}
+
 // Same-run normalisation: divide by the reference measured alongside, so a
 // slower runner is not a regression.
 struct Normalizer {
-  std::string mode;            // none | client
-  std::string reference;       // client name
-  std::map<std::string, double> reference_figure;  // identity without client -> figure, per metric below
+  std::string mode;       // none | client
+  std::string reference;  // client name
+  struct Reference {
+    double figure = 0;
+    std::string failure;  // why it cannot normalise; empty when it can
+  };
+  std::map<std::string, Reference> references;  // identity without client -> reference, for one metric
 
   void index(const json& doc, GateMetric metric) {
-    reference_figure.clear();
+    references.clear();
     if (mode != "client") return;
     for (const auto& p : doc["points"]) {
-      if (p["parameters"].value("client", "") != reference) continue;
-      reference_figure[identity(p["parameters"], true)] = figure(trial_values(p, metric), metric);
+      if (!is_reference(p)) continue;
+      references[identity(p["parameters"], true)] = {figure(trial_values(p, metric), metric), reference_failure(p, metric)};
     }
+  }
+  bool is_reference(const json& point) const {
+    return mode == "client" && point["parameters"].value("client", "") == reference;
+  }
+  // Why the point's reference cannot normalise it; empty when it can or there is none.
+  std::string failure(const json& point) const {
+    if (mode != "client") return "";
+    auto it = references.find(identity(point["parameters"], true));
+    return it == references.end() ? "" : it->second.failure;
   }
   std::optional<double> factor(const json& point) const {
     if (mode == "none") return 1.0;
-    auto it = reference_figure.find(identity(point["parameters"], true));
-    if (it == reference_figure.end() || it->second <= 0) return std::nullopt;
-    return 1.0 / it->second;
+    auto it = references.find(identity(point["parameters"], true));
+    if (it == references.end() || it->second.figure <= 0) return std::nullopt;
+    return 1.0 / it->second.figure;
   }
 };
+
+// Below this many batches the nearest-rank p99 is the maximum: one slow
+// batch, not a tail, so no test of the tail can be made.
+constexpr std::size_t kMinTailBatches = 100;
+
+std::string too_few_batches(std::size_t baseline_batches, std::size_t current_batches) {
+  const std::size_t n = std::min(baseline_batches, current_batches);
+  if (n >= kMinTailBatches) return "";
+  return "p99 of " + std::to_string(n) + " batches is the maximum, not a tail; need >= " +
+         std::to_string(kMinTailBatches) + " batches (raise batches_per_trial or trials)";
+}
+
+GateRow with_status(GateRow row, GateStatus status, std::string note) {
+  row.status = status;
+  row.note = std::move(note);
+  return row;
+}
+
+// The reference's own row: compared with nothing, but a reference that
+// failed or measured nothing fails the gate rather than making every point
+// it normalises look "missing".
+GateRow reference_row(GateRow row, const json& b, const json& c, GateMetric metric, bool has_figures) {
+  // With no figures on either side (EXISTS moves no payload), only a status can disqualify it.
+  auto why = [&](const json& p) { return has_figures ? reference_failure(p, metric) : point_failure(p); };
+  if (auto f = why(c); !f.empty()) return with_status(row, GateStatus::kFailed, "normalisation reference: " + f);
+  if (auto f = why(b); !f.empty()) {
+    return with_status(row, GateStatus::kFailed, "normalisation reference, in the baseline: " + f);
+  }
+  return with_status(row, GateStatus::kReference, "normalisation reference");
+}
+
+// One-sided evidence that the current run is worse, or better, than the baseline.
+struct Evidence {
+  double p_worse = 1, p_better = 1;
+  bool separated_worse = false, separated_better = false;
+};
+
+Evidence evidence(const std::vector<double>& bv, const std::vector<double>& cv, GateMetric metric, const GateRow& row) {
+  if (metric == GateMetric::kBatchP99) {
+    // A slow tail leaves the bulk of the batches where it was, and a rank
+    // test of the whole distribution sees the bulk. Test the tail itself: a
+    // larger share of batches above the other side's p99.
+    return {exceedance_p_greater(cv, bv, row.baseline), exceedance_p_greater(bv, cv, row.current), false, false};
+  }
+  const bool better_up = higher_is_better(metric);
+  // "worse" means smaller for throughput, larger for CPU.
+  const auto [bmin, bmax] = std::minmax_element(bv.begin(), bv.end());
+  const auto [cmin, cmax] = std::minmax_element(cv.begin(), cv.end());
+  return {better_up ? mann_whitney_p_less(cv, bv) : mann_whitney_p_less(bv, cv),
+          better_up ? mann_whitney_p_less(bv, cv) : mann_whitney_p_less(cv, bv),
+          better_up ? *cmax < *bmin : *cmin > *bmax, better_up ? *cmin > *bmax : *cmax < *bmin};
+}
+
+// Regressed or improved only when the figure moved by more than the threshold
+// AND the samples say it is no accident.
+GateRow decide(GateRow row, const std::vector<double>& bv, const std::vector<double>& cv, GateMetric metric,
+               const GateOptions& options) {
+  row.baseline = figure(bv, metric);
+  row.current = figure(cv, metric);
+  row.change = row.baseline > 0 ? (row.current - row.baseline) / row.baseline : 0;
+  if (metric == GateMetric::kBatchP99) {
+    if (auto few = too_few_batches(bv.size(), cv.size()); !few.empty()) return with_status(row, GateStatus::kUntested, few);
+  }
+  const Evidence e = evidence(bv, cv, metric, row);
+  const double worse_change = higher_is_better(metric) ? -row.change : row.change;
+  if (worse_change > options.threshold && (e.p_worse <= options.alpha || e.separated_worse)) {
+    row.status = GateStatus::kRegressed;
+    row.p_value = e.p_worse;
+  } else if (-worse_change > options.threshold && (e.p_better <= options.alpha || e.separated_better)) {
+    row.status = GateStatus::kImproved;
+    row.p_value = e.p_better;
+  } else {
+    row.status = GateStatus::kSame;
+    row.p_value = std::min(e.p_worse, e.p_better);
+    if (std::abs(row.change) > options.threshold) row.note = "change within the noise of the trials";
+  }
+  return row;
+}
+
+// One point of both runs on one metric.
+GateRow compare_point(const json& b, const json& c, GateMetric metric, const Normalizer& base_norm,
+                      const Normalizer& cur_norm, const GateOptions& options) {
+  GateRow row;
+  row.metric = to_string(metric);
+  row.point = label(c);
+  std::vector<double> bv = trial_values(b, metric), cv = trial_values(c, metric);
+  const bool has_figures = !bv.empty() || !cv.empty();
+  if (cur_norm.is_reference(c)) return reference_row(row, b, c, metric, has_figures);
+  if (auto f = point_failure(c); !f.empty()) return with_status(row, GateStatus::kFailed, f);
+  if (auto f = point_failure(b); !f.empty()) {
+    return with_status(row, GateStatus::kFailed, "the baseline point failed (" + f + "): not usable as a baseline");
+  }
+  if (!has_figures) {
+    return with_status(row, GateStatus::kSame, "no " + row.metric + " figures for this point (e.g. EXISTS moves no payload)");
+  }
+  if (cv.empty()) return with_status(row, GateStatus::kFailed, "the current run measured nothing here");
+  if (bv.empty()) return with_status(row, GateStatus::kNew, "the baseline measured nothing here");
+  if (auto f = cur_norm.failure(c); !f.empty()) {
+    return with_status(row, GateStatus::kFailed, "the normalisation reference failed (" + f + ")");
+  }
+  if (auto f = base_norm.failure(b); !f.empty()) {
+    return with_status(row, GateStatus::kFailed, "the baseline's normalisation reference failed (" + f + ")");
+  }
+  auto bf = base_norm.factor(b), cf = cur_norm.factor(c);
+  if (!bf || !cf) {
+    return with_status(row, GateStatus::kMissing, "no reference point (" + cur_norm.reference + ") with the same parameters");
+  }
+  for (double& v : bv) v *= *bf;
+  for (double& v : cv) v *= *cf;
+  return decide(row, bv, cv, metric, options);
+}
 
 std::string percent(double v) {
   char b[32];
@@ -178,6 +335,7 @@ std::string to_string(GateStatus s) {
     case GateStatus::kSame: return "same";
     case GateStatus::kMissing: return "missing";
     case GateStatus::kNew: return "new";
+    case GateStatus::kUntested: return "untested";
     case GateStatus::kFailed: return "FAILED";
     case GateStatus::kReference: return "reference";
   }
@@ -241,75 +399,7 @@ GateReport run_gate(const GateOptions& options) {
     cur_norm.index(cur.doc, metric);
     for (const auto& [id, c] : cur_points) {
       auto it = base_points.find(id);
-      if (it == base_points.end()) continue;
-      const json& b = *it->second;
-      GateRow row;
-      row.metric = to_string(metric);
-      row.point = label(*c);
-      if (norm.mode == "client" && (*c)["parameters"].value("client", "") == norm.reference) {
-        row.status = GateStatus::kReference;
-        row.note = "normalisation reference";
-        report.rows.push_back(row);
-        continue;
-      }
-      std::vector<double> bv = trial_values(b, metric), cv = trial_values(*c, metric);
-      if ((*c).value("status", "") != "ok" && cv.empty()) {
-        row.status = GateStatus::kFailed;
-        row.note = (*c).value("failure", json()).is_string() ? (*c)["failure"].get<std::string>() : "the point failed";
-        report.rows.push_back(row);
-        continue;
-      }
-      if (cv.empty() && bv.empty()) {
-        row.status = GateStatus::kSame;
-        row.note = "no " + row.metric + " figures for this point (e.g. EXISTS moves no payload)";
-        report.rows.push_back(row);
-        continue;
-      }
-      if (cv.empty()) {
-        row.status = GateStatus::kFailed;
-        row.note = "the current run measured nothing here";
-        report.rows.push_back(row);
-        continue;
-      }
-      if (bv.empty()) {
-        row.status = GateStatus::kNew;
-        row.note = "the baseline measured nothing here";
-        report.rows.push_back(row);
-        continue;
-      }
-      auto bf = base_norm.factor(b), cf = cur_norm.factor(*c);
-      if (!bf || !cf) {
-        row.status = GateStatus::kMissing;
-        row.note = "no reference point (" + norm.reference + ") with the same parameters";
-        report.rows.push_back(row);
-        continue;
-      }
-      for (double& v : bv) v *= *bf;
-      for (double& v : cv) v *= *cf;
-      row.baseline = figure(bv, metric);
-      row.current = figure(cv, metric);
-      row.change = row.baseline > 0 ? (row.current - row.baseline) / row.baseline : 0;
-      const bool better_up = higher_is_better(metric);
-      // "worse" means smaller for throughput, larger for latency and CPU.
-      const double p_worse = better_up ? mann_whitney_p_less(cv, bv) : mann_whitney_p_less(bv, cv);
-      const double p_better = better_up ? mann_whitney_p_less(bv, cv) : mann_whitney_p_less(cv, bv);
-      const auto [bmin, bmax] = std::minmax_element(bv.begin(), bv.end());
-      const auto [cmin, cmax] = std::minmax_element(cv.begin(), cv.end());
-      const bool separated_worse = metric == GateMetric::kBatchP99 ? false : (better_up ? *cmax < *bmin : *cmin > *bmax);
-      const bool separated_better = metric == GateMetric::kBatchP99 ? false : (better_up ? *cmin > *bmax : *cmax < *bmin);
-      const double worse_change = better_up ? -row.change : row.change;
-      if (worse_change > options.threshold && (p_worse <= options.alpha || separated_worse)) {
-        row.status = GateStatus::kRegressed;
-        row.p_value = p_worse;
-      } else if (-worse_change > options.threshold && (p_better <= options.alpha || separated_better)) {
-        row.status = GateStatus::kImproved;
-        row.p_value = p_better;
-      } else {
-        row.status = GateStatus::kSame;
-        row.p_value = std::min(p_worse, p_better);
-        if (std::abs(row.change) > options.threshold) row.note = "change within the noise of the trials";
-      }
-      report.rows.push_back(row);
+      if (it != base_points.end()) report.rows.push_back(compare_point(*it->second, *c, metric, base_norm, cur_norm, options));
     }
   }
   if (options.require_slo) {
@@ -377,7 +467,8 @@ std::string gate_table(const GateReport& report, const GateOptions& options) {
   for (const auto& r : report.rows) ++counts[r.status];
   out << "\n" << counts[GateStatus::kRegressed] << " regressed, " << counts[GateStatus::kFailed] << " failed, "
       << counts[GateStatus::kImproved] << " improved, " << counts[GateStatus::kSame] << " same, "
-      << counts[GateStatus::kMissing] << " missing, " << counts[GateStatus::kNew] << " new"
+      << counts[GateStatus::kMissing] << " missing, " << counts[GateStatus::kNew] << " new, "
+      << counts[GateStatus::kUntested] << " untested"
       << " (threshold " << percent(options.threshold).substr(1) << ", alpha " << options.alpha << ", normalize "
       << options.normalize << ")\n";
   if (report.slo_failed) out << report.slo_note << "\n";
@@ -414,7 +505,8 @@ std::string gate_junit(const GateReport& report) {
             << xml_escape("baseline " + number(r.baseline) + ", current " + number(r.current) + ", p " + number(r.p_value) +
                           (r.note.empty() ? "" : ", " + r.note))
             << "</failure>";
-    } else if (r.status == GateStatus::kMissing || r.status == GateStatus::kNew || r.status == GateStatus::kReference) {
+    } else if (r.status == GateStatus::kMissing || r.status == GateStatus::kNew || r.status == GateStatus::kUntested ||
+               r.status == GateStatus::kReference) {
       ++skipped;
       cases << "<skipped message=\"" << xml_escape(to_string(r.status) + (r.note.empty() ? "" : ": " + r.note)) << "\"/>";
     }

@@ -1,8 +1,24 @@
 #pragma once
 // `kvslo gate`: compares a run against a baseline point by point and fails
 // on a real regression, not on noise. A point regresses on a metric when its
-// median moved the wrong way by more than the threshold AND the trials are
-// separated (one-sided Mann-Whitney p <= alpha, or non-overlapping ranges).
+// figure moved the wrong way by more than the threshold AND the samples are
+// separated: for throughput and CPU per GB, the trials' median and a
+// one-sided Mann-Whitney p <= alpha (or non-overlapping ranges); for
+// batch_p99, the batches' p99 and a one-sided Fisher exact test that a larger
+// share of batches lies above the other run's p99 (a rank test of the whole
+// distribution does not see a slow tail).
+//
+// FAILED (exit 1), whatever the trials say: a current point whose status is
+// not ok (failed keys, wrong contents, interrupted), a baseline point whose
+// status is not ok (no yardstick), and, with --normalize client:NAME, a
+// reference that failed or measured nothing on either side, together with
+// every point it normalises.
+//
+// untested (reported, does not fail): a batch_p99 row where either run has
+// fewer than 100 batches, since that p99 is the maximum of a few batches,
+// not a tail. It does not fail the gate because it says nothing about the
+// code under test, only that the scenario is too short to gate on p99; it is
+// listed and counted so it is never a silent pass.
 
 #include <filesystem>
 #include <optional>
@@ -26,7 +42,7 @@ struct GateOptions {
   std::optional<std::filesystem::path> junit, summary;
 };
 
-enum class GateStatus { kRegressed, kImproved, kSame, kMissing, kNew, kFailed, kReference };
+enum class GateStatus { kRegressed, kImproved, kSame, kMissing, kNew, kUntested, kFailed, kReference };
 
 struct GateRow {
   GateStatus status = GateStatus::kSame;

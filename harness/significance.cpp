@@ -31,6 +31,11 @@ std::vector<double> exact_u_counts(std::size_t n1, std::size_t n2) {
   return table[n1][n2];
 }
 
+double log_choose(std::size_t n, std::size_t k) {
+  return std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(k) + 1) -
+         std::lgamma(static_cast<double>(n - k) + 1);
+}
+
 }  // namespace
 
 double mann_whitney_p_less(const std::vector<double>& a, const std::vector<double>& b) {
@@ -75,6 +80,26 @@ double mann_whitney_p_less(const std::vector<double>& a, const std::vector<doubl
   if (variance <= 0) return 1.0;
   const double z = (u + 0.5 - mean) / std::sqrt(variance);
   return 0.5 * std::erfc(-z / std::sqrt(2.0));
+}
+
+double fisher_p_greater(std::size_t k_a, std::size_t n_a, std::size_t k_b, std::size_t n_b) {
+  if (k_a == 0 || n_a == 0 || n_b == 0) return 1.0;
+  // X ~ Hypergeometric(N, K, n_a): exceedances landing in a when K of N exceed.
+  const std::size_t n = n_a + n_b, k = k_a + k_b;
+  const double log_total = log_choose(n, n_a);
+  double p = 0;
+  for (std::size_t x = k_a; x <= std::min(k, n_a); ++x) {
+    if (n_a - x > n - k) continue;  // more non-exceedances in a than there are
+    p += std::exp(log_choose(k, x) + log_choose(n - k, n_a - x) - log_total);
+  }
+  return std::min(p, 1.0);
+}
+
+double exceedance_p_greater(const std::vector<double>& a, const std::vector<double>& b, double threshold) {
+  const auto above = [threshold](const std::vector<double>& v) {
+    return static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [threshold](double x) { return x > threshold; }));
+  };
+  return fisher_p_greater(above(a), a.size(), above(b), b.size());
 }
 
 }  // namespace kvslo

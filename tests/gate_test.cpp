@@ -1,6 +1,7 @@
 // The regression gate's logic on results files made by a real short run:
 // no change, a regression, an improvement, noise alone, missing and new
-// points, normalisation, the SLO, and bad input.
+// points, normalisation, the SLO, and bad input; then a fault matrix of
+// failed points, failed references and latency tails the gate must not pass.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -39,6 +40,35 @@ TEST(MannWhitney, LargeSamplesAndTies) {
   EXPECT_GT(mann_whitney_p_less(a, a), 0.4);
 }
 
+TEST(FisherExceedance, HandComputedTails) {
+  // Fisher's tea tasting: 3 of 4 vs 1 of 4, P(X >= 3) = (C(4,3)C(4,1) + C(4,4)C(4,0)) / C(8,4) = 17/70.
+  EXPECT_NEAR(fisher_p_greater(3, 4, 1, 4), 17.0 / 70, 1e-12);
+  // 3 of 3 vs 0 of 3: 1 / C(6,3).
+  EXPECT_NEAR(fisher_p_greater(3, 3, 0, 3), 1.0 / 20, 1e-12);
+  // 2 of 4 vs 1 of 4: (C(3,2)C(5,2) + C(3,3)C(5,1)) / C(8,4) = 35/70.
+  EXPECT_NEAR(fisher_p_greater(2, 4, 1, 4), 0.5, 1e-12);
+  // 6 of 300 vs 0 of 300: C(300,6) / C(600,6) = (300/600)(299/599)...(295/595).
+  double p = 1;
+  for (int i = 0; i < 6; ++i) p *= (300.0 - i) / (600.0 - i);
+  EXPECT_NEAR(fisher_p_greater(6, 300, 0, 300), p, 1e-12);
+  EXPECT_NEAR(p, 0.0152357, 1e-6);
+  // Thousands of samples: 60 of 5000 vs 40 of 5000 (exact sum with big integers: 0.0278268450515...).
+  EXPECT_NEAR(fisher_p_greater(60, 5000, 40, 5000), 0.0278268450515, 1e-9);
+  // No exceedances, a smaller share, or an empty sample: no evidence.
+  EXPECT_EQ(fisher_p_greater(0, 300, 0, 300), 1.0);
+  EXPECT_GT(fisher_p_greater(1, 300, 6, 300), 0.9);
+  EXPECT_EQ(fisher_p_greater(0, 0, 3, 10), 1.0);
+}
+
+TEST(FisherExceedance, CountsValuesStrictlyAboveTheThreshold) {
+  const std::vector<double> base(300, 10.0);
+  std::vector<double> cur(294, 10.0);
+  cur.insert(cur.end(), 6, 200.0);
+  EXPECT_NEAR(exceedance_p_greater(cur, base, 10.0), fisher_p_greater(6, 300, 0, 300), 1e-15);
+  EXPECT_EQ(exceedance_p_greater(base, cur, 200.0), 1.0);  // nothing above 200 on either side
+  EXPECT_EQ(exceedance_p_greater({}, base, 10.0), 1.0);
+}
+
 class Gate : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -69,8 +99,30 @@ class Gate : public ::testing::Test {
     return doc;
   }
   static testing::Outcome gate(const json& current, const std::string& extra = "") {
-    return run_kvslo("gate --baseline " + save("baseline", real_).string() + " --current " +
+    return gate_against(real_, current, extra);
+  }
+  static testing::Outcome gate_against(const json& baseline, const json& current, const std::string& extra = "") {
+    return run_kvslo("gate --baseline " + save("baseline", baseline).string() + " --current " +
                      save("current", current).string() + " " + extra);
+  }
+  // Marks `client`'s points as failed the way a run records it.
+  static json failed(json doc, const std::string& client, const std::string& failure, bool keep_trials) {
+    for (auto& p : doc["points"]) {
+      if (p["parameters"]["client"] != client) continue;
+      p["status"] = "failed";
+      p["failure"] = failure;
+      if (!keep_trials) p["trials"] = json::array();
+    }
+    return doc;
+  }
+  // Every point's batch latencies replaced: `fast` batches at 10 ms (jittered
+  // by up to 0.49 ms, as measured latencies are: exact ties would let a rank
+  // test see the tail through its tie correction), `slow` at 200 ms.
+  static json with_batches(json doc, int fast, int slow) {
+    json samples = json::array();
+    for (int i = 0; i < fast + slow; ++i) samples.push_back(i < fast ? 10.0 + (i % 50) * 0.01 : 200.0);
+    for (auto& p : doc["points"]) p["batch_latency_samples_ms"] = samples;
+    return doc;
   }
 
   static fs::path dir_;
@@ -152,6 +204,89 @@ TEST_F(Gate, FailedPointFails) {
   EXPECT_EQ(o.exit_code, 1) << o.output;
   EXPECT_NE(o.output.find("FAILED"), std::string::npos);
   EXPECT_NE(o.output.find("io_error"), std::string::npos);
+}
+
+// The fault matrix: each row is a way a run can go wrong that the gate must
+// not wave through.
+
+TEST_F(Gate, FaultMatrix_FailedPointFailsTheGate) {
+  // Failed keys and a verify failure, but the trials still look normal.
+  json broken = real_;
+  auto& p = broken["points"][2];
+  p["status"] = "failed";
+  p["failure"] = nullptr;
+  p["key_status_counts"]["io_error"] = 3;
+  p["verify_failures"] = 1;
+  auto o = gate(broken);
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  EXPECT_NE(o.output.find("FAILED"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("3 keys failed, 1 verify failure"), std::string::npos) << o.output;
+  // An interrupted run is not a measurement to pass either.
+  json interrupted = real_;
+  interrupted["points"][0]["status"] = "interrupted";
+  o = gate(interrupted, "--metric throughput --metric cpu_per_gb");
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  EXPECT_NE(o.output.find("interrupted"), std::string::npos) << o.output;
+}
+
+TEST_F(Gate, FaultMatrix_FailedReferenceFailsTheGate) {
+  for (bool keep_trials : {false, true}) {
+    auto o = gate(failed(real_, "hiredis", "server unreachable", keep_trials), "--normalize client:hiredis");
+    EXPECT_EQ(o.exit_code, 1) << o.output;
+    EXPECT_NE(o.output.find("server unreachable"), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("the normalisation reference failed"), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("4 failed"), std::string::npos) << o.output;  // 2 reference rows, 2 normalised
+    EXPECT_NE(o.output.find("0 missing"), std::string::npos) << o.output;
+  }
+  // A reference that is ok but measured nothing cannot normalise anything.
+  json empty = real_;
+  for (auto& p : empty["points"]) {
+    if (p["parameters"]["client"] == "hiredis") p["trials"] = json::array();
+  }
+  auto o = gate(empty, "--normalize client:hiredis");
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  EXPECT_NE(o.output.find("measured nothing"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("the normalisation reference failed"), std::string::npos) << o.output;
+}
+
+TEST_F(Gate, FaultMatrix_FailedBaselineIsNotUsable) {
+  // A baseline point that failed is no yardstick, however normal its trials look.
+  auto o = gate_against(failed(real_, "zerocopy", "verify failed", true), real_);
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  EXPECT_NE(o.output.find("FAILED"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("the baseline point failed"), std::string::npos) << o.output;
+  // Nor is a baseline whose normalisation reference failed.
+  o = gate_against(failed(real_, "hiredis", "server unreachable", false), real_, "--normalize client:hiredis");
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  EXPECT_NE(o.output.find("the baseline's normalisation reference failed"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("0 missing"), std::string::npos) << o.output;
+}
+
+TEST_F(Gate, FaultMatrix_SlowTailInBatchP99FailsTheGate) {
+  // Six 200 ms batches among 300 at 10 ms: the median is unchanged, the p99 is 20 times worse.
+  auto o = gate_against(with_batches(real_, 300, 0), with_batches(real_, 294, 6), "--metric batch_p99");
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  EXPECT_NE(o.output.find("REGRESSED"), std::string::npos) << o.output;
+  // The same tail in the baseline and gone from the current run is an improvement.
+  o = gate_against(with_batches(real_, 294, 6), with_batches(real_, 300, 0), "--metric batch_p99");
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("improved"), std::string::npos) << o.output;
+  // One slow batch in 300 on both sides is the same tail.
+  o = gate_against(with_batches(real_, 299, 1), with_batches(real_, 299, 1), "--metric batch_p99");
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+}
+
+TEST_F(Gate, FaultMatrix_P99OfFewBatchesIsFlagged) {
+  // The p99 of 12 batches is their maximum: one slow batch is no tail either way.
+  auto o = gate_against(with_batches(real_, 12, 0), with_batches(real_, 11, 1), "--metric batch_p99");
+  EXPECT_NE(o.output.find("p99 of 12 batches is the maximum, not a tail; need >= 100 batches"), std::string::npos)
+      << o.output;
+  EXPECT_EQ(o.output.find("REGRESSED"), std::string::npos) << o.output;
+  EXPECT_EQ(o.output.find(" same "), std::string::npos) << o.output;
+  EXPECT_EQ(o.exit_code, 0) << o.output;  // flagged, not failed: see gate.hpp
+  // Enough batches on one side only is still too few.
+  o = gate_against(with_batches(real_, 300, 0), with_batches(real_, 11, 1), "--metric batch_p99");
+  EXPECT_NE(o.output.find("p99 of 12 batches"), std::string::npos) << o.output;
 }
 
 TEST_F(Gate, NormalisationForgivesASlowerRunner) {
