@@ -19,6 +19,7 @@
 #include "random_secret.hpp"
 #include "results_file.hpp"
 #include "run_preflight.hpp"
+#include "run_summary.hpp"
 #include "side_by_side.hpp"
 #include "stats.hpp"
 #include "tuning.hpp"
@@ -280,51 +281,6 @@ bool dataset_needed_after(const std::vector<PointSpec>& points, std::size_t i) {
   return false;
 }
 
-struct RunTotals {
-  std::size_t meeting = 0, judged = 0, failed = 0;
-  std::map<std::string, const PointMeasurement*> best;  // by "client op"; only points that succeeded
-  nlohmann::json meeting_points = nlohmann::json::array();
-};
-
-RunTotals totals_of(const std::vector<PointMeasurement>& measured, const Slo& slo) {
-  RunTotals t;
-  for (std::size_t i = 0; i < measured.size(); ++i) {
-    const auto& m = measured[i];
-    if (m.status() == "failed") ++t.failed;
-    // The SLO judges Redis retrieval: iperf3 and the null client move no Redis data.
-    Verdict v = judge(slo, m.figures());
-    if (!v.applicable || !judged_by_slo(m.spec.client)) continue;
-    ++t.judged;
-    if (v.pass) {
-      ++t.meeting;
-      t.meeting_points.push_back({{"index", i}, {"label", m.spec.label()}, {"median_gbps", m.median_gbps()}});
-    }
-    if (!m.succeeded()) continue;  // a failed point is never a client's best
-    auto& b = t.best[m.spec.client + " " + m.spec.op];
-    if (!b || m.median_gbps() > b->median_gbps()) b = &m;
-  }
-  return t;
-}
-
-nlohmann::json summary_json(const RunTotals& t, const std::vector<PointMeasurement>& measured, std::size_t planned,
-                            const Slo& slo, bool interrupted, double elapsed_seconds) {
-  nlohmann::json best_json = nlohmann::json::object();
-  for (const auto& [client, m] : t.best) {
-    best_json[client] = {{"point", m->spec.to_json()}, {"median_gbps", m->median_gbps()},
-                         {"meets_slo", judge(slo, m->figures()).pass}};
-  }
-  return {{"points", measured.size()},
-          {"points_planned", planned},
-          {"points_failed", t.failed},
-          {"points_judged", t.judged},
-          {"points_meeting_slo", t.meeting},
-          {"slo_met", t.meeting > 0},
-          {"meeting_slo", t.meeting_points},
-          {"best_per_client", best_json},
-          {"interrupted", interrupted},
-          {"elapsed_seconds", elapsed_seconds}};
-}
-
 void print_wire(const WireCurve& wire, const std::vector<PointMeasurement>& measured, const std::string& tuning_text,
                 std::ostream& out) {
   if (wire.empty()) return;
@@ -342,31 +298,6 @@ void print_wire(const WireCurve& wire, const std::vector<PointMeasurement>& meas
     out << "  " << m.spec.label() << ": " << format_fixed(m.median_gbps() / w->second.gbps * 100, 0) << "% of wire\n";
   }
   if (!tuning_text.empty()) out << "\nNetwork tuning (kvslo changes nothing itself):\n" << tuning_text;
-}
-
-void print_verdict(const RunTotals& t, const std::vector<PointMeasurement>& measured, const Slo& slo, std::ostream& out) {
-  std::string slo_text = "retrieval >= " + format_fixed(slo.retrieval_gbps) + " GB/s";
-  if (slo.store_gbps) slo_text += ", store >= " + format_fixed(*slo.store_gbps) + " GB/s";
-  if (slo.batch_p99_ms) slo_text += ", batch p99 <= " + format_fixed(*slo.batch_p99_ms) + " ms";
-  out << "SLO (" << slo_text << "): ";
-  if (t.judged == 0) {
-    out << "no point measured an op the SLO judges\n";
-    return;
-  }
-  out << (t.meeting > 0 ? "MET" : "NOT MET") << " by " << t.meeting << " of " << t.judged << " points\n";
-  for (const auto& [client, m] : t.best) {
-    Verdict v = judge(slo, m->figures());
-    out << "  best " << client << ": " << format_gbps(m->median_gbps()) << " (" << m->spec.label() << ") "
-        << (v.pass ? "PASS" : "FAIL") << (v.reasons.empty() ? "" : ": " + v.reasons.front()) << "\n";
-  }
-  if (!slo.batch_p99_ms) return;
-  out << "  attainment (batches within " << format_fixed(*slo.batch_p99_ms) << " ms) and goodput:\n";
-  for (const auto& m : measured) {
-    if (m.batch_latency_ns.empty() || m.spec.op == "exists") continue;
-    const double within = m.attainment(*slo.batch_p99_ms);
-    out << "    " << m.spec.label() << ": " << format_fixed(within * 100, 1) << "% -> goodput "
-        << format_gbps(m.median_gbps() * within) << "\n";
-  }
 }
 
 // Deletes, on every way out of a run (Ctrl-C, --fail-fast, errors), every
@@ -468,7 +399,7 @@ int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requ
     else measured.write_failed = true;
   }
   const bool interrupted = stop_requested.load();
-  const RunTotals totals = totals_of(measured.points, request.slo);
+  const RunSummary totals = summarize_run(measured.points, request.slo);
   const SideBySide side_by_side = compare_side_by_side(measured.points);
   if (!side_by_side.empty()) results.set("side_by_side", side_by_side.to_json());
   results.set("summary", summary_json(totals, measured.points, request.points.size(), request.slo, interrupted,

@@ -54,7 +54,14 @@ Endpoint Endpoint::parse(std::string_view url) {
     if (e.path.empty() || e.path.front() != '/') reject("unix socket path must be absolute");
     return e;
   }
-  if (!url.starts_with("redis://")) reject("unknown scheme in '" + std::string(url.substr(0, url.find("://"))) + "'");
+  if (!url.starts_with("redis://")) {
+    // Echo the scheme only when it looks like one: anything else may hold credentials.
+    const auto end = url.find("://");
+    const std::string_view scheme = url.substr(0, end == std::string_view::npos ? 0 : end);
+    const bool plain = !scheme.empty() && scheme.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") == std::string_view::npos;
+    reject(plain ? "unknown scheme '" + std::string(scheme) + "'" : std::string("no scheme"));
+  }
   std::string_view rest = url.substr(8);
   if (auto slash = rest.find('/'); slash != std::string_view::npos) {
     if (rest.substr(slash) != "/" && rest.substr(slash) != "/0") reject("database numbers other than 0 are not supported");
