@@ -170,7 +170,9 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   j["verify_failures"] = verify_failures;
   j["errors"] = errors;
   nlohmann::json conns = nlohmann::json::array();
-  for (const auto& c : connections) conns.push_back({{"sndbuf_granted", c.sndbuf_granted}, {"rcvbuf_granted", c.rcvbuf_granted}});
+  for (const auto& c : connections) {
+    conns.push_back({{"sndbuf_granted", c.sndbuf_granted}, {"rcvbuf_granted", c.rcvbuf_granted}, {"rcv_wscale", c.rcv_wscale}});
+  }
   j["connections"] = conns;
   j["warnings"] = buffer_warnings();
 
