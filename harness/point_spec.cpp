@@ -40,6 +40,7 @@ void PointSpec::validate() const {
   require(!rcvbuf || *rcvbuf > 0, "rcvbuf must be positive");
   require(!key_prefix.empty(), "key prefix must not be empty");
   require(inflight >= 1, "inflight must be at least 1");
+  validate_limits();
   require(layout == "fixed" || layout == "with-metadata", "layout must be fixed or with-metadata (got '" + layout + "')");
   require(arrival.mode == "closed" || arrival.mode == "constant" || arrival.mode == "poisson",
           "arrival mode must be closed, constant or poisson (got '" + arrival.mode + "')");
@@ -48,6 +49,31 @@ void PointSpec::validate() const {
   require(!tile_bytes || *tile_bytes > 0, "tile bytes must be positive");
   require(op_timeout.count() > 0, "operation timeout must be positive");
   validate_peer(*this);
+}
+
+// The maxima in `limits`, for points that come from flags rather than a
+// scenario file (whose checker names the JSON path instead). The working set
+// is left to the run's memory check, which names what the host has.
+void PointSpec::validate_limits() const {
+  auto at_most = [](auto value, auto max, const std::string& what, const std::string& shown_max) {
+    if (value > max) throw std::invalid_argument(what + " must be at most " + shown_max);
+  };
+  using namespace limits;
+  at_most(chunk_size, kMaxChunkSize, "chunk size", format_size(kMaxChunkSize) + " (Redis's default proto-max-bulk-len)");
+  at_most(chunks_per_batch, kMaxChunksPerBatch, "chunks per batch", format_count(kMaxChunksPerBatch));
+  at_most(streams, kMaxStreams, "streams", format_count(kMaxStreams));
+  at_most(threads, kMaxThreads, "threads", format_count(kMaxThreads));
+  at_most(pipeline_depth, kMaxPipelineDepth, "pipeline depth", format_count(kMaxPipelineDepth));
+  at_most(inflight, kMaxInflight, "inflight", format_count(kMaxInflight));
+  at_most(trials, kMaxTrials, "trials", format_count(kMaxTrials));
+  at_most(warmup_batches, kMaxWarmupBatches, "warm-up batches", format_count(kMaxWarmupBatches));
+  at_most(batches_per_trial, kMaxBatchesPerTrial, "batches per trial", format_count(kMaxBatchesPerTrial));
+  at_most(op_timeout.count(), kMaxOpTimeoutMs, "operation timeout (ms)", format_count(kMaxOpTimeoutMs));
+  at_most(sndbuf.value_or(0), static_cast<int>(kMaxSocketBuffer), "sndbuf", format_size(kMaxSocketBuffer));
+  at_most(rcvbuf.value_or(0), static_cast<int>(kMaxSocketBuffer), "rcvbuf", format_size(kMaxSocketBuffer));
+  at_most(tile_bytes.value_or(0), kMaxTileBytes, "tile bytes", format_size(kMaxTileBytes));
+  at_most(time_limit.value_or(std::chrono::milliseconds(0)).count(), kMaxDuration.count(), "time limit", "24h");
+  if (!(arrival.rate_per_s <= kMaxRatePerS)) throw std::invalid_argument("rate_per_s must be at most 1,000,000");
 }
 
 nlohmann::json PointSpec::to_json() const {

@@ -12,6 +12,31 @@
 
 namespace kvslo {
 
+// The largest values a point may ask for: far above anything measured here,
+// low enough that every count fits an int and no size or product overflows.
+// Scenario files and flags beyond them are refused before anything runs.
+namespace limits {
+inline constexpr int kMaxStreams = 1024;
+inline constexpr int kMaxThreads = 1024;
+inline constexpr int kMaxPipelineDepth = 4096;
+inline constexpr std::size_t kMaxChunksPerBatch = 1'000'000;
+inline constexpr int kMaxInflight = 64;
+inline constexpr int kMaxTrials = 10'000;
+inline constexpr int kMaxWarmupBatches = 1'000'000;
+inline constexpr std::size_t kMaxBatchesPerTrial = 100'000'000;
+inline constexpr std::int64_t kMaxOpTimeoutMs = 3'600'000;  // an hour
+inline constexpr int kMaxRedisIoThreads = 128;
+inline constexpr double kMaxRatePerS = 1e6;                  // batches per second
+inline constexpr std::uint64_t kMaxTokens = 1ull << 32;     // per chunk or per request
+// Redis refuses a bulk string longer than proto-max-bulk-len, 512MiB by default.
+inline constexpr std::uint64_t kMaxChunkSize = 512ull << 20;
+inline constexpr std::uint64_t kMaxSocketBuffer = 1ull << 30;
+inline constexpr std::uint64_t kMaxTileBytes = 1ull << 30;
+inline constexpr std::uint64_t kMaxWorkingSet = 1ull << 40;
+inline constexpr std::chrono::milliseconds kMaxDuration{24 * 3'600'000};  // time limits, wire runs
+inline constexpr std::size_t kMaxPoints = 10'000;                         // per scenario
+}  // namespace limits
+
 // How batches arrive: back to back (closed loop), or at a target rate (open
 // loop), in which case latency counts from each batch's intended start so
 // that queueing shows in the tail.
@@ -60,6 +85,7 @@ struct PointSpec {
   std::uint64_t batch_bytes() const { return chunk_size * chunks_per_batch; }
   // Throws std::invalid_argument naming the first impossible setting.
   void validate() const;
+  void validate_limits() const;
   nlohmann::json to_json() const;
   // "zerocopy get 4MiB x64 streams=1 depth=8 rcvbuf=16MiB": for progress lines.
   std::string label() const;

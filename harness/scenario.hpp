@@ -46,7 +46,10 @@ struct Scenario {
   PointSpec base;  // the workload applied to defaults
   std::optional<WireConfig> wire;
 
-  // Parses and checks a scenario file (comments allowed). Throws ScenarioError.
+  // Parses and checks scenario text (comments allowed); `file` names it in
+  // errors and gives the scenario its name. Throws ScenarioError.
+  static Scenario parse(const std::string& text, const std::filesystem::path& file, const ModelTable& models);
+  // Reads a scenario file (at most 1 MiB) and parses it. Throws ScenarioError.
   static Scenario load(const std::filesystem::path& file, const ModelTable& models);
   // "axis=v1,v2" or "workload.field=value" or "slo.field=value"; re-checks.
   void override_with(const std::string& assignment, const ModelTable& models);
@@ -63,7 +66,7 @@ const std::vector<std::string>& axis_names();
 std::filesystem::path scenario_directory();
 // A path, or the name of a shipped scenario ("quick").
 std::filesystem::path resolve_scenario(const std::string& name_or_path);
-// "60s", "500ms", "2m" -> milliseconds; throws std::invalid_argument.
+// "60s", "500ms", "2m" -> milliseconds, from 1ms to 24h; throws std::invalid_argument.
 std::chrono::milliseconds parse_duration(const std::string& text);
 
 }  // namespace kvslo

@@ -87,9 +87,11 @@ SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured) {
     const auto* redis_py = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-py"; });
     const auto* benchmark = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-benchmark"; });
     const std::string& op = std::get<0>(g);
+    // A copy for the lambda below: clang 14 (the fuzz build) cannot capture a structured binding.
+    const std::string label = group_label(g);
     auto add = [&](std::string name, const PointMeasurement* ours, const PointMeasurement* theirs, double ratio, double bar,
                    bool at_most = false) {
-      out.bars.push_back({std::move(name), group_label(g), ours->spec.label(), theirs->spec.label(), ratio, bar, at_most});
+      out.bars.push_back({std::move(name), label, ours->spec.label(), theirs->spec.label(), ratio, bar, at_most});
     };
     if (kvslo_best && iperf && op != "exists") {
       add("best kvslo " + op + " vs iperf3" + (op == "get" ? " -R" : ""), kvslo_best, iperf,

@@ -77,6 +77,12 @@ std::string format_size_approx(std::uint64_t bytes) {
   return buffer;
 }
 
+std::string format_count(std::uint64_t count) {
+  std::string digits = std::to_string(count);
+  for (std::size_t i = digits.size(); i > 3; i -= 3) digits.insert(i - 3, ",");
+  return digits;
+}
+
 std::string format_gbps(double gbps) { return format_fixed(gbps) + " GB/s"; }
 
 std::string format_fixed(double value, int decimals) {

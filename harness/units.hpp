@@ -15,6 +15,8 @@ std::uint64_t parse_size(std::string_view text);
 std::string format_size(std::uint64_t bytes);
 // As format_size when exact; otherwise one decimal in the largest binary unit ("563.7KiB").
 std::string format_size_approx(std::uint64_t bytes);
+// A count with thousands separators, for limits in messages ("1,000,000").
+std::string format_count(std::uint64_t count);
 // Bytes per second as GB/s with two decimals, e.g. "2.35 GB/s".
 std::string format_gbps(double gbps);
 // A number with `decimals` digits after the point, for tables ("2.49").

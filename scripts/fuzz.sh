@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target with clang and runs it for a bounded time.
-# Usage: scripts/fuzz.sh [seconds]   (default 60)
+# Builds the libFuzzer targets with clang and runs each for a bounded time:
+# resp_parser_fuzz (the RESP parser) and scenario_fuzz (scenario files and
+# --set values).
+# Usage: scripts/fuzz.sh [seconds per target]   (default 60)
 set -euo pipefail
 seconds=${1:-60}
 cd "$(dirname "$0")/.."
@@ -9,7 +11,17 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp tests/fuzz/corpus/* "$work/"
-build/fuzz/tests/fuzz/resp_parser_fuzz -max_total_time="$seconds" -max_len=8192 -timeout=10 \
-  -print_final_stats=1 "$work" 2>&1 | tail -n 15
-echo "fuzz: resp_parser_fuzz ran ${seconds}s without a finding"
+
+# fuzz TARGET SEEDS [libFuzzer flags...]: runs TARGET on a copy of SEEDS.
+fuzz() {
+  local target=$1 seeds=$2
+  shift 2
+  mkdir -p "$work/$target"
+  cp "$seeds"/* "$work/$target/"
+  "build/fuzz/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 "$@" \
+    "$work/$target" 2>&1 | tail -n 15
+  echo "fuzz: $target ran ${seconds}s without a finding"
+}
+
+fuzz resp_parser_fuzz tests/fuzz/corpus -max_len=8192
+fuzz scenario_fuzz tests/fuzz/scenario_corpus -max_len=4096 -dict=tests/fuzz/scenario.dict
