@@ -42,7 +42,7 @@ void install_signal_handlers() {
 // kernel could ever grant), as the int setsockopt takes.
 int socket_buffer_flag(const char* flag, const std::string& text) {
   const std::uint64_t bytes = kvslo::parse_size(text);
-  if (bytes == 0 || bytes > (1ull << 30)) {
+  if (bytes == 0 || bytes > kvslo::limits::kMaxSocketBuffer) {
     throw std::invalid_argument(std::string(flag) + " " + text + ": expected a size from 1B to 1GiB");
   }
   return static_cast<int>(bytes);
@@ -283,6 +283,16 @@ int main(int argc, char** argv) {
     if (!tile_bytes.empty()) base.tile_bytes = parse_size(tile_bytes);
     request.slo.batch_p99_ms = slo_p99;
     request.slo.store_gbps = slo_store;
+    // Bounded before expanding, as a scenario's axes are.
+    std::size_t planned = 1;
+    bool overflow = false;
+    for (std::size_t n : {clients.size(), chunk_sizes.size(), streams.size(), std::max<std::size_t>(1, threads.size()), depths.size()}) {
+      overflow = overflow || __builtin_mul_overflow(planned, n, &planned);
+    }
+    if (overflow || planned > limits::kMaxPoints) {
+      throw std::invalid_argument("the flags' lists multiply to " + format_count(planned) + " points; at most " +
+                                  format_count(limits::kMaxPoints));
+    }
     for (const auto& client : clients) {
       for (const auto& chunk : chunk_sizes) {
         for (int s : streams) {

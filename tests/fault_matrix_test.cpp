@@ -447,6 +447,17 @@ TEST_F(FaultMatrix, Item15_DescriptorsAreCheckedBeforeAnythingRuns) {
   EXPECT_FALSE(fs::exists(dir_ / "never.json"));
 }
 
+TEST_F(FaultMatrix, Item15_FlagSweepsAndStreamsAreBounded) {
+  std::string list = "1";
+  for (int i = 2; i <= 101; ++i) list += "," + std::to_string(i);
+  for (const std::string& args : std::vector<std::string>{"--streams 1000000", "--streams " + list + " --pipeline-depth " + list}) {
+    Outcome o = run_kvslo("run " + args + " --out " + (dir_ / "never.json").string());
+    EXPECT_EQ(o.exit_code, 2) << args << "\n" << o.output;
+    EXPECT_TRUE(o.output.find("1,024") != std::string::npos || o.output.find("at most 10,000") != std::string::npos) << o.output;
+    EXPECT_FALSE(fs::exists(dir_ / "never.json"));
+  }
+}
+
 TEST(FaultMatrixUnit, Item15_MemoryCountsConnectionBuffers) {
   PointSpec p;
   p.streams = 1000;
