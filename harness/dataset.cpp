@@ -14,6 +14,16 @@ namespace kvslo {
 
 std::string metadata_key(const std::string& chunk_key) { return chunk_key + ":len"; }
 
+std::string dataset_identity(const PointSpec& p) {
+  std::string id = p.key_prefix + "|" + std::to_string(p.chunk_size) + "|" + std::to_string(p.key_count());
+  for (const auto& [key, value] : p.redis_settings) id += "|" + key + "=" + value;  // a restart empties the server
+  return id;
+}
+
+bool reads_kvslo_dataset(const PointSpec& p) {
+  return p.client != "null" && p.client != "iperf3" && p.client != "redis-benchmark";
+}
+
 void load_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout,
                  const std::atomic<bool>& stop) {
   ClientOptions options;

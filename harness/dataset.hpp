@@ -10,6 +10,7 @@
 #include <string>
 
 #include "net/endpoint.hpp"
+#include "point_spec.hpp"
 
 namespace kvslo {
 
@@ -37,6 +38,13 @@ ExistingKeys find_existing(const net::Endpoint& endpoint, const ChunkSet& chunks
 // Throws std::runtime_error naming the keys when any of them exist.
 void require_absent(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout,
                     const std::string& whose);
+
+// Points that read the same keys on the same server share a dataset: this
+// string says which (a restart with other Redis settings empties the server).
+std::string dataset_identity(const PointSpec& p);
+// Whether a point reads kvslo's dataset (the null client, iperf3 and
+// redis-benchmark do not; redis-benchmark brings its own).
+bool reads_kvslo_dataset(const PointSpec& p);
 
 // The with-metadata layout's length key beside a chunk.
 std::string metadata_key(const std::string& chunk_key);

@@ -203,38 +203,35 @@ ChunkSet PointRunner::dataset(const PointSpec& spec) const {
 }
 
 void PointRunner::ensure_dataset(const PointSpec& spec) {
-  const Shape shape = shape_of(spec);
-  if (loaded_.count(shape)) return;
-  if (!written_.count(shape)) {
+  const std::string id = dataset_identity(spec);
+  if (loaded_.count(id)) return;
+  if (!written_.count(id)) {
     // Whatever holds these names now is not kvslo's (a dataset kvslo wrote
     // is in written_): never write over it, since kvslo deletes what it writes.
     require_absent(endpoint_, dataset(spec), spec.op_timeout, "kvslo");
-    written_.insert(shape);  // before loading: a load cut short is deleted too
+    written_.emplace(id, spec);  // before loading: a load cut short is deleted too
   }
   load_chunks(endpoint_, dataset(spec), spec.op_timeout, stop_requested_);
-  loaded_.insert(shape);
+  loaded_.insert(id);
 }
 
 void PointRunner::drop_dataset(const PointSpec& spec) {
-  const Shape shape = shape_of(spec);
-  if (!written_.count(shape)) return;
+  const std::string id = dataset_identity(spec);
+  if (!written_.count(id)) return;
   delete_chunks(endpoint_, dataset(spec), spec.op_timeout);
-  written_.erase(shape);
-  loaded_.erase(shape);
+  written_.erase(id);
+  loaded_.erase(id);
 }
 
 std::vector<std::string> PointRunner::drop_all_datasets() {
   std::vector<std::string> failures;
-  for (const auto& [prefix, chunk_size, keys] : std::set<Shape>(written_)) {
-    PointSpec spec;
-    spec.key_prefix = prefix;
-    spec.chunk_size = chunk_size;
-    spec.working_set = chunk_size * keys;
+  for (const auto& [id, spec] : std::map<std::string, PointSpec>(written_)) {
     try {
       drop_dataset(spec);
     } catch (const std::exception& e) {
-      failures.push_back("the " + std::to_string(keys) + " keys " + key_name(prefix, chunk_size, 0) + " ... on " +
-                         endpoint_.display() + " could not be deleted: " + e.what());
+      failures.push_back("the " + std::to_string(spec.key_count()) + " keys " +
+                         key_name(spec.key_prefix, spec.chunk_size, 0) + " ... on " + endpoint_.display() +
+                         " could not be deleted: " + e.what());
     }
   }
   return failures;

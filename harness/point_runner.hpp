@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -81,8 +82,8 @@ class PointRunner {
   // a sweep over chunk sizes holds one dataset at a time.
   void drop_dataset(const PointSpec& spec);
   // Deletes every dataset this runner wrote, even in part (an interrupted
-  // load, a failed point): called on every way out of a run. Returns how
-  // many datasets could not be deleted (a dead server), with the reason.
+  // load, a failed point): called on every way out of a run. Returns one
+  // line per dataset that could not be deleted (a dead server), with why.
   std::vector<std::string> drop_all_datasets();
   // A new server (restarted with other settings): datasets load again.
   void use_server(net::Endpoint endpoint) {
@@ -111,10 +112,8 @@ class PointRunner {
   net::Endpoint endpoint_;
   const std::atomic<bool>& stop_requested_;
   PeerContext peers_;
-  using Shape = std::tuple<std::string, std::uint64_t, std::size_t>;  // prefix, chunk size, keys
-  static Shape shape_of(const PointSpec& spec) { return {spec.key_prefix, spec.chunk_size, spec.key_count()}; }
-  std::set<Shape> written_;  // datasets kvslo began to write (and so must delete)
-  std::set<Shape> loaded_;   // datasets written completely
+  std::map<std::string, PointSpec> written_;  // by dataset_identity: datasets kvslo began to write (and must delete)
+  std::set<std::string> loaded_;              // datasets written completely
 };
 
 std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index);

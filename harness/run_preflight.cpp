@@ -38,16 +38,6 @@ std::uint64_t raise_descriptor_limit() {
 
 }  // namespace
 
-std::string dataset_identity(const PointSpec& p) {
-  std::string id = p.key_prefix + "|" + std::to_string(p.chunk_size) + "|" + std::to_string(p.key_count());
-  for (const auto& [key, value] : p.redis_settings) id += "|" + key + "=" + value;  // a restart empties the server
-  return id;
-}
-
-bool reads_kvslo_dataset(const PointSpec& p) {
-  return p.client != "null" && p.client != "iperf3" && p.client != "redis-benchmark";
-}
-
 std::uint64_t peak_dataset_bytes(const std::vector<PointSpec>& points) {
   struct Lifetime {
     std::size_t first, last;

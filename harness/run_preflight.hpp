@@ -8,15 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "dataset.hpp"
 #include "point_spec.hpp"
 
 namespace kvslo {
-
-// The datasets a point reads share one identity: the same keys on the same server.
-std::string dataset_identity(const PointSpec& p);
-// Whether a point reads kvslo's dataset (the null client, iperf3 and
-// redis-benchmark do not; redis-benchmark brings its own).
-bool reads_kvslo_dataset(const PointSpec& p);
 
 // The most payload bytes the server holds at once over the run: a dataset is
 // loaded by its first point and dropped after its last one, so a sweep whose
