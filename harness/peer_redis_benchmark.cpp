@@ -103,6 +103,36 @@ class ThrowawayAclUser {
   std::string name_, password_;
 };
 
+// Deletes the peer's dataset when the point ends, however it ends.
+struct DatasetDeleter {
+  const net::Endpoint& endpoint;
+  const ChunkSet& dataset;
+  std::chrono::milliseconds timeout;
+  ~DatasetDeleter() {
+    try {
+      delete_chunks(endpoint, dataset, timeout);
+    } catch (const std::exception&) {
+      // a dead server holds nothing; the point already says why
+    }
+  }
+};
+
+// redis-benchmark counts a nil reply as a request served: the server's own
+// count of GETs that found no key (`misses`) says whether every GET found
+// its chunk. Misses cannot be told apart by trial; they are spread evenly.
+void account_keys(const PointSpec& spec, std::size_t requests, std::uint64_t misses, PointMeasurement& m) {
+  misses = std::min<std::uint64_t>(misses, m.trials.size() * requests);
+  if (misses > 0) {
+    m.status_counts[static_cast<std::size_t>(KeyStatus::kMissing)] += misses;
+    m.errors.push_back(std::to_string(misses) + " GETs found no key (server keyspace_misses)");
+    for (auto& trial : m.trials) {
+      trial.failed_keys = misses / m.trials.size();
+      trial.bytes -= trial.failed_keys * spec.chunk_size;
+    }
+  }
+  m.status_counts[static_cast<std::size_t>(KeyStatus::kOk)] += m.trials.size() * requests - misses;
+}
+
 }  // namespace
 
 void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m) {
@@ -141,23 +171,10 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
   const ChunkSet dataset{benchmark_key, spec.chunk_size, keys, false};
   static const std::atomic<bool> never{false};
   const std::atomic<bool>& stop = context.stop ? *context.stop : never;
-  // Its GETs need every key of the keyspace present at the chunk size; the
-  // keys are removed again afterwards, whatever happened.
-  struct Cleanup {
-    const net::Endpoint& endpoint;
-    const ChunkSet& dataset;
-    std::chrono::milliseconds timeout;
-    ~Cleanup() {
-      try {
-        delete_chunks(endpoint, dataset, timeout);
-      } catch (const std::exception&) {
-        // a dead server holds nothing; the point already says why
-      }
-    }
-  };
-  // Its key names must be free: it writes them and kvslo deletes them after.
+  // Its key names must be free: it writes them (its GETs need every key
+  // present at the chunk size), and they are deleted afterwards, whatever happened.
   require_absent(e, dataset, spec.op_timeout, "redis-benchmark");
-  Cleanup cleanup{e, dataset, spec.op_timeout};
+  const DatasetDeleter cleanup{e, dataset, spec.op_timeout};
   if (spec.op == "get") load_chunks(e, dataset, spec.op_timeout, stop);
 
   const auto timeout = std::chrono::milliseconds(spec.op_timeout.count() * static_cast<long>(requests + 10));
@@ -192,23 +209,7 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
     m.trials.push_back(trial);
     reported.push_back(row);
   }
-  if (spec.op == "get") {
-    // redis-benchmark counts a nil reply as a request served: the server's
-    // own count of misses says whether every GET found its chunk.
-    // Misses cannot be told apart by trial; they are spread evenly.
-    const std::uint64_t misses = std::min<std::uint64_t>(keyspace_misses(e) - misses_before, m.trials.size() * requests);
-    if (misses > 0 && !m.trials.empty()) {
-      m.status_counts[static_cast<std::size_t>(KeyStatus::kMissing)] += misses;
-      m.errors.push_back(std::to_string(misses) + " GETs found no key (server keyspace_misses)");
-      for (auto& trial : m.trials) {
-        trial.failed_keys = misses / m.trials.size();
-        trial.bytes -= trial.failed_keys * spec.chunk_size;
-      }
-    }
-    m.status_counts[static_cast<std::size_t>(KeyStatus::kOk)] += m.trials.size() * requests - misses;
-  } else {
-    m.status_counts[static_cast<std::size_t>(KeyStatus::kOk)] += m.trials.size() * requests;
-  }
+  account_keys(spec, requests, spec.op == "get" ? keyspace_misses(e) - misses_before : 0, m);
   m.peer["reported"] = reported;
   m.peer["note"] = "throughput = requests x chunk size / (requests / rps); rps and latencies (ms) as redis-benchmark reports them";
 }
