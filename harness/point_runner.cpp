@@ -285,17 +285,21 @@ class Schedule {
   // The harness is done with batch preparation: when the next batch is due
   // (on the wall clock; now for a closed loop).
   Clock::time_point next_due() {
-    const auto now = Clock::now();
-    paused_ += now - harness_from_;
-    if (!arrival_.open_loop()) return now;
-    if (!first_) due_ += gap();
+    mark_ = Clock::now();
+    paused_ += mark_ - harness_from_;
+    if (arrival_.open_loop() && !first_) due_ += gap();
     first_ = false;
-    return due_ + paused_;
+    due_wall_ = arrival_.open_loop() ? due_ + paused_ : mark_;
+    return due_wall_;
   }
-  // The batch issued at `issued` ended at `ended`: its latency, and the harness takes over.
-  Clock::duration batch_done(Clock::time_point issued, Clock::time_point ended) {
-    harness_from_ = last_end_ = ended;
-    return ended - (arrival_.open_loop() ? due_ + paused_ : issued);
+  // The batch is issued at `t0`: what passed since the harness was done, or
+  // since the wait for the arrival ended, is harness too (the books kept
+  // around the call; a preemption there is not the client's).
+  void issued(Clock::time_point t0) { paused_ += t0 - std::max(mark_, due_wall_); }
+  // The batch issued at `t0` ended at `t1`: its latency, and the harness takes over.
+  Clock::duration batch_done(Clock::time_point t0, Clock::time_point t1) {
+    harness_from_ = last_end_ = t1;
+    return t1 - (arrival_.open_loop() ? due_ + paused_ : t0);
   }
   // Open loop: the offered schedule's span, first arrival to last completion, harness work excluded.
   double schedule_seconds() const { return std::chrono::duration<double>(last_end_ - start_ - paused_).count(); }
@@ -309,7 +313,7 @@ class Schedule {
   const Arrival& arrival_;
   std::mt19937_64 rng_;
   std::exponential_distribution<double> poisson_;
-  Clock::time_point start_, due_, harness_from_, last_end_;
+  Clock::time_point start_, due_, due_wall_, mark_, harness_from_, last_end_;
   Clock::duration paused_{};
   bool first_ = true;
 };
@@ -390,6 +394,7 @@ void PointRunner::run_trial(const PointSpec& spec, BatchExecutor& batch, Schedul
     if (!wait_until(schedule.next_due(), spec, point_start, m)) return;
     const double cpu0 = cpu_seconds_now();
     const auto t0 = Clock::now();
+    schedule.issued(t0);
     BatchResult result = batch.execute();
     const auto t1 = Clock::now();
     trial.cpu_seconds += cpu_seconds_now() - cpu0;

@@ -486,7 +486,8 @@ TEST_F(FaultMatrix, Item23_MaxmemoryHoldsEveryDatasetAliveTogether) {
   Outcome o = run_kvslo("run --client hiredis,zerocopy --chunk-size 1MiB,4MiB --pipeline-depth 2 --chunks-per-batch 32 "
                         "--working-set 256MiB --trials 1 --warmup 0 --out " + (dir_ / "r.json").string());
   ASSERT_EQ(o.exit_code, 0) << o.output;
-  for (const auto& p : nlohmann::json::parse(slurp(dir_ / "r.json"))["points"]) EXPECT_EQ(p["status"], "ok") << p.dump(2);
+  const auto j = nlohmann::json::parse(slurp(dir_ / "r.json"));
+  for (const auto& p : j["points"]) EXPECT_EQ(p["status"], "ok") << p.dump(2);
 }
 
 TEST(FaultMatrixUnit, Item23_PeakDatasetBytesFollowsLifetimes) {
