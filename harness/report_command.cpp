@@ -6,6 +6,10 @@
 #include "helper_scripts.hpp"
 #include "subprocess.hpp"
 
+#ifndef KVSLO_VERSION
+#define KVSLO_VERSION "0.0.0"
+#endif
+
 namespace kvslo {
 
 int write_report(const std::filesystem::path& results, const std::optional<std::filesystem::path>& out_dir,
@@ -16,7 +20,8 @@ int write_report(const std::filesystem::path& results, const std::optional<std::
                  "PATH); install it with 'apt-get install python3-matplotlib' or scripts/install-deps.sh\n";
     return 3;
   }
-  std::vector<std::string> argv{python, script_file("kvslo-report.py").string(), results.string()};
+  std::vector<std::string> argv{python, script_file("kvslo-report.py").string(), results.string(), "--tool-version",
+                                KVSLO_VERSION};
   if (out_dir) argv.insert(argv.end(), {"--out", out_dir->string()});
   if (baseline) argv.insert(argv.end(), {"--baseline", baseline->string()});
   return run_process(argv, false);
