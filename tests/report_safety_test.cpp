@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -183,6 +184,73 @@ TEST_F(ReportSafety, FaultMatrix_RunWithReportKeepsUserFilesWhereTheReportWouldG
   EXPECT_NE(o.output.find(target.string()), std::string::npos) << o.output;
   EXPECT_TRUE(fs::exists(dir_ / "results.json"));
   EXPECT_EQ(snapshot(target), before);
+}
+
+// Item 16: a malformed results (or baseline) file is refused naming the file
+// and the field, with no traceback and no report directory.
+TEST_F(ReportSafety, FaultMatrix_MalformedFieldsAreNamedWithoutATraceback) {
+  const auto good = json::parse(slurp(results()));
+  struct Case {
+    std::string name, pointer;
+    json value;
+    std::string message;
+  };
+  const json bad_row = {{"group", "get 1MiB"}, {"client", "zerocopy"}, {"peer", false}, {"variant", ""},
+                        {"pipeline_depth", 8}, {"threads", 1}, {"status", "ok"}, {"median_gbps", nullptr},
+                        {"cpu_seconds_per_gb", 0.1}};
+  json good_row = bad_row;
+  good_row["median_gbps"] = 2.0;
+  const std::vector<Case> cases{
+      {"null-median", "/points/0/throughput_gbps/median", nullptr,
+       "field points[0].throughput_gbps.median has the wrong type (null); expected a number"},
+      {"string-median", "/points/0/throughput_gbps/median", "fast",
+       "field points[0].throughput_gbps.median has the wrong type (string); expected a number"},
+      {"bool-median", "/points/0/throughput_gbps/median", true,
+       "field points[0].throughput_gbps.median has the wrong type (bool); expected a number"},
+      {"sample-string", "/points/0/batch_latency_samples_ms/1", "slow",
+       "field points[0].batch_latency_samples_ms[1] has the wrong type (string); expected a number"},
+      {"samples-object", "/points/0/batch_latency_samples_ms", json::object(),
+       "field points[0].batch_latency_samples_ms has the wrong type (object)"},
+      {"streams-string", "/points/0/parameters/streams", "2",
+       "field points[0].parameters.streams has the wrong type (string); expected a number"},
+      {"client-number", "/points/0/parameters/client", 7,
+       "field points[0].parameters.client has the wrong type (number); expected a string"},
+      {"sndbuf-word", "/points/0/parameters/sndbuf_requested", "big",
+       "field points[0].parameters.sndbuf_requested has the wrong type (string)"},
+      {"points-object", "/points", json::object(), "field points has the wrong type (object); expected a list"},
+      {"point-number", "/points/0", 5, "field points[0] has the wrong type (number); expected an object"},
+      {"slo-null", "/slo/retrieval_gbps", nullptr,
+       "field slo.retrieval_gbps has the wrong type (null); expected a number"},
+      {"p99-null", "/points/0/batch_latency/p99", nullptr, "field points[0].batch_latency.p99 has the wrong type (null)"},
+      {"errors-string", "/points/0/errors", "oops", "field points[0].errors has the wrong type (string)"},
+      {"status-null", "/points/0/status", nullptr, "field points[0].status has the wrong type (null)"},
+      {"stages-empty", "/points/0/stages", json::object(), "field points[0].stages.queue_wait is missing"},
+      {"host-null", "/environment/host", nullptr, "field environment.host has the wrong type (null)"},
+      {"created-number", "/created_at", 20240101, "field created_at has the wrong type (number)"},
+      {"wire-streams", "/network", {{"wire", {{{"streams", "1"}, {"gbps", 1.0}, {"length_bytes", 131072}}}}},
+       "field network.wire[0].streams has the wrong type (string)"},
+      {"side-median", "/side_by_side", {{"table", {bad_row}}},
+       "field side_by_side.table[0].median_gbps has the wrong type (null)"},
+      {"bars-null", "/side_by_side", {{"table", {good_row}}, {"bars", nullptr}},
+       "field side_by_side.bars has the wrong type (null); expected a list of objects"},
+  };
+  const auto entries = names_in(dir_);
+  for (const auto& c : cases) {
+    json doc = good;
+    doc[json::json_pointer(c.pointer)] = c.value;
+    const auto file = dir_ / (c.name + ".json");
+    spit(file, doc.dump());
+    const auto target = dir_ / (c.name + "-report");
+    // As the results, and as the baseline of a good results file.
+    for (const auto& o : {report(file, target), report(results(), target, "--baseline " + file.string())}) {
+      EXPECT_EQ(o.exit_code, 2) << c.name << "\n" << o.output;
+      EXPECT_NE(o.output.find(file.string() + ": " + c.message), std::string::npos) << c.name << "\n" << o.output;
+      EXPECT_EQ(o.output.find(kTraceback), std::string::npos) << c.name << "\n" << o.output;
+      EXPECT_FALSE(fs::exists(target)) << c.name;
+    }
+    fs::remove(file);
+  }
+  EXPECT_EQ(names_in(dir_), entries);
 }
 
 }  // namespace
