@@ -1,5 +1,6 @@
 #include "report_command.hpp"
 
+#include <chrono>
 #include <iostream>
 #include <vector>
 
@@ -11,6 +12,13 @@
 #endif
 
 namespace kvslo {
+namespace {
+
+// A large sweep plots in well under a minute; a helper still running after
+// this is stuck (a hung font cache, a stalled file system), not busy.
+constexpr std::chrono::minutes kReportTimeout{10};
+
+}  // namespace
 
 int write_report(const std::filesystem::path& results, const std::optional<std::filesystem::path>& out_dir,
                  const std::optional<std::filesystem::path>& baseline) {
@@ -24,7 +32,12 @@ int write_report(const std::filesystem::path& results, const std::optional<std::
                                 KVSLO_VERSION};
   if (out_dir) argv.insert(argv.end(), {"--out", out_dir->string()});
   if (baseline) argv.insert(argv.end(), {"--baseline", baseline->string()});
-  return run_process(argv, false);
+  const int code = run_process(argv, false, kReportTimeout);
+  if (code == 124) {
+    std::cerr << "kvslo report: stopped the report script after " << kReportTimeout.count()
+              << " minutes; no report was written\n";
+  }
+  return code;
 }
 
 }  // namespace kvslo

@@ -2,7 +2,12 @@
 // something at its output path that it did not make, print a traceback for a
 // malformed results file, or wait forever on its helper process.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 
+#include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -15,11 +20,13 @@
 
 #include "kvslo_process.hpp"
 #include "scratch_dir.hpp"
+#include "subprocess.hpp"
 
 namespace kvslo {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 using testing::Outcome;
 using json = nlohmann::json;
 
@@ -251,6 +258,38 @@ TEST_F(ReportSafety, FaultMatrix_MalformedFieldsAreNamedWithoutATraceback) {
     fs::remove(file);
   }
   EXPECT_EQ(names_in(dir_), entries);
+}
+
+// Item 18: a helper that outlives its timeout is stopped, reaped, and reported as 124.
+TEST_F(ReportSafety, FaultMatrix_RunProcessStopsAChildThatOutlivesItsTimeout) {
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(run_process({"/bin/sleep", "30"}, true, 300ms), 124);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  errno = 0;
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);  // nothing left unreaped
+  EXPECT_EQ(errno, ECHILD);
+  EXPECT_EQ(run_process({"/bin/sh", "-c", "exit 7"}, true, 10s), 7);
+}
+
+void ignore_signal(int) {}
+
+// Item 18: a signal arriving while kvslo waits for its helper does not lose
+// the helper's exit code or leave it unreaped.
+TEST_F(ReportSafety, FaultMatrix_RunProcessSurvivesASignalWhileWaiting) {
+  struct sigaction action {};
+  action.sa_handler = ignore_signal;  // no SA_RESTART: the wait sees EINTR
+  struct sigaction previous {};
+  ASSERT_EQ(::sigaction(SIGALRM, &action, &previous), 0);
+  itimerval every_50ms{{0, 50'000}, {0, 50'000}};
+  ::setitimer(ITIMER_REAL, &every_50ms, nullptr);
+  const int code = run_process({"/bin/sh", "-c", "sleep 0.5; exit 7"}, true, 10s);
+  itimerval off{};
+  ::setitimer(ITIMER_REAL, &off, nullptr);
+  ::sigaction(SIGALRM, &previous, nullptr);
+  EXPECT_EQ(code, 7);
+  errno = 0;
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
 }
 
 }  // namespace
