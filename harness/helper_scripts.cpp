@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <vector>
 
@@ -19,8 +20,12 @@ std::string find_python(const std::string& module) {
   if (const char* env = std::getenv("KVSLO_PYTHON"); env && *env) candidates.push_back(env);
   candidates.push_back("/usr/bin/python3");
   if (auto p = find_on_path("python3"); !p.empty()) candidates.push_back(p);
+  // A first matplotlib import builds its font cache, which takes a while on a slow machine.
+  constexpr std::chrono::seconds kImportTimeout{120};
   for (const auto& python : candidates) {
-    if (::access(python.c_str(), X_OK) == 0 && run_process({python, "-c", "import " + module}, true) == 0) return python;
+    if (::access(python.c_str(), X_OK) == 0 && run_process({python, "-c", "import " + module}, true, kImportTimeout) == 0) {
+      return python;
+    }
   }
   return {};
 }

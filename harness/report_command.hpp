@@ -9,8 +9,10 @@
 
 namespace kvslo {
 
-// Returns the script's exit code (0 written, 2 bad input), or 3 when no
-// Python with matplotlib is found (the message says what to install).
+// Returns the script's exit code (0 written; 2 bad input, or an output path
+// holding something the report did not make), 3 when no Python with
+// matplotlib is found (the message says what to install), or 124 when the
+// script ran past its time limit and was stopped.
 int write_report(const std::filesystem::path& results, const std::optional<std::filesystem::path>& out_dir,
                  const std::optional<std::filesystem::path>& baseline);
 

@@ -15,11 +15,14 @@
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
+#include <thread>
 
 #include "net/socket.hpp"  // poll_timeout_ms
 
 namespace kvslo {
 namespace {
+
+constexpr std::chrono::seconds kStopGrace{5};
 
 [[noreturn]] void exec_child(const std::vector<std::string>& argv) {
   // Its own process group: a Ctrl-C at the terminal reaches kvslo only, which
@@ -33,10 +36,48 @@ namespace {
   ::_exit(127);
 }
 
-int wait_for(pid_t child) {
+int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+// Blocks until `child` ends; a signal arriving meanwhile must not lose its exit
+// code or leave it a zombie, so EINTR is retried.
+int reap(pid_t child) {
   int status = 0;
-  if (child < 0 || ::waitpid(child, &status, 0) < 0) return 127;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  while (::waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) return 127;
+  }
+  return exit_code_of(status);
+}
+
+// Polls for `child` until `deadline` (waitpid has no timeout). Returns its exit
+// code, or -1 when it is still running at the deadline.
+int wait_until(pid_t child, std::chrono::steady_clock::time_point deadline) {
+  auto pause = std::chrono::milliseconds(1);
+  for (;;) {
+    int status = 0;
+    const pid_t done = ::waitpid(child, &status, WNOHANG);
+    if (done == child) return exit_code_of(status);
+    if (done < 0 && errno != EINTR) return 127;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return -1;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));  // quick for short helpers, cheap for long ones
+  }
+}
+
+// Waits for `child` at most `timeout`; then stops it (SIGTERM, so the report
+// script can remove its temporary directory; SIGKILL if it does not go) and
+// returns 124, as timeout(1) does.
+int wait_for(pid_t child, const std::string& name, std::chrono::milliseconds timeout) {
+  if (child < 0) return 127;
+  if (const int code = wait_until(child, std::chrono::steady_clock::now() + timeout); code >= 0) return code;
+  ::kill(child, SIGTERM);
+  if (wait_until(child, std::chrono::steady_clock::now() + kStopGrace) < 0) {
+    ::kill(child, SIGKILL);
+    reap(child);
+  }
+  std::cerr << "kvslo: " << name << " did not finish within " << std::chrono::duration<double>(timeout).count()
+            << " s; stopped it\n";
+  return 124;
 }
 
 void redirect_to_null(int fd) {
@@ -46,7 +87,7 @@ void redirect_to_null(int fd) {
 
 }  // namespace
 
-int run_process(const std::vector<std::string>& argv, bool quiet) {
+int run_process(const std::vector<std::string>& argv, bool quiet, std::chrono::milliseconds timeout) {
   // The child must not inherit unflushed output: it would print it again.
   std::cout.flush();
   std::fflush(nullptr);
@@ -58,7 +99,7 @@ int run_process(const std::vector<std::string>& argv, bool quiet) {
     }
     exec_child(argv);
   }
-  return wait_for(child);
+  return wait_for(child, argv.front(), timeout);
 }
 
 ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
@@ -125,12 +166,11 @@ ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::mi
   }
   int status = 0;
   rusage usage{};
-  pid_t reaped = -1;
-  do {
-    reaped = child > 0 ? ::wait4(child, &status, 0, &usage) : -1;
-  } while (reaped < 0 && errno == EINTR);
-  if (reaped == child) {
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  pid_t done = -1;
+  while (child > 0 && (done = ::wait4(child, &status, 0, &usage)) < 0 && errno == EINTR) {
+  }
+  if (child > 0 && done == child) {
+    result.exit_code = exit_code_of(status);
     auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
     result.cpu_seconds = secs(usage.ru_utime) + secs(usage.ru_stime);
   }

@@ -10,9 +10,10 @@
 
 namespace kvslo {
 
-// Runs argv[0] with argv and waits; stdout/stderr go to ours unless `quiet`.
-// Returns the exit code (127 when it could not be run).
-int run_process(const std::vector<std::string>& argv, bool quiet);
+// Runs argv[0] with argv and waits at most `timeout`; stdout/stderr go to ours
+// unless `quiet`. Returns the exit code (127 when it could not be run), or 124
+// when it outlived the timeout and was stopped (which it says on stderr).
+int run_process(const std::vector<std::string>& argv, bool quiet, std::chrono::milliseconds timeout);
 
 // Runs argv and returns what it printed on stdout (stderr discarded); kills
 // it after `timeout`. `exit_code` receives its exit code.

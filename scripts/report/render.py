@@ -97,7 +97,8 @@ def _network(results):
     for p in results.points:
         if p.pct_of_wire is not None:
             out["points"].append([str(p.index), p.client_label, str(p.p("streams")), format_size(p.p("chunk_size_bytes")),
-                                  _point_row(p)[8], f"{p.gbps:.2f}", f"{p.wire_gbps:.2f}", f"{p.pct_of_wire:.0f}%"])
+                                  _point_row(p)[8], f"{p.gbps:.2f}",
+                                  "-" if p.wire_gbps is None else f"{p.wire_gbps:.2f}", f"{p.pct_of_wire:.0f}%"])
         conns = p.raw.get("connections") or []
         if p.p("sndbuf_requested") not in (None, "default") or p.p("rcvbuf_requested") not in (None, "default"):
             out["buffers"].append([str(p.index), str(p.p("sndbuf_requested")), str(conns[0]["sndbuf_granted"]) if conns else "-",
