@@ -4,11 +4,13 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 
+#include "json_scan.hpp"
 #include "results_file.hpp"
 #include "significance.hpp"
 #include "stats.hpp"
@@ -32,8 +34,14 @@ Loaded load(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument(path.string() + ": cannot read the results file");
   Loaded l{path.string(), {}};
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Scanned without recursion first: a document nested absurdly deep would
+  // overflow the stack when its parameters are compared.
+  const JsonScan scan = scan_json(text, false, "", 64);
+  if (!scan.syntax_error.empty()) throw std::invalid_argument(path.string() + ": not a JSON results file (" + scan.syntax_error + ")");
+  if (!scan.problem.empty()) throw std::invalid_argument(path.string() + ": at " + scan.path + ": " + scan.problem);
   try {
-    l.doc = json::parse(in);
+    l.doc = json::parse(text);
   } catch (const json::parse_error& e) {
     throw std::invalid_argument(path.string() + ": not a JSON results file (" + e.what() + ")");
   }

@@ -27,6 +27,12 @@ int gate_command(GateOptions gate, const std::string& gate_threshold, const std:
     }
     if (!gate_junit_path.empty()) gate.junit = gate_junit_path;
     if (!gate_summary_path.empty()) gate.summary = gate_summary_path;
+    // Refused before anything is compared: an earlier gate's output may be replaced, nothing else.
+    auto has = [](const char* signature) {
+      return [signature](const std::string& contents) { return contents.find(signature) != std::string::npos; };
+    };
+    if (gate.junit) check_output_is_ours(*gate.junit, "--junit", has("<testsuite name=\"kvslo gate\""));
+    if (gate.summary) check_output_is_ours(*gate.summary, "--summary", has("## kvslo gate: "));
     GateReport result = run_gate(gate);
     std::cout << gate_table(result, gate);
     if (gate.junit) write_file_atomically(*gate.junit, gate_junit(result));
@@ -44,6 +50,7 @@ int gate_command(GateOptions gate, const std::string& gate_threshold, const std:
 int merge_command(const std::vector<std::string>& inputs, const std::string& out) {
   try {
     std::vector<std::filesystem::path> files(inputs.begin(), inputs.end());
+    check_results_path_is_ours(out);
     write_file_atomically(out, merge_results(files).dump(2) + "\n");
     std::cout << "merged " << files.size() << " runs into " << out << "\n";
     return kExitOk;

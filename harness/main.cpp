@@ -235,8 +235,10 @@ int main(int argc, char** argv) {
   if (net_cmd->parsed()) return net_command(net_target, net_streams, net_length, net_duration, net_out);
   if (merge_cmd->parsed()) return merge_command(merge_inputs, merge_out);
   if (report->parsed()) {
+    install_signal_handlers();  // Ctrl-C ends the script, which then removes its temporary directory
     return write_report(report_results, report_out.empty() ? std::nullopt : std::optional<std::filesystem::path>(report_out),
-                        report_baseline.empty() ? std::nullopt : std::optional<std::filesystem::path>(report_baseline));
+                        report_baseline.empty() ? std::nullopt : std::optional<std::filesystem::path>(report_baseline),
+                        &g_stop);
   }
   if (!run->parsed()) return 0;
 
@@ -324,9 +326,20 @@ int main(int argc, char** argv) {
   request.out = out.empty() ? default_results_path() : std::filesystem::path(out);
   request.command_line = redacted_command_line(argc, argv);
   install_signal_handlers();
-  const int code = run_points(request, g_stop);
+  int code = kExitInfrastructure;
+  try {
+    code = run_points(request, g_stop);
+  } catch (const std::exception& e) {
+    // Unexpected (a server that would not restart, the kernel out of random
+    // bytes): the run's own cleanup has run while this unwound.
+    std::cerr << "kvslo run: " << e.what() << "\n";
+    return kExitInfrastructure;
+  }
   if (run_report && std::filesystem::exists(request.out) && code != kExitBadInput && code != kExitInfrastructure) {
-    if (int r = write_report(request.out, std::nullopt, std::nullopt); r != 0) {
+    // After an interrupted run the handler is spent (a second Ctrl-C ends
+    // kvslo, and with it the script); otherwise a Ctrl-C ends the script.
+    const std::atomic<bool>* stop = code == kExitInterrupted ? nullptr : &g_stop;
+    if (int r = write_report(request.out, std::nullopt, std::nullopt, stop); r != 0) {
       std::cerr << "kvslo run: the results are in " << request.out.string() << " but the report failed (exit " << r << ")\n";
     }
   }

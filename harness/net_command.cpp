@@ -18,6 +18,7 @@ int net_command(const std::string& net_target, const std::vector<int>& net_strea
     const WireTarget target = WireTarget::parse(net_target);
     const double seconds = static_cast<double>(parse_duration(net_duration).count()) / 1000.0;
     const std::uint64_t length = parse_size(net_length);
+    if (!net_out.empty()) check_results_path_is_ours(net_out);
     std::vector<WireSample> curve;
     std::printf("%8s %12s %12s %12s %10s  %s\n", "streams", "GB/s", "Gbit/s", "retransmits", "RTT ms", "write size");
     for (int stream_count : net_streams) {
@@ -41,7 +42,7 @@ int net_command(const std::string& net_target, const std::vector<int>& net_strea
     std::cout << advice.text() << "kvslo changes no setting itself; these are for you to apply (as root) and persist "
                                   "in /etc/sysctl.d/.\n";
     if (!net_out.empty()) {
-      nlohmann::json doc{{"target", target.display()}, {"convergence_streams", converged},
+      nlohmann::json doc{{"tool", "kvslo net"}, {"target", target.display()}, {"convergence_streams", converged},
                          {"settings", settings.to_json()}, {"advice", advice.to_json()}, {"wire", nlohmann::json::array()}};
       for (const auto& w : curve) doc["wire"].push_back(w.to_json());
       write_file_atomically(net_out, doc.dump(2) + "\n");

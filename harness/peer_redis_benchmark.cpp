@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <iostream>
 #include <cstdlib>
 #include <sstream>
 
@@ -22,6 +23,13 @@
 
 namespace kvslo {
 namespace {
+
+// redis-benchmark's key names: "key:" and twelve digits (its -r keyspace).
+std::string key_pattern() {
+  std::string pattern = "key:";
+  for (int i = 0; i < 12; ++i) pattern += "[0-9]";
+  return pattern;
+}
 
 std::string benchmark_key(std::size_t i) {
   char name[32];
@@ -76,7 +84,8 @@ class ThrowawayAclUser {
     name_ = "kvslo-peer-" + random_hex(6);
     password_ = random_hex(24);
     CommandChannel channel(admin_, std::chrono::milliseconds(3000));
-    const resp::Reply reply = channel.call({"ACL", "SETUSER", name_, "reset", "on", ">" + password_, "~key:*",
+    // Exactly its own key names (key:NNNNNNNNNNNN), whoever reads the password in ps.
+    const resp::Reply reply = channel.call({"ACL", "SETUSER", name_, "reset", "on", ">" + password_, "~" + key_pattern(),
                                             "resetchannels", "-@all", "+get", "+set", "+ping"});
     if (reply.type == resp::Reply::Type::kError) {
       throw std::runtime_error(
@@ -87,10 +96,16 @@ class ThrowawayAclUser {
     }
   }
   ~ThrowawayAclUser() {
+    std::string failure;
     try {
-      CommandChannel(admin_, std::chrono::milliseconds(3000)).call({"ACL", "DELUSER", name_});
-    } catch (const std::exception&) {
-      // a dead server forgets its users
+      const resp::Reply reply = CommandChannel(admin_, std::chrono::milliseconds(10000)).call({"ACL", "DELUSER", name_});
+      if (reply.type != resp::Reply::Type::kInteger || reply.integer != 1) failure = reply.describe();
+    } catch (const std::exception& e) {
+      failure = e.what();  // a dead server forgets its users; a live one that did not answer keeps it
+    }
+    if (!failure.empty()) {
+      std::cerr << "kvslo: the throwaway ACL user " << name_ << " on " << admin_.display()
+                << " may still exist (" << failure << "): remove it with ACL DELUSER " << name_ << "\n";
     }
   }
   ThrowawayAclUser(const ThrowawayAclUser&) = delete;

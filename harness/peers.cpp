@@ -59,8 +59,8 @@ std::vector<std::string> peer_limits(const PointSpec& spec) {
     add("no batches: every request stands alone, so there is no batch latency; chunk latency percentiles are "
         "redis-benchmark's own");
     add("keys drawn at random (-r) from its own dataset of the same size (key:NNNNNNNNNNNN), not walked in order");
-    add("with a password: runs as a throwaway ACL user limited to GET, SET and PING on key:* (redis-benchmark "
-        "takes a password only on its command line)");
+    add("with a password: runs as a throwaway ACL user limited to GET, SET and PING on its own key names "
+        "(redis-benchmark takes a password only on its command line)");
     add("values not checked by redis-benchmark: GETs that found no key are counted from the server's keyspace_misses");
     if (!spec.fixed_size) add("fixed/generic size: not a choice (redis-benchmark parses every reply generically)");
     unused_buffers();

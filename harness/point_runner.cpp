@@ -270,9 +270,11 @@ bool all_transport_failures(const BatchResult& r) {
 
 // When each batch starts. Closed loop: as soon as the last one ended.
 // Open loop: batch i is due at the trial's start plus the sum of inter-arrival
-// gaps, on a clock that stops while the harness works (poisoning, verifying,
-// bookkeeping): a run behind schedule would otherwise count that work in the
-// next batch's latency and in the trial's time.
+// gaps, on a clock that stops while harness work (poisoning, verifying,
+// bookkeeping) runs past a batch's due time: a run behind schedule would
+// otherwise count that work in the next batch's latency and the trial's
+// time. Harness work done while ahead of schedule fits in the idle time and
+// moves nothing, so the offered rate stays the stated one.
 class Schedule {
  public:
   explicit Schedule(const Arrival& arrival)
@@ -286,16 +288,19 @@ class Schedule {
   // (on the wall clock; now for a closed loop).
   Clock::time_point next_due() {
     mark_ = Clock::now();
-    paused_ += mark_ - harness_from_;
-    if (arrival_.open_loop() && !first_) due_ += gap();
+    if (!arrival_.open_loop()) {
+      paused_ += mark_ - harness_from_;
+      return mark_;
+    }
+    if (!first_) due_ += gap();
     first_ = false;
-    due_wall_ = arrival_.open_loop() ? due_ + paused_ : mark_;
-    return due_wall_;
+    paused_ += std::max(Clock::duration::zero(), mark_ - std::max(harness_from_, due_ + paused_));
+    return due_ + paused_;
   }
-  // The batch is issued at `t0`: what passed since the harness was done, or
-  // since the wait for the arrival ended, is harness too (the books kept
-  // around the call; a preemption there is not the client's).
-  void issued(Clock::time_point t0) { paused_ += t0 - std::max(mark_, due_wall_); }
+  // The wait for the arrival ended at `woke` and the batch is issued at `t0`:
+  // the books kept in between are harness too (a preemption there is not
+  // the client's). A late wake-up is not: it stays in the batch's latency.
+  void issued(Clock::time_point woke, Clock::time_point t0) { paused_ += t0 - std::max(mark_, woke); }
   // The batch issued at `t0` ended at `t1`: its latency, and the harness takes over.
   Clock::duration batch_done(Clock::time_point t0, Clock::time_point t1) {
     harness_from_ = last_end_ = t1;
@@ -313,7 +318,7 @@ class Schedule {
   const Arrival& arrival_;
   std::mt19937_64 rng_;
   std::exponential_distribution<double> poisson_;
-  Clock::time_point start_, due_, due_wall_, mark_, harness_from_, last_end_;
+  Clock::time_point start_, due_, mark_, harness_from_, last_end_;
   Clock::duration paused_{};
   bool first_ = true;
 };
@@ -392,9 +397,10 @@ void PointRunner::run_trial(const PointSpec& spec, BatchExecutor& batch, Schedul
     batch.prepare(next_first());
     // The harness waits for the arrival, never the client.
     if (!wait_until(schedule.next_due(), spec, point_start, m)) return;
+    const auto woke = Clock::now();
     const double cpu0 = cpu_seconds_now();
     const auto t0 = Clock::now();
-    schedule.issued(t0);
+    schedule.issued(woke, t0);
     BatchResult result = batch.execute();
     const auto t1 = Clock::now();
     trial.cpu_seconds += cpu_seconds_now() - cpu0;

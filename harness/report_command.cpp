@@ -21,7 +21,7 @@ constexpr std::chrono::minutes kReportTimeout{10};
 }  // namespace
 
 int write_report(const std::filesystem::path& results, const std::optional<std::filesystem::path>& out_dir,
-                 const std::optional<std::filesystem::path>& baseline) {
+                 const std::optional<std::filesystem::path>& baseline, const std::atomic<bool>* stop) {
   const std::string python = find_python("matplotlib");
   if (python.empty()) {
     std::cerr << "kvslo report: no Python with matplotlib found (tried $KVSLO_PYTHON, /usr/bin/python3, python3 on "
@@ -32,7 +32,7 @@ int write_report(const std::filesystem::path& results, const std::optional<std::
                                 KVSLO_VERSION};
   if (out_dir) argv.insert(argv.end(), {"--out", out_dir->string()});
   if (baseline) argv.insert(argv.end(), {"--baseline", baseline->string()});
-  const int code = run_process(argv, false, kReportTimeout);
+  const int code = run_process(argv, false, kReportTimeout, stop);
   if (code == 124) {
     std::cerr << "kvslo report: stopped the report script after " << kReportTimeout.count()
               << " minutes; no report was written\n";

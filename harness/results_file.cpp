@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 namespace kvslo {
@@ -85,25 +86,32 @@ std::string escape_invalid_utf8(const std::string& text) {
   return out;
 }
 
-void check_results_path_is_ours(const std::filesystem::path& path) {
+void check_output_is_ours(const std::filesystem::path& path, const std::string& flag,
+                          const std::function<bool(const std::string& contents)>& made_by_kvslo) {
   std::error_code ec;
   const auto status = std::filesystem::symlink_status(path, ec);
   if (ec || status.type() == std::filesystem::file_type::not_found) return;
   auto refuse = [&](const std::string& why) {
-    throw std::invalid_argument("--out " + path.string() + ": " + why +
+    throw std::invalid_argument(flag + " " + path.string() + ": " + why +
                                 "; kvslo never replaces a file it did not write: choose another path");
   };
   if (status.type() != std::filesystem::file_type::regular) refuse("exists and is not a regular file");
-  std::ifstream in(path);
-  nlohmann::json existing;
-  try {
-    existing = nlohmann::json::parse(in);
-  } catch (const std::exception&) {
-    refuse("exists and is not a kvslo results file");
-  }
-  if (!existing.is_object() || existing.value("tool", std::string()) != "kvslo") {
-    refuse("exists and is not a kvslo results file");
-  }
+  // A file kvslo wrote is at most a few hundred MiB; anything larger is not one.
+  if (std::filesystem::file_size(path, ec) > (1ull << 30) || ec) refuse("exists and is not a file kvslo wrote");
+  std::ifstream in(path, std::ios::binary);
+  const std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!made_by_kvslo(contents)) refuse("exists and is not a file kvslo wrote");
+}
+
+void check_results_path_is_ours(const std::filesystem::path& path, const std::string& flag) {
+  check_output_is_ours(path, flag, [](const std::string& contents) {
+    try {
+      const auto doc = nlohmann::json::parse(contents);
+      return doc.is_object() && doc.value("tool", std::string()).rfind("kvslo", 0) == 0;
+    } catch (const std::exception&) {
+      return false;
+    }
+  });
 }
 
 void write_file_atomically(const std::filesystem::path& path, const std::string& contents) {

@@ -7,6 +7,7 @@
 // on what a server said.
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -32,10 +33,14 @@ class ResultsFile {
   nlohmann::json document_;
 };
 
-// Throws std::invalid_argument when `path` holds something kvslo must not
-// replace: anything but a regular file that is a kvslo results document
-// (a directory, a symlink, someone else's file).
-void check_results_path_is_ours(const std::filesystem::path& path);
+// Throws std::invalid_argument (naming `flag` and the path) when `path`
+// holds something kvslo must not replace: a directory, a symlink, or a file
+// whose contents `made_by_kvslo` does not recognise.
+void check_output_is_ours(const std::filesystem::path& path, const std::string& flag,
+                          const std::function<bool(const std::string& contents)>& made_by_kvslo);
+// The same for a JSON document kvslo wrote (results, merged baselines, kvslo
+// net): an object whose "tool" is "kvslo" or "kvslo <command>".
+void check_results_path_is_ours(const std::filesystem::path& path, const std::string& flag = "--out");
 
 // Valid UTF-8 stays as it is; every byte of an invalid sequence becomes \xNN.
 std::string escape_invalid_utf8(const std::string& text);

@@ -8,7 +8,6 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <tuple>
 
 #include <unistd.h>
 
@@ -104,7 +103,7 @@ void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo
     auto sp = spread(g);
     Verdict v = judge(slo, m.figures());
     std::string verdict = !v.applicable || !judged_by_slo(s.client) ? "n/a" : v.pass ? "PASS" : "FAIL";
-    if (!m.failure.empty()) verdict = "ERROR";
+    if (m.status() == "failed") verdict = m.failure.empty() ? "FAILED" : "ERROR";  // whatever the figures say
     const std::string client = s.client + (is_peer(s.client) ? "*" : "");
     const std::string batch_ms = m.batch_latency_ns.empty() ? "-" : format_fixed(b.p50 / 1e6, 1) + "/" + format_fixed(b.p99 / 1e6, 1);
     const std::string chunk_ms = m.chunk_latency_ns.empty() ? "-" : format_fixed(c.p99 / 1e6, 2);
@@ -210,7 +209,7 @@ WireCurve measure_wire_for(const RunRequest& request, const std::function<WireTa
       if (stop_requested) break;
       std::cerr << "kvslo: wire (iperf3) to " << target.display() << ", " << streams << " streams, "
                 << format_size(length) << " writes ..." << std::flush;
-      WireSample w = measure_wire(target, streams, length, request.wire->seconds);
+      WireSample w = measure_wire(target, streams, length, request.wire->seconds, false, &stop_requested);
       std::cerr << " " << format_gbps(w.gbps) << "\n";
       wire[{streams, length}] = w;
       samples.push_back(w);
@@ -273,7 +272,6 @@ nlohmann::json point_entry(const RunRequest& request, std::size_t index, const P
 
 // Whether a later point reads the dataset `i` reads (if none does, it is dropped now).
 bool dataset_needed_after(const std::vector<PointSpec>& points, std::size_t i) {
-  if (!reads_kvslo_dataset(points[i])) return false;
   const std::string id = dataset_identity(points[i]);
   for (std::size_t j = i + 1; j < points.size(); ++j) {
     if (reads_kvslo_dataset(points[j]) && dataset_identity(points[j]) == id) return true;
@@ -344,7 +342,7 @@ Measured measure_points(const RunRequest& request, const std::atomic<bool>& stop
     PointMeasurement m = runner.run(spec);
     progress.finished(m.status() == "ok" ? format_gbps(m.median_gbps()) : m.status());
     results.add_point(point_entry(request, i, m, out.points, wire, actual_settings, server.embedded()));
-    if (!dataset_needed_after(request.points, i)) {
+    if (reads_kvslo_dataset(spec) && !dataset_needed_after(request.points, i)) {
       try {
         runner.drop_dataset(spec);
       } catch (const std::exception&) {

@@ -24,11 +24,14 @@ namespace {
 
 constexpr std::chrono::seconds kStopGrace{5};
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv) {
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, pid_t parent) {
   // Its own process group: a Ctrl-C at the terminal reaches kvslo only, which
   // then ends the child itself and records the point as interrupted.
   ::setpgid(0, 0);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // If kvslo dies, the child is told to end (SIGTERM: the report script then
+  // removes its temporary directory); a parent already gone is caught by getppid.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != parent) ::_exit(127);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -50,9 +53,10 @@ int reap(pid_t child) {
 
 // Polls for `child` until `deadline` (waitpid has no timeout). Returns its exit
 // code, or -1 when it is still running at the deadline.
-int wait_until(pid_t child, std::chrono::steady_clock::time_point deadline) {
+int wait_until(pid_t child, std::chrono::steady_clock::time_point deadline, const std::atomic<bool>* stop = nullptr) {
   auto pause = std::chrono::milliseconds(1);
   for (;;) {
+    if (stop && *stop) return -1;
     int status = 0;
     const pid_t done = ::waitpid(child, &status, WNOHANG);
     if (done == child) return exit_code_of(status);
@@ -64,16 +68,21 @@ int wait_until(pid_t child, std::chrono::steady_clock::time_point deadline) {
   }
 }
 
-// Waits for `child` at most `timeout`; then stops it (SIGTERM, so the report
-// script can remove its temporary directory; SIGKILL if it does not go) and
-// returns 124, as timeout(1) does.
-int wait_for(pid_t child, const std::string& name, std::chrono::milliseconds timeout) {
+// Waits for `child` at most `timeout`, or until `stop` is raised; then stops
+// its process group (SIGTERM, so the report script can remove its temporary
+// directory; SIGKILL if it does not go) and returns 124, as timeout(1) does,
+// or 130 when stopped.
+int wait_for(pid_t child, const std::string& name, std::chrono::milliseconds timeout, const std::atomic<bool>* stop) {
   if (child < 0) return 127;
-  if (const int code = wait_until(child, std::chrono::steady_clock::now() + timeout); code >= 0) return code;
-  ::kill(child, SIGTERM);
+  if (const int code = wait_until(child, std::chrono::steady_clock::now() + timeout, stop); code >= 0) return code;
+  ::kill(-child, SIGTERM);
   if (wait_until(child, std::chrono::steady_clock::now() + kStopGrace) < 0) {
-    ::kill(child, SIGKILL);
+    ::kill(-child, SIGKILL);
     reap(child);
+  }
+  if (stop && *stop) {
+    std::cerr << "kvslo: stopped " << name << " (interrupted)\n";
+    return 130;
   }
   std::cerr << "kvslo: " << name << " did not finish within " << std::chrono::duration<double>(timeout).count()
             << " s; stopped it\n";
@@ -87,19 +96,22 @@ void redirect_to_null(int fd) {
 
 }  // namespace
 
-int run_process(const std::vector<std::string>& argv, bool quiet, std::chrono::milliseconds timeout) {
+int run_process(const std::vector<std::string>& argv, bool quiet, std::chrono::milliseconds timeout,
+                const std::atomic<bool>* stop) {
   // The child must not inherit unflushed output: it would print it again.
   std::cout.flush();
   std::fflush(nullptr);
+  const pid_t parent = ::getpid();
   const pid_t child = ::fork();
   if (child == 0) {
     if (quiet) {
       redirect_to_null(1);
       redirect_to_null(2);
     }
-    exec_child(argv);
+    exec_child(argv, parent);
   }
-  return wait_for(child, argv.front(), timeout);
+  if (child > 0) ::setpgid(child, child);  // as the child does: no window where a group kill misses it
+  return wait_for(child, argv.front(), timeout, stop);
 }
 
 ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
@@ -114,12 +126,13 @@ ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::mi
   }
   std::cout.flush();
   std::fflush(nullptr);
+  const pid_t parent = ::getpid();
   const pid_t child = ::fork();
   if (child == 0) {
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     for (const auto& [name, value] : environment) ::setenv(name.c_str(), value.c_str(), 1);
-    exec_child(argv);
+    exec_child(argv, parent);
   }
   if (child > 0) ::setpgid(child, child);  // as the child does: no window where a group kill misses it
   ::close(out[1]);
@@ -177,8 +190,9 @@ ProcessOutput run_captured(const std::vector<std::string>& argv, std::chrono::mi
   return result;
 }
 
-std::string capture_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, int& exit_code) {
-  ProcessOutput result = run_captured(argv, timeout);
+std::string capture_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, int& exit_code,
+                            const std::atomic<bool>* stop) {
+  ProcessOutput result = run_captured(argv, timeout, {}, stop);
   exit_code = result.exit_code;
   return result.out;
 }

@@ -11,13 +11,16 @@
 namespace kvslo {
 
 // Runs argv[0] with argv and waits at most `timeout`; stdout/stderr go to ours
-// unless `quiet`. Returns the exit code (127 when it could not be run), or 124
-// when it outlived the timeout and was stopped (which it says on stderr).
-int run_process(const std::vector<std::string>& argv, bool quiet, std::chrono::milliseconds timeout);
+// unless `quiet`. Returns the exit code (127 when it could not be run), 124
+// when it outlived the timeout and was stopped (which it says on stderr), or
+// 130 when `stop` was raised and it was stopped.
+int run_process(const std::vector<std::string>& argv, bool quiet, std::chrono::milliseconds timeout,
+                const std::atomic<bool>* stop = nullptr);
 
 // Runs argv and returns what it printed on stdout (stderr discarded); kills
-// it after `timeout`. `exit_code` receives its exit code.
-std::string capture_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, int& exit_code);
+// it after `timeout`, or when `stop` is raised. `exit_code` receives its exit code.
+std::string capture_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, int& exit_code,
+                            const std::atomic<bool>* stop = nullptr);
 
 // What a helper program did: its output, exit code and the CPU it used.
 struct ProcessOutput {

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <thread>
 
+#include "interrupted.hpp"
 #include "embedded_redis.hpp"  // find_on_path
 #include "net/endpoint.hpp"
 #include "net/socket.hpp"
@@ -97,7 +98,8 @@ WireTarget WireTarget::parse(const std::string& text) {
   return t;
 }
 
-WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t length, double seconds, bool reverse) {
+WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t length, double seconds, bool reverse,
+                        const std::atomic<bool>* stop) {
   WireSample s;
   s.streams = streams;
   s.length_requested = length;
@@ -114,7 +116,8 @@ WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t len
   // tests; a server busy with someone else's test still fails with advice.
   for (int attempt = 0;; ++attempt) {
     int exit_code = 0;
-    const std::string text = capture_process(argv, timeout, exit_code);
+    const std::string text = capture_process(argv, timeout, exit_code, stop);
+    if (stop && *stop) throw Interrupted("interrupted during iperf3");
     try {
       j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error&) {

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -47,7 +48,9 @@ struct WireTarget {
 // Runs `iperf3 -c` once; `reverse` (-R) has the server send, as Redis does
 // for a GET. Throws WireError with what to do when iperf3 is
 // missing, no server listens, the server is busy, or the host is unreachable.
-WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t length, double seconds, bool reverse = false);
+// Throws Interrupted when `stop` is raised while iperf3 runs (it is ended).
+WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t length, double seconds, bool reverse = false,
+                        const std::atomic<bool>* stop = nullptr);
 
 // The smallest stream count within 5% of the best bandwidth.
 int convergence_streams(const std::vector<WireSample>& curve);

@@ -154,6 +154,39 @@ TEST_F(FaultMatrix, Item02_OutNeverReplacesAFileKvsloDidNotWrite) {
   EXPECT_EQ(run_kvslo(std::string("run ") + kSmall + " --client zerocopy --out " + (dir_ / "r.json").string()).exit_code, 0);
 }
 
+TEST_F(FaultMatrix, Item02_GateMergeAndNetNeverReplaceFilesKvsloDidNotWrite) {
+  const fs::path results = dir_ / "r.json";
+  ASSERT_EQ(run_kvslo(std::string("run ") + kSmall + " --client zerocopy --out " + results.string()).exit_code, 0);
+  const fs::path mine = dir_ / "mine.txt";
+  std::ofstream(mine) << "my notes\n";
+  for (const std::string& args :
+       {"gate --baseline " + results.string() + " --current " + results.string() + " --junit " + mine.string(),
+        "gate --baseline " + results.string() + " --current " + results.string() + " --summary " + mine.string(),
+        "merge " + results.string() + " " + results.string() + " --out " + mine.string(),
+        "net --target 127.0.0.1:1 --out " + mine.string()}) {
+    Outcome o = run_kvslo(args);
+    EXPECT_EQ(o.exit_code, 2) << args << "\n" << o.output;
+    EXPECT_NE(o.output.find("never replaces a file it did not write"), std::string::npos) << args << "\n" << o.output;
+    EXPECT_EQ(slurp(mine), "my notes\n") << args;
+  }
+  // What kvslo wrote itself may be written again.
+  const std::string gate = "gate --baseline " + results.string() + " --current " + results.string() + " --junit " +
+                           (dir_ / "g.xml").string() + " --summary " + (dir_ / "g.md").string();
+  ASSERT_EQ(run_kvslo(gate).exit_code, 0);
+  EXPECT_EQ(run_kvslo(gate).exit_code, 0);
+}
+
+TEST_F(FaultMatrix, Item16_ResultsNestedAbsurdlyDeepAreRefusedByGateAndReport) {
+  const fs::path deep = dir_ / "deep.json";
+  std::ofstream(deep) << std::string(200000, '[') << std::string(200000, ']');
+  Outcome o = run_kvslo("gate --baseline " + deep.string() + " --current " + deep.string());
+  EXPECT_EQ(o.exit_code, 2) << o.output.substr(0, 400);
+  o = run_kvslo("report " + deep.string() + " --out " + (dir_ / "deep-report").string());
+  EXPECT_EQ(o.exit_code, 2) << o.output.substr(0, 400);
+  EXPECT_EQ(o.output.find("Traceback (most recent call last)"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "deep-report"));
+}
+
 TEST_F(FaultMatrix, Item03_InterruptDeletesTheKeysKvsloWroteOnAUsersServer) {
   EmbeddedRedis server;
   CommandChannel admin(server.endpoint(), 2000ms);
@@ -218,7 +251,8 @@ TEST_F(FaultMatrix, Item04_NoMessageEchoesAPassword) {
   for (const std::string& url : std::vector<std::string>{"default:hunter2@127.0.0.1:1", "redis://default:hunter2@127.0.0.1",
                                 "redis://default:hunter2@[::1", "redis://u:hunter2%zz@127.0.0.1:1",
                                 "http://u:hunter2@127.0.0.1:1", "redis://u:hunter2@127.0.0.1:1/5",
-                                "redis://u:hunter2@127.0.0.1:99999", "redis://u:hunter2@127.0.0.1:1"}) {
+                                "redis://u:hunter2@127.0.0.1:99999", "redis://u:hunter2@127.0.0.1:1",
+                                "redis://default:hunter2", "redis://h:6379:hunter2"}) {
     for (const std::string& form : std::vector<std::string>{"--redis '" + url + "'", "'--redis=" + url + "'"}) {
       Outcome o = run_kvslo(std::string("run ") + kSmall + " --client zerocopy " + form + " --out " + out.string());
       EXPECT_NE(o.exit_code, 0) << form;
@@ -392,6 +426,25 @@ TEST_F(FaultMatrix, Item11_OpenLoopLatencyHoldsNoHarnessWork) {
   EXPECT_LE(worst_ms, busy_ms * 1.01 + 0.5) << "busy " << busy_ms << " ms, harness " << harness_ms << " ms";
   // The trial's time is the schedule's span without the harness work.
   EXPECT_LE(trial["seconds"].get<double>() * 1e3, busy_ms * 1.01 + 0.5);
+}
+
+TEST_F(FaultMatrix, Item11_OpenLoopAheadOfScheduleKeepsItsRate) {
+  // Well ahead of schedule (5 batches a second, each done in milliseconds):
+  // harness work fits in the idle time, so nothing is paused and the
+  // schedule's span is the offered one, (batches - 1) / rate plus the last batch.
+  const auto scenario = write_scenario(dir_, R"({"workload": {"client": "zerocopy", "chunk_size": "1MiB",
+      "chunks_per_batch": 8, "working_set": "32MiB", "trials": 1, "warmup_batches": 1, "batches_per_trial": 6,
+      "arrival": {"mode": "constant", "rate_per_s": 5}}})");
+  const fs::path out = dir_ / "r.json";
+  Outcome o = run_kvslo("run " + scenario.string() + " --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  const auto point = nlohmann::json::parse(slurp(out))["points"][0];
+  const auto& trial = point["trials"][0];
+  ASSERT_TRUE(trial.contains("harness_seconds")) << trial.dump();
+  EXPECT_LT(trial["harness_seconds"].get<double>(), 0.002) << trial.dump();
+  const double offered = 5.0 / 5;  // five gaps of 0.2 s
+  const double last_ms = point["batch_latency_samples_ms"].back().get<double>();
+  EXPECT_NEAR(trial["seconds"].get<double>(), offered + last_ms / 1e3, 0.01) << trial.dump();
 }
 
 TEST_F(FaultMatrix, Item18_OpenLoopWaitHonoursCtrlC) {

@@ -93,7 +93,11 @@ Endpoint Endpoint::parse(std::string_view url) {
   auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
   if (port_text.empty() || ec != std::errc{} || ptr != port_text.data() + port_text.size() || value == 0 ||
       value > 65535) {
-    reject("port '" + std::string(port_text) + "' is not a number from 1 to 65535");
+    // Echo only what looks like a port: a misplaced password lands here too.
+    const bool digits = !port_text.empty() && port_text.size() <= 5 &&
+                        port_text.find_first_not_of("0123456789") == std::string_view::npos;
+    reject(digits ? "port '" + std::string(port_text) + "' is not a number from 1 to 65535"
+                  : std::string("the port is not a number from 1 to 65535"));
   }
   e.port = static_cast<std::uint16_t>(value);
   return e;

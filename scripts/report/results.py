@@ -197,6 +197,8 @@ def _load(path):
         raise ResultsError(f"{path}: no such file")
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ResultsError(f"{path}: not a JSON results file ({e})")
+    except RecursionError:
+        raise ResultsError(f"{path}: nested too deep to be a kvslo results file")
     except OSError as e:
         raise ResultsError(f"{path}: cannot be read ({e.strerror})")
     if not isinstance(doc, dict):
