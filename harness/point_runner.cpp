@@ -292,7 +292,11 @@ class Schedule {
       paused_ += mark_ - harness_from_;
       return mark_;
     }
-    if (!first_) due_ += gap();
+    if (first_) {
+      due_ = start_ = mark_;  // the schedule starts when the first batch is ready
+    } else {
+      due_ += gap();
+    }
     first_ = false;
     paused_ += std::max(Clock::duration::zero(), mark_ - std::max(harness_from_, due_ + paused_));
     return due_ + paused_;

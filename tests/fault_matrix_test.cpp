@@ -441,7 +441,9 @@ TEST_F(FaultMatrix, Item11_OpenLoopAheadOfScheduleKeepsItsRate) {
   const auto point = nlohmann::json::parse(slurp(out))["points"][0];
   const auto& trial = point["trials"][0];
   ASSERT_TRUE(trial.contains("harness_seconds")) << trial.dump();
-  EXPECT_LT(trial["harness_seconds"].get<double>(), 0.002) << trial.dump();
+  // What remains is the books kept around each call (µs; more under sanitizers),
+  // not the milliseconds of verifying and poisoning each batch.
+  EXPECT_LT(trial["harness_seconds"].get<double>(), 6 * 0.0005) << trial.dump();
   const double offered = 5.0 / 5;  // five gaps of 0.2 s
   const double last_ms = point["batch_latency_samples_ms"].back().get<double>();
   EXPECT_NEAR(trial["seconds"].get<double>(), offered + last_ms / 1e3, 0.01) << trial.dump();
