@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "embedded_redis.hpp"
 #include "point_runner.hpp"
@@ -25,11 +26,12 @@ class ScenarioFiles : public testing::ScratchDirTest {
     std::ofstream(p) << text;
     return p;
   }
-  // Loads and expands; returns the error message, or "" when valid. Any
-  // other exception is a failure: the CLI turns only ScenarioError into exit 2.
-  std::string error_of(const std::string& text) {
+  // Runs `attempt`; returns the ScenarioError's message, or "" when it
+  // succeeds. Any other exception is a failure: the CLI turns only
+  // ScenarioError into exit 2.
+  static std::string scenario_error(const std::function<void()>& attempt) {
     try {
-      Scenario::load(write(text), models()).expand(models());
+      attempt();
       return "";
     } catch (const ScenarioError& e) {
       return e.what();
@@ -38,19 +40,17 @@ class ScenarioFiles : public testing::ScratchDirTest {
       return "(not a ScenarioError)";
     }
   }
+  // Loads and expands `text`.
+  std::string error_of(const std::string& text) {
+    return scenario_error([&] { Scenario::load(write(text), models()).expand(models()); });
+  }
   // As error_of, with one --set applied to a valid scenario.
   std::string set_error_of(const std::string& assignment) {
-    try {
+    return scenario_error([&] {
       auto s = Scenario::load(write(R"({"workload": {"working_set": "64MiB", "chunks_per_batch": 4, "chunk_size": "1MiB"}})"), models());
       s.override_with(assignment, models());
       s.expand(models());
-      return "";
-    } catch (const ScenarioError& e) {
-      return e.what();
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "not a ScenarioError: " << e.what();
-      return "(not a ScenarioError)";
-    }
+    });
   }
   struct Fault {
     std::string text;
