@@ -50,7 +50,7 @@ BatchExecutor::BatchExecutor(const PointSpec& spec, const net::Endpoint& endpoin
     buffers_[i] = {tile_.data() + i * spec.chunk_size, spec.chunk_size};
     values_[i] = buffers_[i];
   }
-  if (spec.layout == "with-metadata") {
+  if (spec.layout == Layout::kWithMetadata) {
     // The reader does not know the length in advance in this layout: generic parsing.
     ClientOptions o = client_options(spec, endpoint);
     o.fixed_size = false;
@@ -76,11 +76,11 @@ void BatchExecutor::prepare(std::size_t first) {
     keys_[i] = names_[indexes_[i]];
     if (metadata_client_) metadata_keys_[i] = metadata_names_[indexes_[i]];
   }
-  if (spec_.op == "set") {
+  if (spec_.op == Op::kSet) {
     // The same deterministic contents the loader wrote, so SET points leave
     // the dataset as later GET points expect it.
     for (std::size_t i = 0; i < keys_.size(); ++i) fill_payload(indexes_[i], buffers_[i]);
-  } else if (spec_.op == "get" && spec_.verify) {
+  } else if (spec_.op == Op::kGet && spec_.verify) {
     // Poisoned, so a client that reports success without filling a buffer
     // cannot pass verification with stale contents.
     std::memset(tile_.data(), 0xA5, tile_.size());
@@ -89,8 +89,8 @@ void BatchExecutor::prepare(std::size_t first) {
 }
 
 BatchResult BatchExecutor::execute() {
-  if (spec_.op == "exists") return client_->batch_exists(keys_, {present_.get(), keys_.size()});
-  if (spec_.op == "set") {
+  if (spec_.op == Op::kExists) return client_->batch_exists(keys_, {present_.get(), keys_.size()});
+  if (spec_.op == Op::kSet) {
     if (!metadata_client_) return client_->batch_set(keys_, values_);
     BatchResult lengths = metadata_client_->batch_set(metadata_keys_, metadata_values_);
     BatchResult chunks = client_->batch_set(keys_, values_);

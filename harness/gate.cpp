@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "fields.hpp"
 #include "json_scan.hpp"
 #include "results_file.hpp"
 #include "significance.hpp"
@@ -19,11 +20,6 @@ namespace kvslo {
 namespace {
 
 using nlohmann::json;
-
-// Parameters that say how a point was measured, not what it is: they may
-// differ between baseline and current without making the points different.
-const std::set<std::string> kNotIdentity{"trials", "warmup_batches", "batches_per_trial", "time_limit_ms",
-                                         "key_prefix", "op_timeout_ms", "verify", "keys", "working_set_bytes"};
 
 struct Loaded {
   std::string file;
@@ -48,9 +44,9 @@ Loaded load(const std::filesystem::path& path) {
   if (!l.doc.is_object() || !l.doc.contains("schema_version")) {
     throw std::invalid_argument(path.string() + ": field schema_version is missing (not a kvslo results file?)");
   }
-  if (l.doc["schema_version"] != kResultsSchemaVersion) {
+  if (l.doc["schema_version"] != kResultsSchemaVersion && l.doc["schema_version"] != 1) {
     throw std::invalid_argument(path.string() + ": schema_version is " + l.doc["schema_version"].dump() +
-                                "; this gate reads version " + std::to_string(kResultsSchemaVersion));
+                                "; this gate reads versions 1 to " + std::to_string(kResultsSchemaVersion));
   }
   if (!l.doc.contains("points") || !l.doc["points"].is_array()) {
     throw std::invalid_argument(path.string() + ": field points is missing");
@@ -66,27 +62,20 @@ Loaded load(const std::filesystem::path& path) {
   return l;
 }
 
-// Parameters that belong to a client rather than the workload: a reference
-// client is matched on everything else.
-const std::set<std::string> kClientOwn{"client", "threads", "inflight", "tile_bytes"};
-
+// What a point is, from its parameters (the field table says which), so
+// that a version-1 baseline matches a current run. A reference client is
+// matched without the client's own settings.
 std::string identity(const json& params, bool workload_only = false) {
-  json key = json::object();
-  for (const auto& [k, v] : params.items()) {
-    if (kNotIdentity.count(k) || (workload_only && kClientOwn.count(k))) continue;
-    key[k] = v;
-  }
-  return key.dump();
+  return point_identity(params, workload_only).dump();
 }
 
+// The label kvslo wrote (version 2), or for a version-1 point the few fields
+// every version has.
 std::string label(const json& p) {
+  if (p.contains("label") && p["label"].is_string()) return p["label"].get<std::string>();
   const json& q = p["parameters"];
-  std::string s = q.value("client", "?") + " " + q.value("op", "?") + " " + q.value("chunk_size", "?") + " x" +
-                  std::to_string(q.value("chunks_per_batch", 0)) + " streams=" + std::to_string(q.value("streams", 0));
-  if (q.value("threads", 1) > 1) s += " threads=" + std::to_string(q.value("threads", 1));
-  if (q.value("layout", std::string("fixed")) != "fixed") s += " " + q.value("layout", std::string());
-  if (!q.value("fixed_size", true)) s += " generic";
-  return s;
+  return q.value("client", "?") + " " + q.value("op", "?") + " " + q.value("chunk_size", "?") + " x" +
+         std::to_string(q.value("chunks_per_batch", 0)) + " streams=" + std::to_string(q.value("streams", 0));
 }
 
 std::vector<double> trial_values(const json& point, GateMetric metric) {
@@ -367,16 +356,8 @@ GateReport run_gate(const GateOptions& options) {
   } else if (options.normalize.rfind("client:", 0) == 0 && options.normalize.size() > 7) {
     norm.mode = "client";
     norm.reference = options.normalize.substr(7);
-  } else if (options.normalize == "wire") {
-    for (const Loaded* l : {&base, &cur}) {
-      if (!l->doc.contains("network") || !l->doc["network"].contains("wire")) {
-        throw std::invalid_argument(l->file + ": field network.wire is missing: --normalize wire needs the wire "
-                                    "(iperf3) measured in the same run");
-      }
-    }
-    throw std::invalid_argument("--normalize wire: not supported by this version of kvslo yet");
   } else {
-    throw std::invalid_argument("--normalize '" + options.normalize + "': expected none, wire or client:NAME");
+    throw std::invalid_argument("--normalize '" + options.normalize + "': expected none or client:NAME");
   }
 
   std::map<std::string, const json*> base_points, cur_points;

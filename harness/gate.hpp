@@ -36,7 +36,7 @@ struct GateOptions {
   double threshold = 0.10;  // relative change that counts
   double alpha = 0.05;      // significance of the rank test
   std::vector<GateMetric> metrics{GateMetric::kThroughput};
-  std::string normalize = "none";  // none | wire | client:NAME
+  std::string normalize = "none";  // none | client:NAME
   bool require_slo = false;
   bool fail_on_missing = false;  // a baseline point the current run lacks fails the gate
   std::optional<std::filesystem::path> junit, summary;

@@ -13,7 +13,7 @@ void run_iperf3_peer(const PointSpec& spec, const PeerContext& context, PointMea
       m.interrupted = true;
       break;
     }
-    const WireSample w = measure_wire(target, spec.streams, spec.chunk_size, context.wire_seconds, spec.op == "get", context.stop);
+    const WireSample w = measure_wire(target, spec.streams, spec.chunk_size, context.wire_seconds, spec.op == Op::kGet, context.stop);
     TrialFigures trial;
     trial.seconds = w.seconds;
     trial.bytes = static_cast<std::uint64_t>(w.gbps * 1e9 * w.seconds);

@@ -161,7 +161,7 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
     return;
   }
   const net::Endpoint& e = context.endpoint;
-  const std::string test = spec.op == "get" ? "GET" : "SET";
+  const std::string test = spec.op == Op::kGet ? "GET" : "SET";
   const std::size_t keys = spec.key_count();
   const std::size_t requests = spec.batches() * spec.chunks_per_batch;
   std::optional<ThrowawayAclUser> user;
@@ -173,7 +173,7 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
     } else {
       argv.insert(argv.end(), {"-h", e.host, "-p", std::to_string(e.port)});
     }
-    argv.insert(argv.end(), {"-t", spec.op, "-d", std::to_string(spec.chunk_size), "-c", std::to_string(spec.streams), "-P",
+    argv.insert(argv.end(), {"-t", to_string(spec.op), "-d", std::to_string(spec.chunk_size), "-c", std::to_string(spec.streams), "-P",
                              std::to_string(spec.pipeline_depth), "-n", std::to_string(n), "-r", std::to_string(keys),
                              "--csv"});
     if (spec.threads > 1) argv.insert(argv.end(), {"--threads", std::to_string(spec.threads)});
@@ -190,7 +190,7 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
   // present at the chunk size), and they are deleted afterwards, whatever happened.
   require_absent(e, dataset, spec.op_timeout, "redis-benchmark");
   const DatasetDeleter cleanup{e, dataset, spec.op_timeout};
-  if (spec.op == "get") load_chunks(e, dataset, spec.op_timeout, stop);
+  if (spec.op == Op::kGet) load_chunks(e, dataset, spec.op_timeout, stop);
 
   const auto timeout = std::chrono::milliseconds(spec.op_timeout.count() * static_cast<long>(requests + 10));
   nlohmann::json reported = nlohmann::json::array();
@@ -208,7 +208,7 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
     return row;
   };
   if (spec.warmup_batches > 0) run_once(static_cast<std::size_t>(spec.warmup_batches) * spec.chunks_per_batch);
-  const std::uint64_t misses_before = spec.op == "get" ? keyspace_misses(e) : 0;
+  const std::uint64_t misses_before = spec.op == Op::kGet ? keyspace_misses(e) : 0;
   for (int t = 0; t < spec.trials; ++t) {
     if (stop) {
       m.interrupted = true;
@@ -224,7 +224,7 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
     m.trials.push_back(trial);
     reported.push_back(row);
   }
-  account_keys(spec, requests, spec.op == "get" ? keyspace_misses(e) - misses_before : 0, m);
+  account_keys(spec, requests, spec.op == Op::kGet ? keyspace_misses(e) - misses_before : 0, m);
   m.peer["reported"] = reported;
   m.peer["note"] = "throughput = requests x chunk size / (requests / rps); rps and latencies (ms) as redis-benchmark reports them";
 }

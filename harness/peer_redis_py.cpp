@@ -22,7 +22,7 @@ void run_redis_py_peer(const PointSpec& spec, const PeerContext& context, PointM
   } else {
     argv.insert(argv.end(), {"--host", e.host, "--port", std::to_string(e.port)});
   }
-  argv.insert(argv.end(), {"--op", spec.op, "--prefix", spec.key_prefix, "--chunk-size", std::to_string(spec.chunk_size),
+  argv.insert(argv.end(), {"--op", to_string(spec.op), "--prefix", spec.key_prefix, "--chunk-size", std::to_string(spec.chunk_size),
                            "--keys", std::to_string(spec.key_count()), "--chunks-per-batch",
                            std::to_string(spec.chunks_per_batch), "--batches", std::to_string(spec.batches()),
                            "--trials", std::to_string(spec.trials), "--warmup-batches", std::to_string(spec.warmup_batches),

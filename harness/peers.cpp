@@ -1,44 +1,24 @@
 #include "peers.hpp"
 
-#include <algorithm>
 #include <stdexcept>
 
 #include "point_runner.hpp"
-#include "registry.hpp"
+#include "client_catalog.hpp"
 #include "units.hpp"
 
 namespace kvslo {
 
-const std::vector<std::string>& peer_names() {
-  static const std::vector<std::string> names{"null", "iperf3", "redis-benchmark", "redis-py"};
-  return names;
-}
-
-bool is_peer(const std::string& client) {
-  return std::find(peer_names().begin(), peer_names().end(), client) != peer_names().end();
-}
-
-bool is_external_peer(const std::string& client) { return is_peer(client) && client != "null"; }
-
-std::vector<std::string> point_client_names() {
-  std::vector<std::string> names = client_names();
-  names.insert(names.end(), peer_names().begin(), peer_names().end());
-  return names;
-}
-
-bool judged_by_slo(const std::string& client) { return client != "iperf3" && client != "null"; }
-
 void validate_peer(const PointSpec& spec) {
-  if (!is_external_peer(spec.client)) return;
+  if (!client_entry(spec.client).peer()) return;
   auto refuse = [&](const std::string& why) { throw std::invalid_argument("client " + spec.client + ": " + why); };
-  if (spec.op == "exists") refuse("has no EXISTS to measure (peers run get and set)");
-  if (spec.arrival.open_loop()) refuse("runs closed loop only (arrival '" + spec.arrival.mode + "')");
-  if (spec.layout != "fixed") refuse("reads the fixed layout only (layout '" + spec.layout + "')");
+  if (spec.op == Op::kExists) refuse("has no EXISTS to measure (peers run get and set)");
+  if (spec.arrival.open_loop()) refuse("runs closed loop only (arrival '" + to_string(spec.arrival.mode) + "')");
+  if (spec.layout != Layout::kFixed) refuse("reads the fixed layout only (layout '" + to_string(spec.layout) + "')");
 }
 
 std::vector<std::string> peer_limits(const PointSpec& spec) {
   std::vector<std::string> out;
-  if (!is_peer(spec.client)) return out;
+  if (client_entry(spec.client).kind == ClientKind::kKvslo) return out;
   auto add = [&](std::string line) { out.push_back(std::move(line)); };
   auto unused_buffers = [&] {
     if (spec.sndbuf || spec.rcvbuf) add("sndbuf/rcvbuf: not set (the peer keeps the kernel's default buffers)");
@@ -48,7 +28,7 @@ std::vector<std::string> peer_limits(const PointSpec& spec) {
     add("GET writes every byte of each buffer once, SET reads every byte; contents are not Redis's and are not verified");
   } else if (spec.client == "iperf3") {
     add("moves bytes, not keys: chunks per batch, working set and pipeline depth do not apply; no batch or chunk latency");
-    add(std::string("direction: ") + (spec.op == "get" ? "server to client (-R), as a GET" : "client to server, as a SET"));
+    add(std::string("direction: ") + (spec.op == Op::kGet ? "server to client (-R), as a GET" : "client to server, as a SET"));
     if (spec.chunk_size > kIperfMaxLength) {
       add("write length " + format_size(kIperfMaxLength) + " instead of " + format_size(spec.chunk_size) +
           " (iperf3 3.12 caps -l at 1MiB)");

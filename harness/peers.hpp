@@ -23,17 +23,6 @@ namespace kvslo {
 
 struct PointMeasurement;
 
-const std::vector<std::string>& peer_names();
-bool is_peer(const std::string& client);
-// Peers that are separate programs (not the in-process null client).
-bool is_external_peer(const std::string& client);
-// Every name a point's client may have: kvslo's clients, then the peers.
-std::vector<std::string> point_client_names();
-
-// Whether the SLO judges a point of this client: not iperf3 or the null
-// client, which move no Redis data.
-bool judged_by_slo(const std::string& client);
-
 // Throws std::invalid_argument when a peer cannot run `spec` at all (an op
 // or arrival it has no way to express).
 void validate_peer(const PointSpec& spec);

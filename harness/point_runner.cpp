@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "batch_executor.hpp"
+#include "client_catalog.hpp"
+#include "fields.hpp"
 #include "interrupted.hpp"
 #include "payload.hpp"
 #include "server_stats.hpp"
@@ -117,6 +119,12 @@ PointFigures PointMeasurement::figures() const {
 nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   nlohmann::json j;
   j["parameters"] = spec.to_json();
+  // What the point is and how it reads, from the field table and the client
+  // catalog: readers (the gate, the report) never rebuild them.
+  j["label"] = spec.label();
+  j["variant"] = spec.variant();
+  j["identity"] = point_identity(j["parameters"]);
+  j["client_info"] = client_entry(spec.client).to_json(spec);
   j["status"] = status();
   j["failure"] = failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(failure);
   nlohmann::json trial_list = nlohmann::json::array();
@@ -176,13 +184,13 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   j["connections"] = conns;
   j["warnings"] = buffer_warnings();
 
-  if (is_peer(spec.client)) {
+  if (client_entry(spec.client).kind != ClientKind::kKvslo) {
     j["peer"] = peer.is_object() ? peer : nlohmann::json::object();
     j["peer"]["limits"] = peer_limits(spec);
   } else {
     j["peer"] = nullptr;
   }
-  if (judged_by_slo(spec.client)) {
+  if (client_entry(spec.client).judged_by_slo) {
     j["slo"] = judge(slo, figures()).to_json();
   } else {
     j["slo"] = {{"pass", false}, {"applicable", false}, {"reasons", {spec.client + " moves no Redis data"}}};
@@ -242,7 +250,7 @@ PointMeasurement PointRunner::run(const PointSpec& spec) {
   m.spec = spec;
   try {
     spec.validate();
-    if (is_external_peer(spec.client)) {
+    if (client_entry(spec.client).peer()) {
       // redis-py reads and writes kvslo's dataset (so the run drops it like
       // any other); redis-benchmark and iperf3 bring their own.
       if (spec.client == "redis-py") ensure_dataset(spec);
@@ -316,7 +324,7 @@ class Schedule {
 
  private:
   Clock::duration gap() {
-    const double seconds = arrival_.mode == "poisson" ? poisson_(rng_) : 1.0 / arrival_.rate_per_s;
+    const double seconds = arrival_.mode == ArrivalMode::kPoisson ? poisson_(rng_) : 1.0 / arrival_.rate_per_s;
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   }
   const Arrival& arrival_;
@@ -449,17 +457,17 @@ void PointRunner::account(const PointSpec& spec, const BatchExecutor& batch, con
     }
     m.chunk_latency_ns.push_back(static_cast<double>(k.latency_ns));
     std::string wrong;
-    if (spec.op == "get") {
+    if (spec.op == Op::kGet) {
       if (k.value_size != spec.chunk_size) {
         wrong = "value of " + std::to_string(k.value_size) + " bytes reported ok";  // a generic client may accept it
       } else if (spec.verifies()) {
         if (auto at = verify_payload(batch.key_index(i), batch.buffer(i))) wrong = "wrong contents from byte " + std::to_string(*at);
       }
-    } else if (spec.op == "exists" && !batch.present(i)) {
+    } else if (spec.op == Op::kExists && !batch.present(i)) {
       wrong = "reported absent";
     }
     if (wrong.empty()) {
-      trial.bytes += spec.op == "exists" ? 0 : spec.chunk_size;
+      trial.bytes += spec.op == Op::kExists ? 0 : spec.chunk_size;
     } else {
       ++m.verify_failures;
       ++trial.failed_keys;

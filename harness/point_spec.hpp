@@ -1,6 +1,7 @@
 #pragma once
 // One measured configuration: which client, which op, which sizes, how many
 // trials. Everything that shapes a number is here and goes into the results.
+// How each member is read, checked, recorded and shown is in fields.cpp.
 
 #include <chrono>
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "point_enums.hpp"
 
 namespace kvslo {
 
@@ -41,15 +44,15 @@ inline constexpr std::size_t kMaxPoints = 10'000;                         // per
 // loop), in which case latency counts from each batch's intended start so
 // that queueing shows in the tail.
 struct Arrival {
-  std::string mode = "closed";  // closed | constant | poisson
-  double rate_per_s = 0;        // batches per second (open loop)
-  std::uint64_t seed = 1;       // poisson inter-arrival times
-  bool open_loop() const { return mode != "closed"; }
+  ArrivalMode mode = ArrivalMode::kClosed;
+  double rate_per_s = 0;   // batches per second (open loop)
+  std::uint64_t seed = 1;  // poisson inter-arrival times
+  bool open_loop() const { return mode != ArrivalMode::kClosed; }
 };
 
 struct PointSpec {
   std::string client = "zerocopy";
-  std::string op = "get";  // get | set | exists
+  Op op = Op::kGet;
   std::uint64_t chunk_size = 4ull << 20;
   std::size_t chunks_per_batch = 64;
   std::uint64_t working_set = 1ull << 30;
@@ -67,9 +70,7 @@ struct PointSpec {
   bool verify = true;
   std::string key_prefix = "kvslo";
   std::chrono::milliseconds op_timeout{10000};
-  // "fixed": one key per chunk. "with-metadata": a length key beside each
-  // chunk, read before it (two operations per chunk).
-  std::string layout = "fixed";
+  Layout layout = Layout::kFixed;
   std::map<std::string, std::string> redis_settings;  // embedded Redis config for this point
   Arrival arrival;
   std::optional<std::chrono::milliseconds> time_limit;  // per point; trials stop early past it
@@ -83,9 +84,9 @@ struct PointSpec {
   std::size_t key_count() const { return static_cast<std::size_t>(working_set / chunk_size); }
   std::size_t batches() const;
   std::uint64_t batch_bytes() const { return chunk_size * chunks_per_batch; }
-  // Throws std::invalid_argument naming the first impossible setting.
+  // Throws std::invalid_argument naming the first impossible combination
+  // (each field's own range is checked when it is read: fields.cpp).
   void validate() const;
-  void validate_limits() const;
   nlohmann::json to_json() const;
   // "zerocopy get 4MiB x64 streams=1 depth=8 rcvbuf=16MiB": for progress lines.
   std::string label() const;

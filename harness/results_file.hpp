@@ -14,7 +14,7 @@
 
 namespace kvslo {
 
-inline constexpr int kResultsSchemaVersion = 1;
+inline constexpr int kResultsSchemaVersion = 2;
 
 class ResultsFile {
  public:

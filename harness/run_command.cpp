@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include "client_catalog.hpp"
 #include "command_channel.hpp"
 #include "embedded_redis.hpp"
 #include "environment.hpp"
@@ -102,12 +103,12 @@ void print_summary(const std::vector<PointMeasurement>& measured, const Slo& slo
     const double cpu_per_gb = m.cpu_seconds_per_gb();
     auto sp = spread(g);
     Verdict v = judge(slo, m.figures());
-    std::string verdict = !v.applicable || !judged_by_slo(s.client) ? "n/a" : v.pass ? "PASS" : "FAIL";
+    std::string verdict = !v.applicable || !client_entry(s.client).judged_by_slo ? "n/a" : v.pass ? "PASS" : "FAIL";
     if (m.status() == "failed") verdict = m.failure.empty() ? "FAILED" : "ERROR";  // whatever the figures say
-    const std::string client = s.client + (is_peer(s.client) ? "*" : "");
+    const std::string client = s.client + (client_entry(s.client).kind != ClientKind::kKvslo ? "*" : "");
     const std::string batch_ms = m.batch_latency_ns.empty() ? "-" : format_fixed(b.p50 / 1e6, 1) + "/" + format_fixed(b.p99 / 1e6, 1);
     const std::string chunk_ms = m.chunk_latency_ns.empty() ? "-" : format_fixed(c.p99 / 1e6, 2);
-    std::snprintf(line, sizeof line, format, client.c_str(), s.op.c_str(), format_size(s.chunk_size).c_str(),
+    std::snprintf(line, sizeof line, format, client.c_str(), to_string(s.op).c_str(), format_size(s.chunk_size).c_str(),
                   std::to_string(s.chunks_per_batch).c_str(), std::to_string(s.streams).c_str(),
                   std::to_string(s.threads).c_str(), std::to_string(s.pipeline_depth).c_str(),
                   (format_fixed(sp.median) + " [" + format_fixed(sp.min) + "-" + format_fixed(sp.max) + "]").c_str(),

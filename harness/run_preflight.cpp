@@ -20,7 +20,7 @@ constexpr std::uint64_t kLoaderBytes = 256ull << 20;
 constexpr std::uint64_t kSpareDescriptors = 64;
 
 std::uint64_t connections_of(const PointSpec& p) {
-  return static_cast<std::uint64_t>(p.streams) * (p.layout == "with-metadata" ? 2 : 1);
+  return static_cast<std::uint64_t>(p.streams) * (p.layout == Layout::kWithMetadata ? 2 : 1);
 }
 
 std::uint64_t dataset_bytes(const PointSpec& p) { return p.chunk_size * p.key_count(); }

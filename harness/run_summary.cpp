@@ -1,6 +1,6 @@
 #include "run_summary.hpp"
 
-#include "peers.hpp"
+#include "client_catalog.hpp"
 #include "units.hpp"
 
 namespace kvslo {
@@ -12,14 +12,14 @@ RunSummary summarize_run(const std::vector<PointMeasurement>& measured, const Sl
     if (m.status() == "failed") ++t.failed;
     // The SLO judges Redis retrieval: iperf3 and the null client move no Redis data.
     Verdict v = judge(slo, m.figures());
-    if (!v.applicable || !judged_by_slo(m.spec.client)) continue;
+    if (!v.applicable || !client_entry(m.spec.client).judged_by_slo) continue;
     ++t.judged;
     if (v.pass) {
       ++t.meeting;
       t.meeting_points.push_back({{"index", i}, {"label", m.spec.label()}, {"median_gbps", m.median_gbps()}});
     }
     if (!m.succeeded()) continue;  // a failed point is never a client's best
-    auto& b = t.best[m.spec.client + " " + m.spec.op];
+    auto& b = t.best[m.spec.client + " " + to_string(m.spec.op)];
     if (!b || m.median_gbps() > b->median_gbps()) b = &m;
   }
   return t;
@@ -62,7 +62,7 @@ void print_verdict(const RunSummary& t, const std::vector<PointMeasurement>& mea
   if (!slo.batch_p99_ms) return;
   out << "  attainment (batches within " << format_fixed(*slo.batch_p99_ms) << " ms) and goodput:\n";
   for (const auto& m : measured) {
-    if (m.batch_latency_ns.empty() || m.spec.op == "exists") continue;
+    if (m.batch_latency_ns.empty() || m.spec.op == Op::kExists) continue;
     const double within = m.attainment(*slo.batch_p99_ms);
     out << "    " << m.spec.label() << ": " << format_fixed(within * 100, 1) << "% -> goodput "
         << format_gbps(m.median_gbps() * within) << "\n";

@@ -7,11 +7,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
-#include <limits>
-#include <set>
+#include <optional>
 
 #include "json_scan.hpp"
-#include "peers.hpp"
+#include "fields.hpp"
 #include "units.hpp"
 #include "wire.hpp"
 
@@ -24,308 +23,22 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kAxisNames{"client",   "op",       "chunk_size", "streams",  "threads",
-                                          "chunks_per_batch", "pipeline_depth", "inflight", "sndbuf", "rcvbuf",
-                                          "tile_bytes", "layout", "fixed_size", "arrival"};
-const std::vector<std::string> kWorkloadOnly{"working_set",      "verify", "key_prefix", "trials",
-                                             "warmup_batches",   "batches_per_trial", "time_limit_per_point",
-                                             "op_timeout_ms"};
-const std::set<std::string> kRedisSettings{"io-threads", "io-threads-do-reads"};
-
 // A scenario is a page of JSON; a file far larger is a mistake (or /dev/zero).
 constexpr std::size_t kMaxScenarioBytes = 1 << 20;
-constexpr std::size_t kMaxKeyPrefix = 256;
 constexpr double kMaxSloGbps = 10'000;   // 80 Tbit/s
 constexpr double kMaxSloMs = 3'600'000;  // an hour per batch
 
-// A value as shown in a message: at most 60 characters, never cut inside a
-// UTF-8 sequence, and never throwing on text that is not UTF-8 (dump() would).
-std::string shown(const json& v) {
-  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (s.size() <= 60) return s;
-  std::size_t cut = 57;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return s.substr(0, cut) + "...";
-}
-
-bool is_utf8(const std::string& text) {
-  try {
-    (void)json(text).dump();
-    return true;
-  } catch (const json::type_error&) {
-    return false;
-  }
-}
-
-// Reports problems as "<file>: at <json path>: expected <what>, got <value>".
-struct Checker {
-  std::string file;
-
-  [[noreturn]] void fail(const std::string& path, const std::string& message) const {
-    throw ScenarioError(file + ": at " + (path.empty() ? "/" : path) + ": " + message);
-  }
-  [[noreturn]] void expected(const std::string& path, const std::string& what, const json& got) const {
-    fail(path, "expected " + what + ", got " + shown(got));
-  }
-  // An integer from min (>= 0) to max. Unsigned JSON values are compared as
-  // such, never cast: 4294967297 is not 1 stream, 2^63 is not negative.
-  std::int64_t integer(const std::string& path, const json& v, std::int64_t min, std::int64_t max,
-                       const std::string& what) const {
-    bool ok = false;
-    if (v.is_number_unsigned()) {
-      ok = v.get<std::uint64_t>() <= static_cast<std::uint64_t>(max) && v.get<std::int64_t>() >= min;
-    } else if (v.is_number_integer()) {
-      ok = v.get<std::int64_t>() >= min && v.get<std::int64_t>() <= max;
-    }
-    if (!ok) {
-      fail(path, "expected " + what + ", got " + shown(v) + " (accepted: " + format_count(static_cast<std::uint64_t>(min)) +
-                     " to " + format_count(static_cast<std::uint64_t>(max)) + ")");
-    }
-    return v.get<std::int64_t>();
-  }
-  // A finite number above 0 and at most max.
-  double positive(const std::string& path, const json& v, double max, const std::string& what) const {
-    if (!v.is_number() || !(v.get<double>() > 0) || !(v.get<double>() <= max)) {
-      fail(path, "expected " + what + " (at most " + format_count(static_cast<std::uint64_t>(max)) + "), got " + shown(v));
-    }
-    return v.get<double>();
-  }
-  // A positive size of at most max bytes; `why` says where the maximum comes from.
-  std::uint64_t size(const std::string& path, const json& v, std::uint64_t max, const std::string& why = "") const {
-    std::uint64_t n = 0;
-    if (v.is_number_unsigned()) {
-      n = v.get<std::uint64_t>();
-    } else if (!v.is_string()) {
-      expected(path, "a size such as \"4MiB\" or \"40MB\"", v);
-    } else {
-      try {
-        n = parse_size(v.get<std::string>());
-      } catch (const std::invalid_argument& e) {
-        fail(path, e.what());
-      }
-    }
-    if (n == 0) expected(path, "a positive size", v);
-    if (n > max) expected(path, "a size of at most " + format_size(max) + why, v);
-    return n;
-  }
-  std::chrono::milliseconds duration(const std::string& path, const json& v, const std::string& example) const {
-    if (!v.is_string()) expected(path, "a duration such as " + example, v);
-    try {
-      return parse_duration(v.get<std::string>());
-    } catch (const std::invalid_argument& e) {
-      fail(path, e.what());
-    }
-  }
-  std::string one_of(const std::string& path, const json& v, const std::vector<std::string>& choices) const {
-    std::string list;
-    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
-    if (!v.is_string() || std::find(choices.begin(), choices.end(), v.get<std::string>()) == choices.end()) {
-      expected(path, "one of " + list, v);
-    }
-    return v.get<std::string>();
-  }
-  bool boolean(const std::string& path, const json& v) const {
-    if (!v.is_boolean()) expected(path, "true or false", v);
-    return v.get<bool>();
-  }
-  void only_keys(const std::string& path, const json& object, const std::vector<std::string>& allowed) const {
-    if (!object.is_object()) expected(path, "an object", object);
-    for (const auto& [key, value] : object.items()) {
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        fail(path + "/" + key, "unknown key '" + key + "' (expected one of " + list + ")");
-      }
-    }
-  }
-};
-
-// The integer fields: each with its range, so that a value is refused
-// rather than cast into an int it does not fit.
-struct IntegerField {
-  const char* name;
-  std::int64_t min, max;
-  const char* what;
-  void (*set)(PointSpec&, std::int64_t);
-};
-const IntegerField kIntegerFields[] = {
-    {"streams", 1, limits::kMaxStreams, "a positive number of streams",
-     [](PointSpec& p, std::int64_t v) { p.streams = static_cast<int>(v); }},
-    {"threads", 1, limits::kMaxThreads, "a positive number of threads",
-     [](PointSpec& p, std::int64_t v) { p.threads = static_cast<int>(v); }},
-    {"pipeline_depth", 1, limits::kMaxPipelineDepth, "a positive pipeline depth",
-     [](PointSpec& p, std::int64_t v) { p.pipeline_depth = static_cast<int>(v); }},
-    {"inflight", 1, limits::kMaxInflight, "a positive number of batches",
-     [](PointSpec& p, std::int64_t v) { p.inflight = static_cast<int>(v); }},
-    {"trials", 1, limits::kMaxTrials, "a positive number of trials",
-     [](PointSpec& p, std::int64_t v) { p.trials = static_cast<int>(v); }},
-    {"warmup_batches", 0, limits::kMaxWarmupBatches, "a number of warm-up batches",
-     [](PointSpec& p, std::int64_t v) { p.warmup_batches = static_cast<int>(v); }},
-    {"batches_per_trial", 0, static_cast<std::int64_t>(limits::kMaxBatchesPerTrial),
-     "a number of batches (0: one pass over the working set)",
-     [](PointSpec& p, std::int64_t v) { p.batches_per_trial = static_cast<std::size_t>(v); }},
-    {"op_timeout_ms", 1, limits::kMaxOpTimeoutMs, "a positive number of milliseconds",
-     [](PointSpec& p, std::int64_t v) { p.op_timeout = std::chrono::milliseconds(v); }},
-};
-
-std::vector<std::string> workload_keys();
-void apply_field(PointSpec& p, const std::string& name, const json& v, const std::string& path, const Checker& c,
-                 const ModelTable& models);
-
-// A client name, or a client with its own settings: {"client": "tiled", "threads": 2}.
-void apply_client(PointSpec& p, const json& v, const std::string& path, const Checker& c, const ModelTable& models) {
-  if (!v.is_object()) {
-    p.client = c.one_of(path, v, point_client_names());
-    return;
-  }
-  c.only_keys(path, v, workload_keys());
-  if (!v.contains("client")) c.fail(path, "a client object needs a \"client\" name");
-  p.client = c.one_of(path + "/client", v["client"], point_client_names());
-  for (const auto& [key, value] : v.items()) {
-    if (key != "client") apply_field(p, key, value, path + "/" + key, c, models);
-  }
-}
-
-// {"model": ..., "dtype": ..., "tokens": ...}: bytes per token x tokens,
-// checked for overflow (2^47 tokens x 128 KiB wraps to 128 KiB) and against
-// the largest chunk Redis takes.
-void apply_model_chunk(PointSpec& p, const json& v, const std::string& path, const Checker& c, const ModelTable& models) {
-  c.only_keys(path, v, {"model", "dtype", "tokens"});
-  const json model = v.value("model", json());
-  if (!model.is_string()) c.expected(path + "/model", "a model name from models.json", model);
-  const json dtype = v.value("dtype", json("bf16"));
-  if (!dtype.is_string()) c.expected(path + "/dtype", "a dtype such as \"bf16\"", dtype);
-  const auto tokens = static_cast<std::uint64_t>(c.integer(path + "/tokens", v.value("tokens", json()), 1,
-                                                            limits::kMaxTokens, "tokens per chunk (a positive integer)"));
-  std::uint64_t per_token = 0;
-  try {
-    per_token = models.bytes_per_token(model.get<std::string>(), dtype.get<std::string>());
-  } catch (const std::invalid_argument& e) {
-    c.fail(path, e.what());
-  }
-  std::uint64_t bytes = 0;
-  if (__builtin_mul_overflow(per_token, tokens, &bytes) || bytes > limits::kMaxChunkSize) {
-    c.fail(path, "expected at most " + format_size(limits::kMaxChunkSize) + " per chunk (Redis's default proto-max-bulk-len), got " +
-                     format_count(tokens) + " tokens x " + format_size(per_token) + " (" + model.get<std::string>() + ", " +
-                     dtype.get<std::string>() + ")");
-  }
-  p.chunk_size = bytes;
-  p.model = model.get<std::string>();
-  p.dtype = dtype.get<std::string>();
-  p.tokens_per_chunk = tokens;
-}
-
-void apply_chunk_size(PointSpec& p, const json& v, const std::string& path, const Checker& c, const ModelTable& models) {
-  if (v.is_object()) {
-    apply_model_chunk(p, v, path, c, models);
-    return;
-  }
-  p.chunk_size = c.size(path, v, limits::kMaxChunkSize, " (Redis's default proto-max-bulk-len)");
-  p.model.clear();
-  p.dtype.clear();
-  p.tokens_per_chunk = 0;
-}
-
-void apply_chunks_per_batch(PointSpec& p, const json& v, const std::string& path, const Checker& c) {
-  if (v.is_object()) {
-    c.only_keys(path, v, {"request_tokens"});
-    p.request_tokens = static_cast<std::uint64_t>(c.integer(path + "/request_tokens", v.value("request_tokens", json()), 1,
-                                                            limits::kMaxTokens, "a positive token count"));
-  } else {
-    p.chunks_per_batch = static_cast<std::size_t>(
-        c.integer(path, v, 1, static_cast<std::int64_t>(limits::kMaxChunksPerBatch), "a positive number of chunks"));
-    p.request_tokens = 0;
-  }
-}
-
-void apply_arrival(PointSpec& p, const json& v, const std::string& path, const Checker& c) {
-  c.only_keys(path, v, {"mode", "rate_per_s", "seed"});
-  p.arrival.mode = c.one_of(path + "/mode", v.value("mode", json("closed")), {"closed", "constant", "poisson"});
-  if (p.arrival.open_loop() || v.contains("rate_per_s")) {
-    p.arrival.rate_per_s = c.positive(path + "/rate_per_s", v.value("rate_per_s", json()), limits::kMaxRatePerS,
-                                      "a positive number of batches per second");
-  }
-  if (v.contains("seed")) {
-    p.arrival.seed = static_cast<std::uint64_t>(
-        c.integer(path + "/seed", v["seed"], 0, std::numeric_limits<std::int64_t>::max(), "a seed"));
-  }
-}
-
-void apply_redis_setting(PointSpec& p, const std::string& name, const json& v, const std::string& path, const Checker& c) {
-  const std::string setting = name.substr(6);
-  if (!kRedisSettings.count(setting)) c.fail(path, "unknown Redis setting '" + setting + "' (expected io-threads or io-threads-do-reads)");
-  if (setting == "io-threads") {
-    p.redis_settings[setting] = std::to_string(c.integer(path, v, 1, limits::kMaxRedisIoThreads, "a number of I/O threads"));
-  } else {
-    p.redis_settings[setting] = v.is_boolean() ? (v.get<bool>() ? "yes" : "no") : c.one_of(path, v, {"yes", "no"});
-  }
-}
-
-// Redis keys are binary-safe, but the prefix is also shown, logged and passed
-// to peers on their command lines: printable, without spaces, and short.
-void apply_key_prefix(PointSpec& p, const json& v, const std::string& path, const Checker& c) {
-  auto printable = [](const std::string& s) {
-    return std::none_of(s.begin(), s.end(), [](char ch) {
-      return std::isspace(static_cast<unsigned char>(ch)) || std::iscntrl(static_cast<unsigned char>(ch));
-    });
-  };
-  if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > kMaxKeyPrefix ||
-      !printable(v.get<std::string>())) {
-    c.expected(path, "a non-empty key prefix without spaces or control characters, at most " + std::to_string(kMaxKeyPrefix) + " bytes", v);
-  }
-  p.key_prefix = v.get<std::string>();
-}
-
-// Sets one field of a point from a scenario value, checking it.
-void apply_field(PointSpec& p, const std::string& name, const json& v, const std::string& path, const Checker& c,
-                 const ModelTable& models) {
-  for (const auto& field : kIntegerFields) {
-    if (name == field.name) return field.set(p, c.integer(path, v, field.min, field.max, field.what));
-  }
-  if (name == "client") {
-    apply_client(p, v, path, c, models);
-  } else if (name == "op") {
-    p.op = c.one_of(path, v, {"get", "set", "exists"});
-  } else if (name == "chunk_size") {
-    apply_chunk_size(p, v, path, c, models);
-  } else if (name == "chunks_per_batch") {
-    apply_chunks_per_batch(p, v, path, c);
-  } else if (name == "sndbuf" || name == "rcvbuf") {
-    std::optional<int> value;
-    if (!(v.is_string() && v.get<std::string>() == "default")) value = static_cast<int>(c.size(path, v, limits::kMaxSocketBuffer));
-    (name == "sndbuf" ? p.sndbuf : p.rcvbuf) = value;
-  } else if (name == "tile_bytes") {
-    const bool per_thread = v.is_string() && v.get<std::string>() == "per-thread";
-    p.tile_bytes = per_thread ? std::nullopt : std::optional<std::uint64_t>(c.size(path, v, limits::kMaxTileBytes));
-  } else if (name == "layout") {
-    p.layout = c.one_of(path, v, {"fixed", "with-metadata"});
-  } else if (name == "fixed_size") {
-    p.fixed_size = c.boolean(path, v);
-  } else if (name == "working_set") {
-    p.working_set = c.size(path, v, limits::kMaxWorkingSet);
-  } else if (name == "verify") {
-    p.verify = c.boolean(path, v);
-  } else if (name == "key_prefix") {
-    apply_key_prefix(p, v, path, c);
-  } else if (name == "time_limit_per_point") {
-    p.time_limit = c.duration(path, v, "\"60s\"");
-  } else if (name == "arrival") {
-    apply_arrival(p, v, path, c);
-  } else if (name.rfind("redis.", 0) == 0) {
-    apply_redis_setting(p, name, v, path, c);
-  } else {
-    c.fail(path, "unknown field '" + name + "'");
-  }
-}
-
 std::vector<std::string> workload_keys() {
-  std::vector<std::string> keys = kAxisNames;
-  keys.insert(keys.end(), kWorkloadOnly.begin(), kWorkloadOnly.end());
+  std::vector<std::string> keys;
+  for (const auto& f : fields()) {
+    if (!f.family()) keys.push_back(f.name);
+  }
   return keys;
 }
 
 bool is_axis_name(const std::string& name) {
-  return std::find(kAxisNames.begin(), kAxisNames.end(), name) != kAxisNames.end() || name.rfind("redis.", 0) == 0;
+  const Field* f = find_field(name);
+  return f && f->axis;
 }
 
 // The number of points from the axis lengths alone, so that a product too
@@ -348,9 +61,7 @@ void check(Scenario& s, const ModelTable& models, const Checker& c) {
   for (const auto& [key, value] : s.workload.items()) apply_field(base, key, value, "/workload/" + key, c, models);
   for (const auto& axis : s.axes) {
     if (!is_axis_name(axis.name)) {
-      std::string list;
-      for (const auto& a : kAxisNames) list += (list.empty() ? "" : ", ") + a;
-      c.fail("/axes/" + axis.name, "unknown axis '" + axis.name + "' (expected one of " + list + ", redis.io-threads, redis.io-threads-do-reads)");
+      c.fail("/axes/" + axis.name, "unknown axis '" + axis.name + "' (expected one of " + field_list(true) + ")");
     }
     if (axis.values.empty()) c.fail("/axes/" + axis.name, "expected a non-empty list of values");
   }
@@ -490,16 +201,25 @@ void derive_chunks_per_batch(PointSpec& p, const Checker& c) {
   }
 }
 
-// The point at one index into each axis (in expansion order), checked.
-PointSpec point_at(const PointSpec& base, const std::vector<const Axis*>& order, const std::vector<std::size_t>& index,
-                   const Checker& c, const ModelTable& models) {
-  PointSpec p = base;
+// "client=tiled, streams=2": the axis values of one point, for messages.
+std::string describe_point(const std::vector<const Axis*>& order, const std::vector<std::size_t>& index) {
   std::string where;
   for (std::size_t k = 0; k < order.size(); ++k) {
     const json& v = order[k]->values[index[k]];
-    apply_field(p, order[k]->name, v, "/axes/" + order[k]->name + "/" + std::to_string(index[k]), c, models);
     where += (where.empty() ? "" : ", ") + order[k]->name + "=" +
              (v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+  return where.empty() ? std::string("(no axes)") : where;
+}
+
+// The point at one index into each axis (in expansion order). Every value
+// was checked on its own; a combination that cannot run throws ScenarioError.
+PointSpec point_at(const PointSpec& base, const std::vector<const Axis*>& order, const std::vector<std::size_t>& index,
+                   const Checker& c, const ModelTable& models) {
+  PointSpec p = base;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const json& v = order[k]->values[index[k]];
+    apply_field(p, order[k]->name, v, "/axes/" + order[k]->name + "/" + std::to_string(index[k]), c, models);
   }
   // A client's own settings ({"client": "tiled", "threads": 2}) win over
   // plain axes wherever they stand.
@@ -513,34 +233,12 @@ PointSpec point_at(const PointSpec& base, const std::vector<const Axis*>& order,
   try {
     p.validate();
   } catch (const std::invalid_argument& e) {
-    c.fail("/axes", "the point " + (where.empty() ? std::string("(no axes)") : where) + " is impossible: " + e.what());
+    c.fail("/axes", "the point " + describe_point(order, index) + " is impossible: " + e.what());
   }
   return p;
 }
 
 }  // namespace
-
-const std::vector<std::string>& axis_names() { return kAxisNames; }
-
-// Strict: the whole number must parse ("1.2.3s" is not 1.2 s), and the result
-// must be from 1 ms to 24 h (no overflow into a negative or a zero that
-// would mean "forever" to iperf3).
-std::chrono::milliseconds parse_duration(const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-  const std::string unit = text.substr(i);
-  const double scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 0;
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + i, value);
-  if (i == 0 || scale == 0 || end != text.data() + i || (ec != std::errc{} && ec != std::errc::result_out_of_range)) {
-    throw std::invalid_argument("invalid duration '" + text + "' (expected a number with ms, s, m or h, e.g. 60s)");
-  }
-  const double ms = ec == std::errc::result_out_of_range ? HUGE_VAL : value * scale;
-  if (!(ms >= 1) || !(ms <= static_cast<double>(limits::kMaxDuration.count()))) {
-    throw std::invalid_argument("invalid duration '" + text + "': expected at least 1ms and at most 24h");
-  }
-  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
-}
 
 std::filesystem::path scenario_directory() {
   if (const char* env = std::getenv("KVSLO_SCENARIOS"); env && *env) return env;
@@ -589,15 +287,24 @@ Scenario Scenario::load(const std::filesystem::path& file, const ModelTable& mod
   return parse(text, file, models);
 }
 
+// Applied to a copy, so that a refused value leaves the scenario as it was.
+void Scenario::set_workload(const std::string& key, const nlohmann::json& value, const ModelTable& models,
+                            const std::string& source) {
+  Scenario next = *this;
+  next.workload[key] = value;
+  check(next, models, Checker{source});
+  *this = std::move(next);
+}
+
 // Applied to a copy, so that a refused assignment leaves the scenario as it was.
-void Scenario::override_with(const std::string& assignment, const ModelTable& models) {
+void Scenario::override_with(const std::string& assignment, const ModelTable& models, const std::string& source) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
     throw ScenarioError("--set '" + assignment + "': expected axis=v1,v2 or workload.field=value or slo.field=value");
   }
   const std::string field = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
-  const Checker c{file.string() + " with --set " + field};
+  const Checker c{source.empty() ? file.string() + " with --set " + field : source};
   // Not UTF-8: nlohmann's dump() would throw when the scenario is recorded.
   if (!is_utf8(assignment)) throw ScenarioError(c.file + ": not UTF-8 text");
   Scenario next = *this;
@@ -620,10 +327,11 @@ void Scenario::override_with(const std::string& assignment, const ModelTable& mo
   *this = std::move(next);
 }
 
-std::vector<PointSpec> Scenario::expand(const ModelTable& models) const {
+std::vector<PointSpec> Scenario::expand(const ModelTable& models, std::vector<SkippedPoint>* skipped) const {
   const Checker c{file.string()};
+  const std::size_t planned = check_point_count(axes, c);
   std::vector<PointSpec> points;
-  points.reserve(check_point_count(axes, c));
+  points.reserve(planned);
   // Redis settings outermost (each needs its own server), then chunk size
   // (each needs its own dataset), then the rest as written.
   std::vector<const Axis*> order;
@@ -631,19 +339,29 @@ std::vector<PointSpec> Scenario::expand(const ModelTable& models) const {
   for (const auto& a : axes) if (a.name == "chunk_size") order.push_back(&a);
   for (const auto& a : axes) if (a.name.rfind("redis.", 0) != 0 && a.name != "chunk_size") order.push_back(&a);
 
+  // A sweep may hold combinations that cannot run (redis-py has no EXISTS):
+  // those are skipped with their reason, as long as something remains.
+  const bool may_skip = skipped != nullptr && planned > 1;
+  std::optional<ScenarioError> first_impossible;
   std::vector<std::size_t> index(order.size(), 0);
-  for (;;) {
-    points.push_back(point_at(base, order, index, c, models));
-    std::size_t k = order.size();
-    while (k > 0) {
-      --k;
+  for (std::size_t n = 0; n < planned; ++n) {
+    try {
+      points.push_back(point_at(base, order, index, c, models));
+    } catch (const ScenarioError& e) {
+      if (!may_skip) throw;
+      if (!first_impossible) first_impossible = e;
+      skipped->push_back({describe_point(order, index), e.what()});
+    }
+    for (std::size_t k = order.size(); k-- > 0;) {
       if (++index[k] < order[k]->values.size()) break;
       index[k] = 0;
-      if (k == 0) return points;
     }
-    if (order.empty()) return points;
   }
+  if (points.empty() && first_impossible) throw *first_impossible;
+  return points;
 }
+
+nlohmann::json SkippedPoint::to_json() const { return {{"point", where}, {"reason", reason}}; }
 
 json Scenario::to_json() const {
   json axes_json = json::object();

@@ -5,21 +5,23 @@
 
 #include <filesystem>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "checker.hpp"
 #include "models.hpp"
 #include "point_spec.hpp"
 #include "slo.hpp"
 
 namespace kvslo {
 
-class ScenarioError : public std::invalid_argument {
- public:
-  using std::invalid_argument::invalid_argument;
+// A combination of a sweep that cannot run, skipped with its reason (nvbench's state.skip).
+struct SkippedPoint {
+  std::string where;   // "client=redis-py, op=exists"
+  std::string reason;  // the full message, naming the file
+  nlohmann::json to_json() const;
 };
 
 struct Axis {
@@ -52,21 +54,23 @@ struct Scenario {
   // Reads a scenario file (at most 1 MiB) and parses it. Throws ScenarioError.
   static Scenario load(const std::filesystem::path& file, const ModelTable& models);
   // "axis=v1,v2" or "workload.field=value" or "slo.field=value"; re-checks.
-  void override_with(const std::string& assignment, const ModelTable& models);
+  // `source` names it in errors (a flag such as "--streams"; default "<file> with --set <field>").
+  void override_with(const std::string& assignment, const ModelTable& models, const std::string& source = "");
   // Every point, Redis settings outermost, then chunk size, then the other
-  // axes in file order. Throws ScenarioError for an impossible combination.
-  std::vector<PointSpec> expand(const ModelTable& models) const;
+  // axes in file order. An impossible combination throws ScenarioError, or,
+  // with `skipped` and more than one point planned, is skipped and listed
+  // there (it still throws when nothing would remain).
+  // One workload value as it is (text that need not be UTF-8, such as a raw
+  // key prefix from a flag); re-checks. `source` names it in errors.
+  void set_workload(const std::string& key, const nlohmann::json& value, const ModelTable& models, const std::string& source);
+  std::vector<PointSpec> expand(const ModelTable& models, std::vector<SkippedPoint>* skipped = nullptr) const;
   nlohmann::json to_json() const;
 };
 
-// The names an axis may have (besides redis.<setting>).
-const std::vector<std::string>& axis_names();
 // Where shipped scenarios and models.json live: $KVSLO_SCENARIOS, else the
 // source tree's scenarios/, else ./scenarios.
 std::filesystem::path scenario_directory();
 // A path, or the name of a shipped scenario ("quick").
 std::filesystem::path resolve_scenario(const std::string& name_or_path);
-// "60s", "500ms", "2m" -> milliseconds, from 1ms to 24h; throws std::invalid_argument.
-std::chrono::milliseconds parse_duration(const std::string& text);
 
 }  // namespace kvslo

@@ -5,28 +5,24 @@
 #include <map>
 #include <tuple>
 
-#include "registry.hpp"
+#include "client_catalog.hpp"
 #include "units.hpp"
 
 namespace kvslo {
 namespace {
 
-using Group = std::tuple<std::string, std::uint64_t, int>;  // op, chunk size, streams
+using Group = std::tuple<Op, std::uint64_t, int>;  // op, chunk size, streams
 
 Group group_of(const PointSpec& s) { return {s.op, s.chunk_size, s.streams}; }
 
 std::string group_label(const Group& g) {
-  return std::get<0>(g) + " " + format_size(std::get<1>(g)) + " streams=" + std::to_string(std::get<2>(g));
+  return to_string(std::get<0>(g)) + " " + format_size(std::get<1>(g)) + " streams=" + std::to_string(std::get<2>(g));
 }
 
 bool usable(const PointMeasurement& m) { return m.succeeded() && m.median_gbps() > 0; }
 
-bool is_kvslo(const std::string& client) {
-  for (const auto& n : client_names()) {
-    if (n == client) return true;
-  }
-  return false;
-}
+bool is_kvslo(const std::string& client) { return client_entry(client).kind == ClientKind::kKvslo; }
+bool is_peer(const std::string& client) { return client_entry(client).kind != ClientKind::kKvslo; }
 
 double cpu_per_gb(const PointMeasurement& m) { return std::max(0.0, m.cpu_seconds_per_gb()); }
 
@@ -86,16 +82,17 @@ SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured) {
     const auto* zerocopy = best(points, [](const PointMeasurement& m) { return m.spec.client == "zerocopy" && m.spec.fixed_size; });
     const auto* redis_py = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-py"; });
     const auto* benchmark = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-benchmark"; });
-    const std::string& op = std::get<0>(g);
+    const Op op = std::get<0>(g);
+    const std::string op_name = to_string(op);
     // A copy for the lambda below: clang 14 (the fuzz build) cannot capture a structured binding.
     const std::string label = group_label(g);
     auto add = [&](std::string name, const PointMeasurement* ours, const PointMeasurement* theirs, double ratio, double bar,
                    bool at_most = false) {
       out.bars.push_back({std::move(name), label, ours->spec.label(), theirs->spec.label(), ratio, bar, at_most});
     };
-    if (kvslo_best && iperf && op != "exists") {
-      add("best kvslo " + op + " vs iperf3" + (op == "get" ? " -R" : ""), kvslo_best, iperf,
-          kvslo_best->median_gbps() / iperf->median_gbps(), op == "get" ? 0.95 : 0.90);
+    if (kvslo_best && iperf && op != Op::kExists) {
+      add("best kvslo " + op_name + " vs iperf3" + (op == Op::kGet ? " -R" : ""), kvslo_best, iperf,
+          kvslo_best->median_gbps() / iperf->median_gbps(), op == Op::kGet ? 0.95 : 0.90);
     }
     if (zerocopy && hiredis) {
       add("zerocopy (fixed) vs hiredis, GB/s", zerocopy, hiredis, zerocopy->median_gbps() / hiredis->median_gbps(), 1.3);
@@ -105,7 +102,7 @@ SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured) {
     }
     // The write-up's redis-py figure is retrieval; redis-py passes a large SET
     // value to the socket without copying it, so its SET is no 3x away.
-    if (zerocopy && redis_py && op == "get") {
+    if (zerocopy && redis_py && op == Op::kGet) {
       add("zerocopy (fixed) vs best redis-py", zerocopy, redis_py, zerocopy->median_gbps() / redis_py->median_gbps(), 3.0);
     }
     if (kvslo_best && benchmark) {

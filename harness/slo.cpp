@@ -26,11 +26,11 @@ Verdict judge(const Slo& slo, const PointFigures& f) {
   if (f.failed_keys > 0) fail(std::to_string(f.failed_keys) + " keys failed (a batch is only done when every chunk is)");
   if (f.verify_failures > 0) fail(std::to_string(f.verify_failures) + " chunks came back with wrong contents");
   std::optional<double> floor;
-  if (f.op == "get") floor = slo.retrieval_gbps;
-  if (f.op == "set") floor = slo.store_gbps;
-  if (!floor && f.op != "get") {
+  if (f.op == Op::kGet) floor = slo.retrieval_gbps;
+  if (f.op == Op::kSet) floor = slo.store_gbps;
+  if (!floor && f.op != Op::kGet) {
     v.applicable = false;
-    ok("the SLO sets no floor for " + f.op);
+    ok("the SLO sets no floor for " + to_string(f.op));
   } else if (floor) {
     const std::string cmp = format_fixed(f.median_gbps) + " GB/s " + (f.median_gbps >= *floor ? ">=" : "<") + " " +
                             format_fixed(*floor) + " GB/s (median throughput vs floor)";
@@ -40,7 +40,7 @@ Verdict judge(const Slo& slo, const PointFigures& f) {
       fail(cmp);
     }
   }
-  if (slo.batch_p99_ms && f.op == "get") {
+  if (slo.batch_p99_ms && f.op == Op::kGet) {
     const std::string cmp = "batch p99 " + format_fixed(f.batch_p99_ms) + " ms " + (f.batch_p99_ms <= *slo.batch_p99_ms ? "<=" : ">") +
                             " " + format_fixed(*slo.batch_p99_ms) + " ms";
     if (f.batch_p99_ms <= *slo.batch_p99_ms) {

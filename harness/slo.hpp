@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "point_enums.hpp"
+
 namespace kvslo {
 
 struct Slo {
@@ -25,7 +27,7 @@ struct Verdict {
 };
 
 struct PointFigures {
-  std::string op;  // "get", "set", "exists"
+  Op op = Op::kGet;
   double median_gbps = 0;
   double batch_p99_ms = 0;
   std::size_t failed_keys = 0;

@@ -41,7 +41,7 @@ TEST_F(Cli, RunWritesResultsAndVerdict) {
   EXPECT_NE(o.output.find("Results: " + out.string()), std::string::npos);
   EXPECT_NE(o.output.find("GB/s (10^9 bytes/s)"), std::string::npos);
   auto j = read(out);
-  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["schema_version"], 2);
   ASSERT_EQ(j["points"].size(), 2u);
   for (const auto& p : j["points"]) {
     EXPECT_EQ(p["status"], "ok") << p.dump(2);
@@ -190,7 +190,7 @@ TEST_F(Cli, BadFlagsAreRejectedBeforeAnythingRuns) {
   for (const auto& c : std::vector<Case>{{"run --chunk-size 4M", "invalid size '4M'"},
                                          {"run --client nope", "unknown client 'nope'"},
                                          {"run --streams 0", "--streams"},
-                                         {"run --chunk-size 2GiB --working-set 1GiB", "larger than the working set"},
+                                         {"run --chunk-size 256MiB --working-set 128MiB", "larger than the working set"},
                                          {"run --threads 3 --streams 2", "threads"},
                                          {"run --redis http://x:1", "invalid Redis endpoint"},
                                          {"run --op del", "--op"},
@@ -204,7 +204,7 @@ TEST_F(Cli, BadFlagsAreRejectedBeforeAnythingRuns) {
 }
 
 TEST_F(Cli, RunRefusesWhatDoesNotFitInMemory) {
-  auto o = kvslo("run --working-set 100TiB --out " + (dir_ / "x.json").string());
+  auto o = kvslo("run --working-set 900GiB --out " + (dir_ / "x.json").string());
   EXPECT_EQ(o.exit_code, 2) << o.output;
   EXPECT_NE(o.output.find("only"), std::string::npos) << o.output;
 }

@@ -373,7 +373,7 @@ TEST(FaultMatrixUnit, Item10_ALengthKeyThatIsNotTheChunkSizeIsASizeMismatch) {
   EmbeddedRedis server;
   PointSpec spec;
   spec.client = "zerocopy";
-  spec.layout = "with-metadata";
+  spec.layout = Layout::kWithMetadata;
   spec.chunk_size = 64 << 10;
   spec.chunks_per_batch = 4;
   spec.working_set = 4 * spec.chunk_size;

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "fields.hpp"
+#include "models.hpp"
 #include "payload.hpp"
 #include "point_spec.hpp"
 #include "results_file.hpp"
@@ -79,7 +81,7 @@ TEST(Payload, VerifiesAndPinpointsCorruption) {
 
 TEST(Slo, VerdictGivesReasons) {
   Slo slo;
-  PointFigures f{"get", 2.5, 100, 0, 0, true};
+  PointFigures f{Op::kGet, 2.5, 100, 0, 0, true};
   auto v = judge(slo, f);
   EXPECT_TRUE(v.pass);
   ASSERT_FALSE(v.reasons.empty());
@@ -96,7 +98,7 @@ TEST(Slo, VerdictGivesReasons) {
   v = judge(slo, f);
   EXPECT_FALSE(v.pass);
   EXPECT_NE(v.reasons.back().find("batch p99 100.00 ms > 50.00 ms"), std::string::npos);
-  PointFigures set{"set", 1.0, 1, 0, 0, true};
+  PointFigures set{Op::kSet, 1.0, 1, 0, 0, true};
   EXPECT_FALSE(judge(Slo{}, set).applicable);
   Slo store;
   store.store_gbps = 0.5;
@@ -127,9 +129,14 @@ TEST(PointSpec, RejectsImpossiblePoints) {
   q = p;
   q.streams = 0;
   expect_reject(q, "streams");
+  // An op is a type: an unknown name is refused where it is read (the field table).
   q = p;
-  q.op = "del";
-  expect_reject(q, "op must be");
+  try {
+    apply_field(q, "op", "del", "/op", Checker{"test"}, ModelTable{});
+    ADD_FAILURE() << "op del";
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("expected one of get, set, exists"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(p.batches(), 4u);  // 1 GiB / 4 MiB = 256 keys, 64 per batch
 }
 

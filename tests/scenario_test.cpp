@@ -147,7 +147,7 @@ TEST_F(ScenarioFiles, SetOverridesAxesWorkloadAndSlo) {
   ASSERT_EQ(points.size(), 6u);
   EXPECT_EQ(points[0].trials, 1);
   EXPECT_EQ(*s.slo.batch_p99_ms, 50);
-  EXPECT_EQ(points[0].arrival.mode, "poisson");
+  EXPECT_EQ(points[0].arrival.mode, ArrivalMode::kPoisson);
   EXPECT_THROW(s.override_with("streams=0", models()), ScenarioError);
   EXPECT_THROW(s.override_with("nonsense", models()), ScenarioError);
 }
@@ -413,7 +413,7 @@ TEST(OpenLoop, LatencyCountsFromTheIntendedStart) {
   spec.batches_per_trial = 20;
   // Offered far above what one connection serves: each batch arrives 1 ms
   // after the previous one, but takes several ms to serve, so batches queue.
-  spec.arrival = {"constant", 1000.0, 1};
+  spec.arrival = {ArrivalMode::kConstant, 1000.0, 1};
   PointMeasurement open = runner.run(spec);
   ASSERT_TRUE(open.failure.empty()) << open.failure;
   ASSERT_EQ(open.batch_latency_ns.size(), 20u);

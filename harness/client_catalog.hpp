@@ -1,0 +1,46 @@
+#pragma once
+// What each client a point may name is: kvslo's own clients (the ladder),
+// the null reference (the harness's ceiling, no I/O), and the peers that run
+// beside them (iperf3, redis-benchmark, redis-py). Everything the harness,
+// the results and the report need to know about a client is read here.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace kvslo {
+
+struct PointSpec;
+
+enum class ClientKind {
+  kKvslo,      // one of kvslo's clients (clients/), a rung of the ladder
+  kReference,  // the null client: in-process, no I/O, the harness's ceiling
+  kPeer,       // a separate program measured beside kvslo's clients
+};
+
+struct ClientEntry {
+  std::string name;
+  ClientKind kind;
+  std::optional<int> rung;  // kvslo's clients: the ladder rung (zerocopy: 2, or 1 when generic or with metadata)
+  bool judged_by_slo;       // the SLO judges points of it (not iperf3 or null, which move no Redis data)
+  bool moves_redis_data;    // it talks to Redis (not iperf3 or null)
+  std::string summary;      // one line for `kvslo clients`
+
+  bool peer() const { return kind == ClientKind::kPeer; }
+  // The rung of a point of this client (null when it is not on the ladder).
+  std::optional<int> rung_of(const PointSpec& spec) const;
+  // {"kind", "rung", "judged_by_slo", "moves_redis_data"}, as written for each point.
+  nlohmann::json to_json(const PointSpec& spec) const;
+};
+
+// Every client, kvslo's first (in ladder order), then null, then the peers.
+const std::vector<ClientEntry>& client_catalog();
+// Throws std::invalid_argument naming the known clients.
+const ClientEntry& client_entry(std::string_view name);
+std::vector<std::string> catalog_names();
+std::string_view to_string(ClientKind kind);
+
+}  // namespace kvslo

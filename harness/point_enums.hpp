@@ -1,0 +1,64 @@
+#pragma once
+// The closed sets of choices a point makes, as types: what the harness
+// compares is a value, never a string literal. Names are what scenario
+// files, flags and results use.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kvslo {
+
+enum class Op { kGet, kSet, kExists };
+// kFixed: one key per chunk. kWithMetadata: a length key beside each chunk,
+// read before it (two operations per chunk).
+enum class Layout { kFixed, kWithMetadata };
+// Closed: batches back to back. Constant, Poisson: at a target rate (open loop).
+enum class ArrivalMode { kClosed, kConstant, kPoisson };
+
+template <typename E>
+struct EnumNames;
+template <>
+struct EnumNames<Op> {
+  static constexpr std::pair<Op, std::string_view> kNames[] = {{Op::kGet, "get"}, {Op::kSet, "set"}, {Op::kExists, "exists"}};
+};
+template <>
+struct EnumNames<Layout> {
+  static constexpr std::pair<Layout, std::string_view> kNames[] = {{Layout::kFixed, "fixed"},
+                                                                   {Layout::kWithMetadata, "with-metadata"}};
+};
+template <>
+struct EnumNames<ArrivalMode> {
+  static constexpr std::pair<ArrivalMode, std::string_view> kNames[] = {
+      {ArrivalMode::kClosed, "closed"}, {ArrivalMode::kConstant, "constant"}, {ArrivalMode::kPoisson, "poisson"}};
+};
+
+template <typename E>
+concept NamedEnum = requires { EnumNames<E>::kNames; };
+
+template <NamedEnum E>
+std::string to_string(E value) {
+  for (const auto& [v, name] : EnumNames<E>::kNames) {
+    if (v == value) return std::string(name);
+  }
+  return "?";
+}
+
+template <NamedEnum E>
+std::optional<E> parse_enum(std::string_view text) {
+  for (const auto& [v, name] : EnumNames<E>::kNames) {
+    if (name == text) return v;
+  }
+  return std::nullopt;
+}
+
+template <NamedEnum E>
+std::vector<std::string> enum_names() {
+  std::vector<std::string> out;
+  for (const auto& entry : EnumNames<E>::kNames) out.emplace_back(entry.second);
+  return out;
+}
+
+}  // namespace kvslo
