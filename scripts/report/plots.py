@@ -3,6 +3,7 @@ and says why not when it does not, instead of drawing an empty chart."""
 import json
 import math
 import os
+import textwrap
 from collections import OrderedDict
 
 import matplotlib
@@ -320,7 +321,8 @@ def tiled_stages(results, outdir):
         ax.text(i, bottoms[i], f"q {p.stages['queue_wait']['p50']:.3f}\nh {p.stages['handoff']['p50']:.3f}",
                 ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(len(points)))
-    ax.set_xticklabels([p.label for p in points], fontsize=8, rotation=15)
+    # Full labels side by side: wrapped, as rotated ones would run into each other.
+    ax.set_xticklabels([textwrap.fill(p.label, 22) for p in points], fontsize=7)
     ax.set_ylabel("p50 per batch (ms)")
     ax.set_ylim(top=max(bottoms) * 1.2)
     ax.legend(fontsize=8)

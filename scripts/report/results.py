@@ -5,6 +5,10 @@ what was expected), so a truncated, hand-edited or foreign file is rejected
 with a message a person can act on, before anything is written. The plots and
 tables read only fields checked here, so malformed input never reaches them
 as a traceback.
+
+Every point reaches the report with what it is and how it is named (label,
+variant, identity, client_info, outcome) as kvslo wrote them; for a
+version-1 file, which lacks them, the legacy adapter below fills them in.
 """
 import json
 import math
@@ -298,8 +302,9 @@ class Point:
         self.label = raw["label"]
         self.variant = raw["variant"]
         self.identity = raw["identity"]
-        self.client_info = ClientInfo(**raw["client_info"])
-        self.outcome = Outcome(**raw["outcome"])
+        info, outcome = raw["client_info"], raw["outcome"]  # by name: a newer writer may add fields
+        self.client_info = ClientInfo(info["kind"], info["rung"], info["judged_by_slo"], info["moves_redis_data"])
+        self.outcome = Outcome(outcome["status"], outcome["verdict"], outcome["may_be_best"])
         tp = raw["throughput_gbps"]
         self.gbps, self.gbps_min, self.gbps_max = float(tp["median"]), float(tp["min"]), float(tp["max"])
         self.batch_latency = raw["batch_latency"]
@@ -323,6 +328,7 @@ class Point:
 
     @property
     def client_label(self):
+        """The client as the share-of-wire table and the wire plot name it: client, generic, threads."""
         label = self.p("client")
         if self.p("fixed_size") is False:
             label += " generic"
