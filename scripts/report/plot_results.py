@@ -21,10 +21,3 @@ class Skipped:
     reason: str  # why the run's points cannot make this plot
     kind: str = "skipped"
 
-
-def made(results):
-    return [r for r in results if isinstance(r, Made)]
-
-
-def skipped(results):
-    return [r for r in results if isinstance(r, Skipped)]

@@ -47,7 +47,8 @@ def _series(points, x_param):
             out[label] = same_name[0]
             continue
         # Lines the names above cannot tell apart: name the identity fields that do.
-        fields = _differing([pts[0].identity for pts in same_name], sorted(same_name[0][0].identity.keys() - {x_param}))
+        identities = [pts[0].identity for pts in same_name]
+        fields = _differing(identities, sorted(set().union(*identities) - {x_param}))
         for pts in same_name:
             out[_with_fields(label, pts[0].identity, fields)] = pts
     return out
@@ -407,7 +408,7 @@ def side_by_side(results, outdir):
         mine = [r for r in rows if r["group"] == group]
         infos = [results.client_info_of(r["client"]) for r in mine]
         labels = [r["client"] + ("*" if r["peer"] else "") +
-                  ("" if info is None or not info.moves_redis_data else f" d{r['pipeline_depth']}") +
+                  ("" if info and not info.moves_redis_data else f" d{r['pipeline_depth']}") +
                   (f" t{r['threads']}" if r["threads"] > 1 else "") for r, info in zip(mine, infos)]
         ys = range(len(mine))
         for y, r, info in zip(ys, mine, infos):
