@@ -23,6 +23,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from report.plot_results import Made, Skipped  # noqa: E402
 from report.results import Results, ResultsError  # noqa: E402
 
 MARKER = ".kvslo-report"
@@ -73,13 +74,14 @@ def _write_marker(work, results_path, version):
 
 def _write(results, baseline, work):
     """Writes the plots and both reports into work; returns the plots made or skipped."""
-    from report import plots, render  # matplotlib only once the input is known good
+    from report import plots, render_html, render_markdown, sections  # matplotlib only once the input is known good
 
     made = plots.make_all(results, work, baseline)
+    document = sections.build(results, made)  # once, for both renderings
     with open(os.path.join(work, "report.md"), "w", encoding="utf-8") as f:
-        f.write(render.markdown(results, made))
+        f.write(render_markdown.render(document))
     with open(os.path.join(work, "report.html"), "w", encoding="utf-8") as f:
-        f.write(render.html_report(results, made, work))
+        f.write(render_html.render(document, work))
     return made
 
 
@@ -121,9 +123,9 @@ def _build(results, baseline, target, results_path, version):
 
 def _print_made(made, out):
     for p in made:
-        if hasattr(p, "file"):
+        if isinstance(p, Made):
             print(f"plot: {os.path.join(out, p.file)}")
-        else:
+        elif isinstance(p, Skipped):
             print(f"skipped {p.name}: {p.reason}")
     print(f"report: {os.path.join(out, 'report.md')}")
     print(f"report: {os.path.join(out, 'report.html')}")

@@ -260,6 +260,82 @@ TEST_F(ReportSafety, FaultMatrix_MalformedFieldsAreNamedWithoutATraceback) {
   EXPECT_EQ(names_in(dir_), entries);
 }
 
+// A version-2 results file: each point says what it is and how it is named.
+// Fields kvslo already wrote are kept; the rest are filled in plainly.
+json as_schema_two(json doc) {
+  doc["schema_version"] = 2;
+  for (auto& p : doc["points"]) {
+    if (p.contains("label")) continue;
+    p["label"] = p["parameters"]["client"].get<std::string>() + " point";
+    p["variant"] = "";
+    p["identity"] = p["parameters"];
+    p["client_info"] = {{"kind", "kvslo"}, {"rung", nullptr}, {"judged_by_slo", true}, {"moves_redis_data", true}};
+    p["outcome"] = {{"status", p["status"]}, {"verdict", "FAIL"}, {"may_be_best", true}};
+  }
+  return doc;
+}
+
+// The report shows a version-2 point's own variant and verdict rather than
+// rebuilding them from its parameters; a version it does not know is refused.
+TEST_F(ReportSafety, SchemaTwo_TheReportShowsWhatEachPointSaysOfItself) {
+  json doc = as_schema_two(json::parse(slurp(results())));
+  doc["points"][0]["variant"] = "marked-variant";
+  doc["points"][0]["outcome"]["verdict"] = "FAILED";
+  const auto file = dir_ / "v2.json";
+  spit(file, doc.dump());
+  const Outcome o = report(file, dir_ / "v2-report");
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  const std::string md = slurp(dir_ / "v2-report" / "report.md");
+  EXPECT_NE(md.find("| marked-variant |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| FAILED |"), std::string::npos) << md;
+
+  doc["schema_version"] = 3;
+  spit(file, doc.dump());
+  const Outcome refused = report(file, dir_ / "v3-report");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find(file.string() + ": schema_version is 3"), std::string::npos) << refused.output;
+  EXPECT_EQ(refused.output.find(kTraceback), std::string::npos) << refused.output;
+  EXPECT_FALSE(fs::exists(dir_ / "v3-report"));
+}
+
+// The fields a version-2 point adds are checked like the rest: a wrong type or
+// an unknown value is named, never a traceback.
+TEST_F(ReportSafety, FaultMatrix_MalformedSchemaTwoFieldsAreNamedWithoutATraceback) {
+  const json good = as_schema_two(json::parse(slurp(results())));
+  struct Case {
+    std::string pointer;
+    json value;
+    std::string message;
+  };
+  const std::vector<Case> cases{
+      {"/points/0/label", 5, "field points[0].label has the wrong type (number); expected a string"},
+      {"/points/0/variant", nullptr, "field points[0].variant has the wrong type (null); expected a string"},
+      {"/points/0/identity", json::array(), "field points[0].identity has the wrong type (list); expected an object"},
+      {"/points/0/client_info", nullptr, "field points[0].client_info has the wrong type (null); expected an object"},
+      {"/points/0/client_info/kind", "alien", "field points[0].client_info.kind is \"alien\"; expected one of"},
+      {"/points/0/client_info/rung", 1.5,
+       "field points[0].client_info.rung has the wrong type (number); expected an integer or null"},
+      {"/points/0/client_info/moves_redis_data", "yes",
+       "field points[0].client_info.moves_redis_data has the wrong type (string); expected true or false"},
+      {"/points/0/outcome/status", "done", "field points[0].outcome.status is \"done\"; expected one of"},
+      {"/points/0/outcome/verdict", "pass", "field points[0].outcome.verdict is \"pass\"; expected one of"},
+      {"/points/0/outcome/may_be_best", 1,
+       "field points[0].outcome.may_be_best has the wrong type (number); expected true or false"},
+  };
+  const auto target = dir_ / "v2-bad-report";
+  for (const auto& c : cases) {
+    json doc = good;
+    doc[json::json_pointer(c.pointer)] = c.value;
+    const auto file = dir_ / "v2-bad.json";
+    spit(file, doc.dump());
+    const Outcome o = report(file, target);
+    EXPECT_EQ(o.exit_code, 2) << c.pointer << "\n" << o.output;
+    EXPECT_NE(o.output.find(file.string() + ": " + c.message), std::string::npos) << c.pointer << "\n" << o.output;
+    EXPECT_EQ(o.output.find(kTraceback), std::string::npos) << c.pointer << "\n" << o.output;
+    EXPECT_FALSE(fs::exists(target)) << c.pointer;
+  }
+}
+
 // Item 18: a helper that outlives its timeout is stopped, reaped, and reported as 124.
 TEST_F(ReportSafety, FaultMatrix_RunProcessStopsAChildThatOutlivesItsTimeout) {
   const auto started = std::chrono::steady_clock::now();

@@ -1,7 +1,9 @@
 """The report's plots. Each one decides from the results whether it applies,
 and says why not when it does not, instead of drawing an empty chart."""
+import json
 import math
 import os
+import textwrap
 from collections import OrderedDict
 
 import matplotlib
@@ -10,60 +12,59 @@ matplotlib.use("Agg")  # headless
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from .plot_results import Made as Plot, Skipped  # noqa: E402
 from .units import format_size  # noqa: E402
-
-# Parameters that describe how a point was measured rather than what it is.
-_BOOKKEEPING = {"trials", "warmup_batches", "batches_per_trial", "keys", "batch_bytes", "chunk_size",
-                "time_limit_ms", "key_prefix", "op_timeout_ms", "verify", "working_set_bytes", "model",
-                "arrival", "redis_settings", "sndbuf_requested", "rcvbuf_requested", "tile_bytes"}
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
 
 
-class Plot:
-    def __init__(self, name, file, caption):
-        self.name, self.file, self.caption = name, file, caption
-
-
-class Skipped:
-    def __init__(self, name, reason):
-        self.name, self.reason = name, reason
-
-
-def json_key(value):
-    return repr(value)
-
-
-# Peers that are not Redis clients: iperf3 is drawn as the wire, the null
-# client only in the side-by-side plot (its memset speed would flatten the rest).
-_NOT_REDIS = {"iperf3", "null"}
-
-
 def _measured(points, op="get"):
-    return [p for p in points if p.p("op") == op and p.gbps > 0 and p.p("client") not in _NOT_REDIS]
+    """The points that moved Redis data: iperf3 is drawn as the wire, the null
+    client only in the side-by-side plot (its memset speed would flatten the rest)."""
+    return [p for p in points if p.p("op") == op and p.gbps > 0 and p.client_info.moves_redis_data]
 
 
-def _varying(points, exclude):
-    """Parameter names whose values differ among the points."""
-    names = set()
-    for p in points:
-        names.update(p.params.keys())
-    out = []
-    for n in sorted(names - _BOOKKEEPING - set(exclude)):
-        if len({json_key(p.params.get(n)) for p in points}) > 1:
-            out.append(n)
-    return out
+# What a point's variant leaves out ("" when nothing else sets it apart): a
+# series is named by its client, its variant and those of these that differ.
+_BESIDE_VARIANT = ["op", "chunk_size_bytes", "chunks_per_batch", "streams", "threads", "pipeline_depth"]
 
 
 def _series(points, x_param):
-    """Groups points into lines: one per combination of the other varying parameters."""
-    varying = _varying(points, [x_param, "client", "fixed_size"])
-    groups = OrderedDict()
+    """Lines over x_param: the points whose identity agrees on every field but x_param,
+    each named by its client, variant and the _BESIDE_VARIANT fields that differ."""
+    lines = OrderedDict()
     for p in sorted(points, key=lambda q: (q.p("client"), str(q.p(x_param)))):
-        extra = ", ".join(f"{n.replace('_bytes', '')}={_format_param(n, p.params.get(n))}" for n in varying)
-        label = p.p("client") + (" generic" if p.p("fixed_size") is False else "") + (f" ({extra})" if extra else "")
-        groups.setdefault(label, []).append(p)
-    return groups
+        lines.setdefault(p.identity_key(without={x_param}), []).append(p)
+    differing = _differing([p.params for p in points], [n for n in _BESIDE_VARIANT if n != x_param])
+    named = OrderedDict()
+    for pts in lines.values():
+        first = pts[0]
+        label = first.p("client") + (f" {first.variant}" if first.variant else "")
+        named.setdefault(_with_fields(label, first.params, differing), []).append(pts)
+    out = OrderedDict()
+    for label, same_name in named.items():
+        if len(same_name) == 1:
+            out[label] = same_name[0]
+            continue
+        # Lines the names above cannot tell apart: name the identity fields that do.
+        identities = [pts[0].identity for pts in same_name]
+        fields = _differing(identities, sorted(set().union(*identities) - {x_param}))
+        for pts in same_name:
+            out[_with_fields(label, pts[0].identity, fields)] = pts
+    return out
+
+
+def _differing(mappings, names):
+    return [n for n in names if len({json_key(m.get(n)) for m in mappings}) > 1]
+
+
+def _with_fields(label, values, names):
+    extra = ", ".join(f"{n.replace('_bytes', '')}={_format_param(n, values.get(n))}" for n in names)
+    return label + (f" ({extra})" if extra else "")
+
+
+def json_key(value):
+    return json.dumps(value, sort_keys=True)
 
 
 def _short(v):
@@ -165,12 +166,6 @@ def throughput_vs_threads(results, outdir):
                           "client threads (log scale)")
 
 
-def _point_label(p, points):
-    varying = _varying(points, ["client", "threads", "fixed_size"])
-    extra = " ".join(f"{n.replace('_bytes', '')}={_format_param(n, p.params.get(n))}" for n in varying)
-    return p.client_label + (f" {extra}" if extra else "")
-
-
 def _format_param(name, value):
     if name.endswith("_bytes") and isinstance(value, int):
         return format_size(value)
@@ -189,7 +184,7 @@ def latency_percentiles(results, outdir):
         ys = [i + j * height for i in range(len(points))]
         ax.barh(ys, [p.batch_latency.get(n, 0) for p in points], height=height, label=n, color=COLORS[j])
     ax.set_yticks([i + 0.4 - height / 2 for i in range(len(points))])
-    ax.set_yticklabels([_point_label(p, points) for p in points], fontsize=8)
+    ax.set_yticklabels([p.label for p in points], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("batch latency (ms; a batch is done when its last chunk is)")
     bound = results.slo.get("batch_p99_ms")
@@ -213,7 +208,7 @@ def latency_cdf(results, outdir):
     for i, p in enumerate(points):
         xs = sorted(p.samples_ms)
         ys = [(k + 1) / len(xs) for k in range(len(xs))]
-        ax.step(xs, ys, where="post", color=COLORS[i % len(COLORS)], label=_point_label(p, points))
+        ax.step(xs, ys, where="post", color=COLORS[i % len(COLORS)], label=p.label)
     bound = results.slo.get("batch_p99_ms")
     if bound:
         ax.axvline(bound, color="#c00", linestyle="--", label=f"SLO p99 bound {bound:g} ms")
@@ -259,19 +254,12 @@ def buffer_heatmap(results, outdir):
     return Plot("buffer_heatmap", "buffer_heatmap.png", "Median GET GB/s for each SO_SNDBUF x SO_RCVBUF request.")
 
 
-def _rung(p):
-    c = p.p("client")
-    if c == "hiredis":
-        return 0
-    if c == "zerocopy":
-        return 2 if p.p("fixed_size") and p.p("layout") != "with-metadata" else 1
-    if c == "tiled":
-        return 3
-    return None
-
-
 RUNG_NAMES = ["hiredis (rung 0)", "zero-copy generic (rung 1)", "fixed size, no metadata (rung 2)",
               "threads + tiles + eventfd (rung 3)"]
+
+
+def _rung_name(rung):
+    return RUNG_NAMES[rung] if 0 <= rung < len(RUNG_NAMES) else f"rung {rung}"
 
 
 def ladder(results, outdir):
@@ -279,14 +267,14 @@ def ladder(results, outdir):
     # Compare rungs at one chunk size: the one most rungs were measured at.
     rungs_at = {}
     for p in points:
-        if _rung(p) is not None:
-            rungs_at.setdefault(p.p("chunk_size_bytes"), set()).add(_rung(p))
+        if p.client_info.rung is not None:
+            rungs_at.setdefault(p.p("chunk_size_bytes"), set()).add(p.client_info.rung)
     if rungs_at:
         size = max(rungs_at, key=lambda s: (len(rungs_at[s]), s == 4 << 20, s))
         points = [p for p in points if p.p("chunk_size_bytes") == size]
     best = {}
     for p in points:
-        r = _rung(p)
+        r = p.client_info.rung
         if r is not None and (r not in best or p.gbps > best[r].gbps):
             best[r] = p
     if len(best) < 2:
@@ -307,7 +295,7 @@ def ladder(results, outdir):
         previous = value
     _slo_line(ax, results)
     ax.set_xticks(range(len(rungs)))
-    ax.set_xticklabels([RUNG_NAMES[r] for r in rungs], fontsize=8, rotation=10)
+    ax.set_xticklabels([_rung_name(r) for r in rungs], fontsize=8, rotation=10)
     ax.set_ylabel("GET throughput (GB/s)")
     ax.set_ylim(0, max(max(b.gbps for b in best.values()), results.slo.get("retrieval_gbps") or 0) * 1.18)
     ax.legend(fontsize=8, loc="lower right")
@@ -334,7 +322,8 @@ def tiled_stages(results, outdir):
         ax.text(i, bottoms[i], f"q {p.stages['queue_wait']['p50']:.3f}\nh {p.stages['handoff']['p50']:.3f}",
                 ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(len(points)))
-    ax.set_xticklabels([_point_label(p, points) for p in points], fontsize=8, rotation=15)
+    # Full labels side by side: wrapped, as rotated ones would run into each other.
+    ax.set_xticklabels([textwrap.fill(p.label, 22) for p in points], fontsize=7)
     ax.set_ylabel("p50 per batch (ms)")
     ax.set_ylim(top=max(bottoms) * 1.2)
     ax.legend(fontsize=8)
@@ -344,17 +333,12 @@ def tiled_stages(results, outdir):
     return Plot("tiled_stages", "tiled_stages.png", "Queue wait, transfer and hand-off per batch (p50), tiled client.")
 
 
-def _match_key(p):
-    keep = {k: v for k, v in p.params.items() if k not in ("trials", "warmup_batches", "batches_per_trial",
-                                                             "time_limit_ms", "key_prefix")}
-    return json_key(sorted(keep.items()))
-
-
 def before_after(results, baseline, outdir):
     if baseline is None:
         return Skipped("before_after", "give --baseline B.json to compare two runs")
-    base = {_match_key(p): p for p in baseline.points if p.gbps > 0}
-    pairs = [(base[_match_key(p)], p) for p in results.points if p.gbps > 0 and _match_key(p) in base]
+    # A point re-measured in another run has the same identity.
+    base = {p.identity_key(): p for p in baseline.points if p.gbps > 0}
+    pairs = [(base[p.identity_key()], p) for p in results.points if p.gbps > 0 and p.identity_key() in base]
     if not pairs:
         return Skipped("before_after", f"no point of {results.path} matches one of {baseline.path}")
     pairs = pairs[:16]
@@ -367,7 +351,7 @@ def before_after(results, baseline, outdir):
         ax.text(max(b.gbps, c.gbps) * 1.01, y, f"{change:+.1f}%", va="center", fontsize=8,
                 color="#2ca02c" if change >= 0 else "#d62728")
     ax.set_yticks(list(ys))
-    ax.set_yticklabels([_point_label(c, [q for _, q in pairs]) for _, c in pairs], fontsize=8)
+    ax.set_yticklabels([c.label for _, c in pairs], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("GB/s (median)")
     ax.legend(fontsize=8, loc="lower right")
@@ -422,16 +406,17 @@ def side_by_side(results, outdir):
     top = max(r["median_gbps"] for r in rows) or 1
     for ax, group in zip(axes[:, 0], groups):
         mine = [r for r in rows if r["group"] == group]
+        infos = [results.client_info_of(r["client"]) for r in mine]
         labels = [r["client"] + ("*" if r["peer"] else "") +
-                  ("" if r["client"] in _NOT_REDIS else f" d{r['pipeline_depth']}") +
-                  (f" t{r['threads']}" if r["threads"] > 1 else "") for r in mine]
+                  ("" if info and not info.moves_redis_data else f" d{r['pipeline_depth']}") +
+                  (f" t{r['threads']}" if r["threads"] > 1 else "") for r, info in zip(mine, infos)]
         ys = range(len(mine))
-        for y, r in zip(ys, mine):
-            color = "#444" if r["client"] == "iperf3" else ("#bbb" if r["client"] == "null" else
-                                                             ("#9467bd" if r["peer"] else "#1f77b4"))
+        for y, r, info in zip(ys, mine, infos):
+            color = ("#444" if info and info.is_wire else ("#bbb" if info and info.kind == "reference" else
+                                                          ("#9467bd" if r["peer"] else "#1f77b4")))
             ax.barh(y, r["median_gbps"], color=color, hatch="//" if r["peer"] else None, edgecolor="white")
             text = f"{r['median_gbps']:.2f}" if r["status"] == "ok" else "failed"
-            if r.get("pct_of_iperf3") is not None and r["client"] != "iperf3":
+            if r.get("pct_of_iperf3") is not None and not (info and info.is_wire):
                 text += f"  ({r['pct_of_iperf3']:.0f}% of iperf3)"
             ax.text(r["median_gbps"] + top * 0.01, y, text, va="center", fontsize=8)
         ax.set_yticks(list(ys))

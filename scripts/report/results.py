@@ -5,11 +5,20 @@ what was expected), so a truncated, hand-edited or foreign file is rejected
 with a message a person can act on, before anything is written. The plots and
 tables read only fields checked here, so malformed input never reaches them
 as a traceback.
+
+Every point reaches the report with what it is and how it is named (label,
+variant, identity, client_info, outcome) as kvslo wrote them; for a
+version-1 file, which lacks them, the legacy adapter below fills them in.
 """
 import json
 import math
+from dataclasses import dataclass
 
-SCHEMA_VERSION = 1
+from .units import format_size
+
+# The versions this report reads: 2 is current; 1 is read through the legacy
+# adapter below, so an older results file (a baseline) still renders.
+SCHEMA_VERSIONS = (1, 2)
 
 
 class ResultsError(Exception):
@@ -30,6 +39,7 @@ def _is_number(v):
 # A rule's kinds, joined by "|": what each accepts and how a message names it.
 _KINDS = {
     "number": (_is_number, "a number"),
+    "integer": (lambda v: _is_number(v) and isinstance(v, int), "an integer"),
     "string": (lambda v: isinstance(v, str), "a string"),
     "bool": (lambda v: isinstance(v, bool), "true or false"),
     "object": (lambda v: isinstance(v, dict), "an object"),
@@ -94,6 +104,13 @@ def _check_members(obj, members, where, file):
             raise ResultsError(f"{file}: field {name} is missing")
 
 
+def _check_one_of(value, allowed, name, file):
+    """For a field the report branches on: a value it does not know is refused, not guessed at."""
+    if value not in allowed:
+        raise ResultsError(f"{file}: field {name} is {json.dumps(value)}; expected one of "
+                           + ", ".join(json.dumps(a) for a in allowed))
+
+
 # What the report reads of a results file (results/SCHEMA.md describes each field).
 _P50 = {"p50": "number"}
 _POINT = {
@@ -117,6 +134,18 @@ _POINT = {
     "cpu_seconds_per_gb?": "number|null",
     "connections?": ("objects|null", {"sndbuf_granted": "number", "rcvbuf_granted": "number"}),
     "peer?": ("object|null", {"limits?": "strings|null"}),
+}
+# What a version-2 point says of itself, so the report never rebuilds it.
+CLIENT_KINDS = ("kvslo", "peer", "reference")
+STATUSES = ("ok", "failed", "interrupted")
+VERDICTS = ("PASS", "FAIL", "n/a", "FAILED", "ERROR")
+_POINT_V2 = {
+    "label": "string",
+    "variant": "string",
+    "identity": "object",
+    "client_info": ("object", {"kind": "string", "rung": "integer|null", "judged_by_slo": "bool",
+                               "moves_redis_data": "bool"}),
+    "outcome": ("object", {"status": "string", "verdict": "string", "may_be_best": "bool"}),
 }
 _ENVIRONMENT = {
     "host?": ("object", {"hostname?": "string", "cpu_model?": "string", "cpu_cores?": "number",
@@ -154,6 +183,115 @@ _DOCUMENT = {
 }
 
 
+def _check_point_v2(raw, where, file):
+    _check_members(raw, _POINT_V2, where, file)
+    _check_one_of(raw["client_info"]["kind"], CLIENT_KINDS, f"{where}.client_info.kind", file)
+    _check_one_of(raw["outcome"]["status"], STATUSES, f"{where}.outcome.status", file)
+    _check_one_of(raw["outcome"]["verdict"], VERDICTS, f"{where}.outcome.verdict", file)
+
+
+# ---------------------------------------------------------------------------
+# LEGACY ADAPTER (schema_version 1). A version-1 point lacks label, variant,
+# identity, client_info and outcome; this is the one place that derives them
+# from its parameters, as kvslo did before writing them itself. Nothing else
+# in the report derives them. Remove it once no version-1 file needs reading.
+# ---------------------------------------------------------------------------
+
+# Parameters that say how a point was measured, not what it is (harness/gate.cpp
+# kNotIdentity), plus chunk_size and batch_bytes, which follow from
+# chunk_size_bytes and chunks_per_batch: left in, they would split a series over
+# chunk size into single points.
+_V1_NOT_IDENTITY = {"trials", "warmup_batches", "batches_per_trial", "time_limit_ms", "key_prefix", "op_timeout_ms",
+                    "verify", "keys", "working_set_bytes", "chunk_size", "batch_bytes"}
+_V1_PEERS = {"iperf3", "redis-benchmark", "redis-py"}
+_V1_NOT_REDIS = {"iperf3", "null"}  # iperf3 moves bytes over TCP, null none at all
+
+
+def _v1_rung(params):
+    client = params.get("client")
+    if client == "hiredis":
+        return 0
+    if client == "zerocopy":
+        return 2 if params.get("fixed_size") and params.get("layout") != "with-metadata" else 1
+    if client == "tiled":
+        return 3
+    return None
+
+
+def _v1_variant(params):
+    words = []
+    if params.get("fixed_size") is False:
+        words.append("generic")
+    if params.get("layout", "fixed") != "fixed":
+        words.append(params["layout"])
+    for key in ("sndbuf_requested", "rcvbuf_requested"):
+        if params.get(key) not in (None, "default"):
+            words.append(f"{key.split('_')[0]}={format_size(params[key])}")
+    arrival = params.get("arrival") or {}
+    if arrival.get("mode", "closed") != "closed":
+        words.append(f"{arrival['mode']}@{arrival['rate_per_s']:g}/s")
+    for key, value in (params.get("redis_settings") or {}).items():
+        words.append(f"{key}={value}")
+    return " ".join(words)
+
+
+def _v1_label(params, variant):
+    label = (f"{params['client']} {params['op']} {format_size(params['chunk_size_bytes'])} x{params['chunks_per_batch']} "
+             f"streams={params['streams']}")
+    if params["threads"] > 1:
+        label += f" threads={params['threads']}"
+    label += f" depth={params['pipeline_depth']}"
+    return label + (f" {variant}" if variant else "")
+
+
+def _v1_verdict(raw):
+    slo = raw["slo"]
+    if raw.get("failure"):
+        return "ERROR"
+    if not slo.get("applicable", True):
+        return "n/a"
+    return "PASS" if slo.get("pass") else "FAIL"
+
+
+def _v1_adapt_point(raw, where, file):
+    """Fills the five version-2 fields of a version-1 point in place."""
+    params = raw["parameters"]
+    _check_one_of(raw["status"], STATUSES, f"{where}.status", file)
+    client = params["client"]
+    variant = _v1_variant(params)
+    raw["variant"] = variant
+    raw["label"] = _v1_label(params, variant)
+    raw["identity"] = {k: v for k, v in params.items() if k not in _V1_NOT_IDENTITY}
+    raw["client_info"] = {"kind": "reference" if client == "null" else ("peer" if client in _V1_PEERS else "kvslo"),
+                          "rung": _v1_rung(params), "judged_by_slo": client not in _V1_NOT_REDIS,
+                          "moves_redis_data": client not in _V1_NOT_REDIS}
+    # The report picked a client's best from every point that moved data.
+    raw["outcome"] = {"status": raw["status"], "verdict": _v1_verdict(raw),
+                      "may_be_best": raw["throughput_gbps"]["median"] > 0}
+
+# --- end of the legacy adapter ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    kind: str  # "kvslo", "peer" or "reference" (the null client)
+    rung: "int | None"  # the ladder rung of a kvslo client, else None
+    judged_by_slo: bool
+    moves_redis_data: bool
+
+    @property
+    def is_wire(self):
+        """A peer that moves bytes but no Redis data: iperf3, the wire itself."""
+        return self.kind == "peer" and not self.moves_redis_data
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "ok", "failed" or "interrupted"
+    verdict: str  # "PASS", "FAIL", "n/a", "FAILED" or "ERROR"
+    may_be_best: bool  # may stand as its client's best configuration
+
+
 class Point:
     """One measured point, with the figures the plots use."""
 
@@ -161,7 +299,12 @@ class Point:
         self.raw = raw
         self.index = index
         self.params = raw["parameters"]
-        self.status = raw["status"]
+        self.label = raw["label"]
+        self.variant = raw["variant"]
+        self.identity = raw["identity"]
+        info, outcome = raw["client_info"], raw["outcome"]  # by name: a newer writer may add fields
+        self.client_info = ClientInfo(info["kind"], info["rung"], info["judged_by_slo"], info["moves_redis_data"])
+        self.outcome = Outcome(outcome["status"], outcome["verdict"], outcome["may_be_best"])
         tp = raw["throughput_gbps"]
         self.gbps, self.gbps_min, self.gbps_max = float(tp["median"]), float(tp["min"]), float(tp["max"])
         self.batch_latency = raw["batch_latency"]
@@ -179,8 +322,13 @@ class Point:
     def p(self, name):
         return self.params.get(name)
 
+    def identity_key(self, without=()):
+        """The identity as one comparable value, leaving out the fields in without."""
+        return json.dumps({k: v for k, v in self.identity.items() if k not in without}, sort_keys=True)
+
     @property
     def client_label(self):
+        """The client as the share-of-wire table and the wire plot name it: client, generic, threads."""
         label = self.p("client")
         if self.p("fixed_size") is False:
             label += " generic"
@@ -207,9 +355,16 @@ def _load(path):
     if version is None:
         raise ResultsError(f"{path}: field schema_version is missing (not a kvslo results file?)")
     _check_kind(version, "number", "schema_version", path)
-    if version != SCHEMA_VERSION:
-        raise ResultsError(f"{path}: schema_version is {version}; this report reads version {SCHEMA_VERSION}")
+    if version not in SCHEMA_VERSIONS:
+        raise ResultsError(f"{path}: schema_version is {version}; this report reads versions "
+                           + " and ".join(str(v) for v in SCHEMA_VERSIONS))
     _check_members(doc, _DOCUMENT, "", path)
+    for i, raw in enumerate(doc["points"]):
+        where = f"points[{i}]"
+        if version == 1:
+            _v1_adapt_point(raw, where, path)
+        else:
+            _check_point_v2(raw, where, path)
     return doc
 
 
@@ -225,6 +380,14 @@ class Results:
         self.network = doc.get("network") or {}
         self.scenario = doc.get("scenario") or {}
         self.side_by_side = doc.get("side_by_side") or {}
+
+    def client_info_of(self, client):
+        """What kind of client a name is, as the points that ran it say (None if none did):
+        side_by_side rows name a client but carry no client_info."""
+        for p in self.points:
+            if p.p("client") == client:
+                return p.client_info
+        return None
 
     def wire_curve(self):
         """{streams: best GB/s} from the wire measured in the same run."""

@@ -1,0 +1,257 @@
+"""The report's sections, in order, verdict first: a reader who stops after
+one line knows whether the SLO was met.
+
+Each section is a function of (results, plots) returning its blocks, none
+when it does not apply. Table rows are dicts keyed by their columns' keys.
+"""
+from .document import (BulletList, Code, Document, Figure, Heading, Italic, ListItem, Power, Strong, paragraph,
+                       table)
+from .plot_results import Made, Skipped
+from .units import format_size
+
+
+def build(results, plots):
+    """The whole report as a Document."""
+    blocks = []
+    for section in SECTIONS:
+        blocks += section(results, plots)
+    return Document(f"kvslo report: {results.title}", tuple(blocks))
+
+
+# --- the verdict -------------------------------------------------------------
+
+def _slo_text(slo):
+    text = f"retrieval >= {slo['retrieval_gbps']:g} GB/s"
+    if slo.get("batch_p99_ms"):
+        text += f", batch p99 <= {slo['batch_p99_ms']:g} ms"
+    if slo.get("store_gbps"):
+        text += f", store >= {slo['store_gbps']:g} GB/s"
+    return text
+
+
+def verdict(results, plots):
+    judged = [p for p in results.points if p.client_info.judged_by_slo and p.slo.get("applicable", True)]
+    meeting = [p for p in judged if p.slo.get("pass")]
+    state = "MET" if meeting else "NOT MET"
+    blocks = [Heading(f"kvslo report: {results.title}", 1)]
+    if results.scenario.get("description"):
+        blocks.append(paragraph(Italic(results.scenario["description"])))
+    blocks += [paragraph(f"SLO ({_slo_text(results.slo)}): ", Strong(state, state.split()[0]),
+                         f" by {len(meeting)} of {len(judged)} points", lead=True),
+               paragraph("Throughput is payload bytes per second of timed batches in GB/s (", Power("10", "9"),
+                         " B/s); latency in ms.")]
+    return blocks
+
+
+# --- best configuration per client -------------------------------------------
+
+BEST_COLUMNS = [("client", "client"), ("op", "op"), ("gbps", "GB/s"), ("configuration", "configuration"),
+                ("slo", "SLO")]
+
+
+def _configuration(p):
+    return (f"point #{p.index}: {format_size(p.p('chunk_size_bytes'))} chunks x {p.p('chunks_per_batch')}, "
+            f"streams {p.p('streams')}, threads {p.p('threads')}, depth {p.p('pipeline_depth')}"
+            + (f", {p.variant}" if p.variant else ""))
+
+
+def best_per_client(results, plots):
+    best = {}
+    for p in results.points:
+        if not p.outcome.may_be_best or p.gbps <= 0:
+            continue
+        key = (p.p("client"), p.p("op"))
+        if key not in best or p.gbps > best[key].gbps:
+            best[key] = p
+    rows = [{"client": client, "op": op, "gbps": f"{p.gbps:.2f}", "configuration": _configuration(p),
+             "slo": p.outcome.verdict} for (client, op), p in sorted(best.items())]
+    return [Heading("Best configuration per client", 2), table(BEST_COLUMNS, rows)]
+
+
+# --- failures ----------------------------------------------------------------
+
+def failures(results, plots):
+    items = []
+    for p in results.points:
+        if p.outcome.status != "ok":
+            lines = ([p.failure] if p.failure else []) + p.errors[:5]
+            items.append(ListItem(f"point #{p.index} ({p.outcome.status}): {p.p('client')} {p.p('op')} "
+                                  f"{format_size(p.p('chunk_size_bytes'))} chunks x {p.p('chunks_per_batch')}, "
+                                  f"streams {p.p('streams')}", tuple(lines)))
+    if not items:
+        return []
+    return [Heading("Failures", 2), BulletList(tuple(items))]
+
+
+# --- clients and peers side by side ------------------------------------------
+
+SIDE_NOTE = ("Every client and reference peer ran on the same Redis in this run. CPU is each client's own "
+             "(iperf3's as it reports it); Redis busy is the server's CPU seconds per second of the trials, and near "
+             "1.0 its one thread was the limit. A peer runs with the point's chunk size, streams and working set; what it "
+             "cannot express is listed below the table.")
+SIDE_COLUMNS = [("group", "group"), ("client", "client"), ("depth", "depth"), ("threads", "threads"),
+                ("variant", "variant"), ("gbps", "GB/s"), ("cpu", "CPU s/GB"), ("pct_of_iperf3", "% of iperf3"),
+                ("redis_busy", "Redis busy (cores)")]
+BAR_COLUMNS = [("met", ""), ("name", "bar"), ("group", "group"), ("ratio", "ratio"), ("needed", "needed"),
+               ("ours", "ours"), ("theirs", "theirs")]
+
+
+def _side_row(r):
+    ok = r["status"] == "ok"
+    return {"group": r["group"], "client": r["client"] + (" (peer)" if r["peer"] else ""),
+            "depth": str(r["pipeline_depth"]), "threads": str(r["threads"]), "variant": r["variant"] or "-",
+            "gbps": f"{r['median_gbps']:.2f}" if ok else "failed",
+            "cpu": f"{r['cpu_seconds_per_gb']:.3f}" if ok and r["cpu_seconds_per_gb"] > 0 else "-",
+            "pct_of_iperf3": "-" if r.get("pct_of_iperf3") is None else f"{r['pct_of_iperf3']:.0f}%",
+            "redis_busy": "-" if r.get("server_busy_cores") is None else f"{r['server_busy_cores']:.2f}"}
+
+
+def _bar_row(b):
+    return {"met": "MET" if b["met"] else "MISS", "name": b["name"], "group": b["group"], "ratio": f"{b['ratio']:.2f}x",
+            "needed": ("<= " if b["at_most"] else ">= ") + f"{b['bar']:.2f}x", "ours": b["ours"], "theirs": b["theirs"]}
+
+
+def side_by_side(results, plots):
+    sbs = results.side_by_side
+    if not sbs or not sbs.get("table"):
+        return []
+    blocks = [Heading("Clients and peers side by side", 2), paragraph(SIDE_NOTE),
+              table(SIDE_COLUMNS, [_side_row(r) for r in sbs["table"]])]
+    if sbs.get("bars"):
+        blocks += [paragraph("The bar (ratios within this run):"), table(BAR_COLUMNS, [_bar_row(b) for b in sbs["bars"]])]
+    limits = [ListItem(f"#{p.index} {p.p('client')} {p.p('op')} streams={p.p('streams')} depth={p.p('pipeline_depth')}",
+                       tuple(p.peer["limits"])) for p in results.points if p.peer and p.peer.get("limits")]
+    blocks += [paragraph("What the peers could not express:"), BulletList(tuple(limits))]
+    return blocks
+
+
+# --- network -----------------------------------------------------------------
+
+WIRE_COLUMNS = [("streams", "streams"), ("write_size", "write size"), ("gbps", "GB/s"), ("gbit", "Gbit/s"),
+                ("retransmits", "retransmits"), ("rtt", "RTT ms")]
+PCT_COLUMNS = [("index", "#"), ("client", "client"), ("streams", "streams"), ("chunk", "chunk"), ("variant", "variant"),
+               ("redis_gbps", "Redis GB/s"), ("wire_gbps", "wire GB/s"), ("pct", "% of wire")]
+BUFFER_COLUMNS = [("index", "#"), ("sndbuf", "sndbuf requested"), ("sndbuf_granted", "granted"),
+                  ("rcvbuf", "rcvbuf requested"), ("rcvbuf_granted", "granted"), ("warning", "warning")]
+SETTING_COLUMNS = [("setting", "setting"), ("value", "value")]
+
+
+def _wire_row(w):
+    return {"streams": str(w["streams"]),
+            "write_size": format_size(w["length_bytes"]) + (" (capped)" if w.get("length_capped") else ""),
+            "gbps": f"{w['gbps']:.3f}", "gbit": f"{w['gbps'] * 8:.2f}", "retransmits": str(w.get("retransmits", 0)),
+            "rtt": f"{w.get('rtt_ms', 0):.3f}"}
+
+
+def _share_of_wire_row(p):
+    return {"index": str(p.index), "client": p.client_label, "streams": str(p.p("streams")),
+            "chunk": format_size(p.p("chunk_size_bytes")), "variant": p.variant or "-", "redis_gbps": f"{p.gbps:.2f}",
+            "wire_gbps": "-" if p.wire_gbps is None else f"{p.wire_gbps:.2f}", "pct": f"{p.pct_of_wire:.0f}%"}
+
+
+def _requested_buffers(p):
+    return p.p("sndbuf_requested") not in (None, "default") or p.p("rcvbuf_requested") not in (None, "default")
+
+
+def _buffer_row(p):
+    conns = p.raw.get("connections") or []
+    return {"index": str(p.index), "sndbuf": str(p.p("sndbuf_requested")),
+            "sndbuf_granted": str(conns[0]["sndbuf_granted"]) if conns else "-", "rcvbuf": str(p.p("rcvbuf_requested")),
+            "rcvbuf_granted": str(conns[0]["rcvbuf_granted"]) if conns else "-", "warning": "; ".join(p.warnings) or "-"}
+
+
+def _setting_text(v):
+    return " ".join(str(x) for x in v) if isinstance(v, list) else str(v)
+
+
+def network(results, plots):
+    net = results.network
+    if not net:
+        return []
+    blocks = [Heading("Network", 2)]
+    if net.get("error"):
+        blocks.append(paragraph(f"The wire could not be measured: {net['error']}"))
+    advice = net.get("advice") or {}
+    if advice:
+        blocks.append(paragraph(
+            f"Target {net.get('target', '?')}: best {advice.get('bandwidth_gbps', 0):.2f} GB/s, RTT "
+            f"{advice.get('rtt_ms', 0):.3f} ms, bandwidth-delay product {format_size(advice.get('bdp_bytes', 0))}; "
+            f"the wire converges at {net.get('convergence_streams', '?')} streams."))
+    wire = [_wire_row(w) for w in net.get("wire") or []]
+    if wire:
+        blocks += [paragraph("The wire (iperf3 on the same path):"), table(WIRE_COLUMNS, wire)]
+    shares = [_share_of_wire_row(p) for p in results.points if p.pct_of_wire is not None]
+    if shares:
+        blocks += [paragraph("Redis as a share of the wire at the same stream count:"), table(PCT_COLUMNS, shares)]
+    buffers = [_buffer_row(p) for p in results.points if _requested_buffers(p)]
+    if buffers:
+        blocks += [paragraph("Socket buffers (Linux grants twice a request, capped at rmem_max/wmem_max):"),
+                   table(BUFFER_COLUMNS, buffers)]
+    settings = [{"setting": k, "value": _setting_text(v)} for k, v in (net.get("settings") or {}).items()]
+    if settings:
+        blocks += [paragraph("Host settings:"), table(SETTING_COLUMNS, settings)]
+    recommendations = advice.get("recommendations", [])
+    if recommendations:
+        blocks += [paragraph("Recommendations (kvslo changes nothing itself):"),
+                   Code(tuple(f"{r['command']}    # {r['why']}" for r in recommendations), "sh")]
+    return blocks
+
+
+# --- plots -------------------------------------------------------------------
+
+def plot_figures(results, plots):
+    blocks = [Heading("Plots", 2)]
+    blocks += [Figure(p.file, p.caption) for p in plots if isinstance(p, Made)]
+    skipped = [p for p in plots if isinstance(p, Skipped)]
+    if skipped:
+        blocks.append(paragraph("Not drawn: " + "; ".join(f"{p.name} ({p.reason})" for p in skipped)))
+    return blocks
+
+
+# --- every point -------------------------------------------------------------
+
+POINT_COLUMNS = [("index", "#"), ("client", "client"), ("op", "op"), ("chunk", "chunk"), ("batch", "batch"),
+                 ("streams", "streams"), ("threads", "threads"), ("depth", "depth"), ("variant", "variant"),
+                 ("gbps", "GB/s median [min-max]"), ("batch_ms", "batch ms p50 / p99 / max"), ("cpu", "CPU s/GB"),
+                 ("slo", "SLO")]
+
+
+def _point_row(p):
+    bl = p.batch_latency
+    cpu = p.raw.get("cpu_seconds_per_gb")
+    return {"index": str(p.index), "client": p.p("client"), "op": p.p("op"), "chunk": format_size(p.p("chunk_size_bytes")),
+            "batch": str(p.p("chunks_per_batch")), "streams": str(p.p("streams")), "threads": str(p.p("threads")),
+            "depth": str(p.p("pipeline_depth")), "variant": p.variant or "-",
+            "gbps": f"{p.gbps:.2f} [{p.gbps_min:.2f}-{p.gbps_max:.2f}]",
+            "batch_ms": f"{bl.get('p50', 0):.1f} / {bl.get('p99', 0):.1f} / {bl.get('max', 0):.1f}",
+            "cpu": "-" if cpu is None else f"{cpu:.3f}", "slo": p.outcome.verdict}
+
+
+def every_point(results, plots):
+    return [Heading("Every point", 2), table(POINT_COLUMNS, [_point_row(p) for p in results.points])]
+
+
+# --- environment -------------------------------------------------------------
+
+ENVIRONMENT_COLUMNS = [("what", ""), ("value", "")]
+
+
+def environment(results, plots):
+    env = results.environment
+    host, build, redis = env.get("host", {}), env.get("build", {}), env.get("redis", {})
+    facts = [
+        ("host", f"{host.get('hostname', '?')}: {host.get('cpu_model', '?')}, {host.get('cpu_cores', '?')} cores, "
+                 f"{format_size(host.get('memory_total_bytes', 0))} memory"),
+        ("kernel", host.get("kernel", "?")),
+        ("kvslo", f"{build.get('kvslo_version', '?')} ({build.get('git_revision', '?')}, {build.get('build_type', '?')}, "
+                  f"{build.get('compiler', '?')})"),
+        ("Redis", f"{redis.get('redis_version', '?')} at {redis.get('endpoint', '?')}"
+                  f"{' (embedded)' if redis.get('embedded') else ''}"),
+        ("Redis config", ", ".join(f"{k}={v}" for k, v in (redis.get("config") or {}).items()) or "-"),
+        ("sysctls", ", ".join(f"{k}={v}" for k, v in (host.get("sysctls") or {}).items()) or "-"),
+        ("run", f"{results.created_at}: {results.doc.get('command_line', '')}"),
+    ]
+    return [Heading("Environment", 2), table(ENVIRONMENT_COLUMNS, [{"what": k, "value": v} for k, v in facts])]
+
+
+SECTIONS = [verdict, best_per_client, failures, side_by_side, network, plot_figures, every_point, environment]
