@@ -19,6 +19,14 @@ const std::vector<std::string> kRedisSettings{"io-threads", "io-threads-do-reads
 
 void apply_field_value(PointSpec& p, const Field& f, const json& v, const FieldInput& in) { f.apply(p, v, in); }
 
+Field field(std::string name, std::string help, std::vector<std::string> parameter_keys) {
+  Field f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.parameter_keys = std::move(parameter_keys);
+  return f;
+}
+
 // Entries for the common shapes; the rest are written out below.
 template <typename T>
 Field integer_field(std::string name, T PointSpec::*member, std::int64_t min, std::int64_t max, std::string what,
@@ -297,17 +305,16 @@ std::vector<Field> point_fields() {
   std::vector<Field> t;
   auto add = [&](Field f) -> Field& { return t.emplace_back(std::move(f)); };
 
-  Field client{.name = "client", .help = "clients and peers (see `kvslo clients`)", .parameter_keys = {"client"}};
+  Field client = field("client", "clients and peers (see `kvslo clients`)", {"client"});
   client.apply = apply_client;
   client.record = [](const PointSpec& p, json& j) { j["client"] = p.client; };
-  flag(with(add(client), Identity::kClient, Shown::kLabel, [](const PointSpec& p) { return p.client; }), "--client", FlagForm::kList);
+  flag(with(add(client), Identity::kClient, Shown::kLabel, [](const PointSpec& p) { return p.client; }), "--client", FlagForm::kTextList);
 
   flag(with(add(choice_field("op", &PointSpec::op, "get, set or exists")), Identity::kPoint, Shown::kLabel,
             [](const PointSpec& p) { return to_string(p.op); }),
        "--op", FlagForm::kValue);
 
-  Field chunk{.name = "chunk_size", .help = "chunk sizes with units (4MiB, 512KiB, 40MB), or {model, dtype, tokens}",
-              .parameter_keys = {"chunk_size_bytes", "model"}};
+  Field chunk = field("chunk_size", "chunk sizes with units (4MiB, 512KiB, 40MB), or {model, dtype, tokens}", {"chunk_size_bytes", "model"});
   chunk.apply = apply_chunk_size;
   chunk.record = [](const PointSpec& p, json& j) {
     j["chunk_size_bytes"] = p.chunk_size;
@@ -319,8 +326,7 @@ std::vector<Field> point_fields() {
   flag(with(add(chunk), Identity::kPoint, Shown::kLabel, [](const PointSpec& p) { return format_size(p.chunk_size); }),
        "--chunk-size", FlagForm::kList);
 
-  Field batch{.name = "chunks_per_batch", .help = "chunks per batch (a batch is done when its last chunk is), or {request_tokens}",
-              .parameter_keys = {"chunks_per_batch"}};
+  Field batch = field("chunks_per_batch", "chunks per batch (a batch is done when its last chunk is), or {request_tokens}", {"chunks_per_batch"});
   batch.apply = apply_chunks_per_batch;
   batch.record = [](const PointSpec& p, json& j) {
     j["chunks_per_batch"] = p.chunks_per_batch;
@@ -353,8 +359,7 @@ std::vector<Field> point_fields() {
 
   for (auto [name, member] : {std::pair{"sndbuf", &PointSpec::sndbuf}, std::pair{"rcvbuf", &PointSpec::rcvbuf}}) {
     const std::string key = std::string(name) + "_requested";
-    Field buffer{.name = name, .help = std::string("SO_") + (name[0] == 's' ? "SNDBUF" : "RCVBUF") + " to request per connection, with units",
-                 .parameter_keys = {key}};
+    Field buffer = field(name, std::string("SO_") + (name[0] == 's' ? "SNDBUF" : "RCVBUF") + " to request per connection, with units", {key});
     buffer.apply = [member](PointSpec& p, const json& v, const FieldInput& in) { p.*member = socket_buffer(v, in); };
     buffer.record = [member, key](const PointSpec& p, json& j) { j[key] = p.*member ? json(*(p.*member)) : json("default"); };
     const std::string shown_name = name;
@@ -365,8 +370,7 @@ std::vector<Field> point_fields() {
          "--" + std::string(name), FlagForm::kValue);
   }
 
-  Field tile{.name = "tile_bytes", .help = "tiled: cut batches into tiles of about this size (default: one tile per thread)",
-             .parameter_keys = {"tile_bytes"}};
+  Field tile = field("tile_bytes", "tiled: cut batches into tiles of about this size (default: one tile per thread)", {"tile_bytes"});
   tile.apply = [](PointSpec& p, const json& v, const FieldInput& in) {
     const bool per_thread = v.is_string() && v.get<std::string>() == "per-thread";
     p.tile_bytes = per_thread ? std::nullopt : std::optional<std::uint64_t>(in.check.size(in.path, v, limits::kMaxTileBytes));
@@ -381,7 +385,7 @@ std::vector<Field> point_fields() {
             [](const PointSpec& p) { return p.inflight > 1 && p.client == "tiled" ? "inflight=" + std::to_string(p.inflight) : ""; }),
        "--inflight", FlagForm::kValue);
 
-  Field arrival{.name = "arrival", .help = "{mode: closed|constant|poisson, rate_per_s, seed}", .parameter_keys = {"arrival"}};
+  Field arrival = field("arrival", "{mode: closed|constant|poisson, rate_per_s, seed}", {"arrival"});
   arrival.apply = apply_arrival;
   arrival.record = [](const PointSpec& p, json& j) {
     j["arrival"] = {{"mode", to_string(p.arrival.mode)}, {"rate_per_s", p.arrival.rate_per_s}, {"seed", p.arrival.seed}};
@@ -393,8 +397,7 @@ std::vector<Field> point_fields() {
     return to_string(p.arrival.mode) + "@" + rate + "/s";
   });
 
-  Field redis{.name = "redis.", .help = "the embedded server's settings (io-threads, io-threads-do-reads)",
-              .parameter_keys = {"redis_settings"}};
+  Field redis = field("redis.", "the embedded server's settings (io-threads, io-threads-do-reads)", {"redis_settings"});
   redis.apply = apply_redis_setting;
   redis.record = [](const PointSpec& p, json& j) { j["redis_settings"] = p.redis_settings; };
   with(add(redis), Identity::kPoint, Shown::kVariant, [](const PointSpec& p) {
@@ -413,8 +416,7 @@ std::vector<Field> workload_fields() {
     f.identity = Identity::kNone;
     return t.emplace_back(std::move(f));
   };
-  Field working_set{.name = "working_set", .help = "bytes of distinct chunks stored in Redis and read in turn",
-                    .parameter_keys = {"working_set_bytes"}};
+  Field working_set = field("working_set", "bytes of distinct chunks stored in Redis and read in turn", {"working_set_bytes"});
   working_set.apply = [](PointSpec& p, const json& v, const FieldInput& in) {
     p.working_set = in.check.size(in.path, v, limits::kMaxWorkingSet);
   };
@@ -428,7 +430,7 @@ std::vector<Field> workload_fields() {
   verify.record = [](const PointSpec& p, json& j) { j["verify"] = p.verifies(); };
   flag(add(verify), "--no-verify", FlagForm::kSetsFalse);
 
-  Field prefix{.name = "key_prefix", .help = "prefix of the keys kvslo writes", .parameter_keys = {"key_prefix"}};
+  Field prefix = field("key_prefix", "prefix of the keys kvslo writes", {"key_prefix"});
   prefix.apply = apply_key_prefix;
   prefix.record = [](const PointSpec& p, json& j) { j["key_prefix"] = p.key_prefix; };
   flag(add(prefix), "--key-prefix", FlagForm::kText);
@@ -445,13 +447,12 @@ std::vector<Field> workload_fields() {
   batches.record = [](const PointSpec& p, json& j) { j["batches_per_trial"] = p.batches(); };
   flag(add(batches), "--batches", FlagForm::kValue);
 
-  Field time_limit{.name = "time_limit_per_point", .help = "per point; trials stop early past it (\"60s\")",
-                   .parameter_keys = {"time_limit_ms"}};
+  Field time_limit = field("time_limit_per_point", "per point; trials stop early past it (\"60s\")", {"time_limit_ms"});
   time_limit.apply = [](PointSpec& p, const json& v, const FieldInput& in) { p.time_limit = in.check.duration(in.path, v, "\"60s\""); };
   time_limit.record = [](const PointSpec& p, json& j) { j["time_limit_ms"] = p.time_limit ? json(p.time_limit->count()) : json(nullptr); };
   add(time_limit);
 
-  Field timeout{.name = "op_timeout_ms", .help = "longest wait without progress on a connection", .parameter_keys = {"op_timeout_ms"}};
+  Field timeout = field("op_timeout_ms", "longest wait without progress on a connection", {"op_timeout_ms"});
   timeout.apply = [](PointSpec& p, const json& v, const FieldInput& in) {
     p.op_timeout = std::chrono::milliseconds(in.check.integer(in.path, v, 1, limits::kMaxOpTimeoutMs, "a positive number of milliseconds"));
   };

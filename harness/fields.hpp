@@ -37,6 +37,7 @@ enum class Shown { kLabel, kVariant, kHidden };
 enum class FlagForm {
   kNone,
   kList,       // --streams 1,2: an axis
+  kTextList,   // --client zerocopy,null: an axis of names, always text (null is a client, not JSON's null)
   kValue,      // --op set: one value
   kText,       // --key-prefix 123: one value, always text
   kSetsFalse,  // --no-verify: the flag sets the field to false

@@ -61,7 +61,10 @@ void add_field_flags(CLI::App& run, RunOptions& o) {
   for (const Field& f : fields()) {
     switch (f.flag_form) {
       case FlagForm::kNone: break;
-      case FlagForm::kList: run.add_option(f.flag, o.field_values[f.name], f.help + " (comma-separated)")->delimiter(','); break;
+      case FlagForm::kList:
+      case FlagForm::kTextList:
+        run.add_option(f.flag, o.field_values[f.name], f.help + " (comma-separated)")->delimiter(',');
+        break;
       case FlagForm::kValue:
       case FlagForm::kText: run.add_option(f.flag, o.field_values[f.name], f.help)->expected(1); break;
       case FlagForm::kSetsFalse: run.add_flag(f.flag, o.field_switches[f.name], f.help); break;
@@ -87,6 +90,10 @@ Scenario scenario_from_flags(const CLI::App& run, const RunOptions& o, const Mod
     const auto& values = o.field_values.at(f.name);
     if (f.flag_form == FlagForm::kList) {
       s.override_with(f.name + "=" + join(values), models, f.flag);
+    } else if (f.flag_form == FlagForm::kTextList) {
+      std::vector<std::string> quoted;
+      for (const auto& v : values) quoted.push_back(nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      s.override_with(f.name + "=" + join(quoted), models, f.flag);
     } else if (f.flag_form == FlagForm::kText) {
       s.set_workload(f.name, values.back(), models, f.flag);  // as typed, even bytes that are not UTF-8
     } else {
