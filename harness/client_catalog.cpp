@@ -8,14 +8,14 @@ namespace kvslo {
 
 const std::vector<ClientEntry>& client_catalog() {
   static const std::vector<ClientEntry> catalog{
-      {"hiredis", ClientKind::kKvslo, 0, true, true, "hiredis 0.14 with a generic reply parser: the baseline"},
-      {"zerocopy", ClientKind::kKvslo, 2, true, true,
+      {"hiredis", ClientKind::kKvslo, 0, true, true, true, false, "hiredis 0.14 with a generic reply parser: the baseline"},
+      {"zerocopy", ClientKind::kKvslo, 2, true, true, true, false,
        "RESP parsed in place, GET payloads received straight into the caller's buffer"},
-      {"tiled", ClientKind::kKvslo, 3, true, true, "zerocopy on worker threads, contiguous tiles, eventfd completion"},
-      {"null", ClientKind::kReference, std::nullopt, false, false, "no I/O: the harness's own ceiling"},
-      {"iperf3", ClientKind::kPeer, std::nullopt, false, false, "the wire in the op's direction"},
-      {"redis-benchmark", ClientKind::kPeer, std::nullopt, true, true, "the C reference client"},
-      {"redis-py", ClientKind::kPeer, std::nullopt, true, true, "the write-up's starting point"},
+      {"tiled", ClientKind::kKvslo, 3, true, true, true, false, "zerocopy on worker threads, contiguous tiles, eventfd completion"},
+      {"null", ClientKind::kReference, std::nullopt, false, false, false, false, "no I/O: the harness's own ceiling"},
+      {"iperf3", ClientKind::kPeer, std::nullopt, false, false, false, false, "the wire in the op's direction"},
+      {"redis-benchmark", ClientKind::kPeer, std::nullopt, true, true, false, true, "the C reference client"},
+      {"redis-py", ClientKind::kPeer, std::nullopt, true, true, true, false, "the write-up's starting point"},
   };
   return catalog;
 }

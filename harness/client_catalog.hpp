@@ -27,6 +27,8 @@ struct ClientEntry {
   std::optional<int> rung;  // kvslo's clients: the ladder rung (zerocopy: 2, or 1 when generic or with metadata)
   bool judged_by_slo;       // the SLO judges points of it (not iperf3 or null, which move no Redis data)
   bool moves_redis_data;    // it talks to Redis (not iperf3 or null)
+  bool reads_kvslo_dataset; // it reads (and verifies) the working set kvslo loads: kvslo's clients and redis-py
+  bool loads_own_dataset;   // it loads a dataset of its own, under its own key names (redis-benchmark)
   std::string summary;      // one line for `kvslo clients`
 
   bool peer() const { return kind == ClientKind::kPeer; }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "client_catalog.hpp"
 #include "command_channel.hpp"
 #include "interrupted.hpp"
 #include "payload.hpp"
@@ -20,9 +21,7 @@ std::string dataset_identity(const PointSpec& p) {
   return id;
 }
 
-bool reads_kvslo_dataset(const PointSpec& p) {
-  return p.client != "null" && p.client != "iperf3" && p.client != "redis-benchmark";
-}
+bool reads_kvslo_dataset(const PointSpec& p) { return client_entry(p.client).reads_kvslo_dataset; }
 
 void load_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout,
                  const std::atomic<bool>& stop) {

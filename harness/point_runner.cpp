@@ -250,13 +250,13 @@ PointMeasurement PointRunner::run(const PointSpec& spec) {
   m.spec = spec;
   try {
     spec.validate();
-    if (client_entry(spec.client).peer()) {
-      // redis-py reads and writes kvslo's dataset (so the run drops it like
-      // any other); redis-benchmark and iperf3 bring their own.
-      if (spec.client == "redis-py") ensure_dataset(spec);
+    // redis-py reads and writes kvslo's dataset (so the run drops it like
+    // any other); redis-benchmark and iperf3 bring their own; null reads nothing.
+    const ClientEntry& client = client_entry(spec.client);
+    if (client.reads_kvslo_dataset) ensure_dataset(spec);
+    if (client.peer()) {
       run_external_peer(spec, peers_, m);
     } else {
-      if (spec.client != "null") ensure_dataset(spec);  // the null client reads nothing
       measure(spec, m);
     }
   } catch (const Interrupted&) {
@@ -370,7 +370,7 @@ void PointRunner::measure(const PointSpec& spec, PointMeasurement& m) {
   }
   // The server's CPU over each trial (the null client has no server).
   auto server_cpu = [&]() -> double {
-    if (spec.client == "null") return -1;
+    if (!client_entry(spec.client).moves_redis_data) return -1;
     try {
       return server_cpu_seconds(endpoint_);
     } catch (const std::exception&) {

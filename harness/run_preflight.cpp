@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "client_catalog.hpp"
 #include "environment.hpp"
 #include "units.hpp"
 
@@ -60,7 +61,7 @@ std::uint64_t peak_dataset_bytes(const std::vector<PointSpec>& points) {
   std::uint64_t peak = 0;
   for (std::size_t i = 0; i < points.size(); ++i) {
     alive += change[i];
-    const std::uint64_t own = points[i].client == "redis-benchmark" ? dataset_bytes(points[i]) : 0;
+    const std::uint64_t own = client_entry(points[i].client).loads_own_dataset ? dataset_bytes(points[i]) : 0;
     peak = std::max(peak, static_cast<std::uint64_t>(alive) + own);
   }
   return peak;
