@@ -222,14 +222,17 @@ std::string shown_size(std::optional<std::uint64_t> bytes, const char* name) {
   return bytes ? std::string(name) + "=" + format_size(*bytes) : "";
 }
 
-std::vector<Field> point_fields();
+void add_shape_fields(std::vector<Field>& t);
+void add_variant_fields(std::vector<Field>& t);
 std::vector<Field> workload_fields();
 
 }  // namespace
 
 const std::vector<Field>& fields() {
   static const std::vector<Field> table = [] {
-    std::vector<Field> all = point_fields();
+    std::vector<Field> all;
+    add_shape_fields(all);
+    add_variant_fields(all);
     for (auto& f : workload_fields()) all.push_back(std::move(f));
     return all;
   }();
@@ -300,9 +303,8 @@ std::string point_variant(const PointSpec& p) {
 
 namespace {
 
-// The fields that shape the measurement, in label order.
-std::vector<Field> point_fields() {
-  std::vector<Field> t;
+// What the point moves and how many at once: the label's fields, in its order.
+void add_shape_fields(std::vector<Field>& t) {
   auto add = [&](Field f) -> Field& { return t.emplace_back(std::move(f)); };
 
   Field client = field("client", "clients and peers (see `kvslo clients`)", {"client"});
@@ -348,7 +350,11 @@ std::vector<Field> point_fields() {
                               "a positive pipeline depth", "requests in flight per connection")),
             Identity::kPoint, Shown::kLabel, [](const PointSpec& p) { return "depth=" + std::to_string(p.pipeline_depth); }),
        "--pipeline-depth", FlagForm::kList);
+}
 
+// What else sets a point apart: its variant, in the order it is shown.
+void add_variant_fields(std::vector<Field>& t) {
+  auto add = [&](Field f) -> Field& { return t.emplace_back(std::move(f)); };
   flag(with(add(boolean_field("fixed_size", &PointSpec::fixed_size,
                               "check the fixed size (rung 2); false (--generic) accepts any size up to the buffer (rung 1)")),
             Identity::kPoint, Shown::kVariant, [](const PointSpec& p) { return p.fixed_size ? "" : "generic"; }),
@@ -405,7 +411,6 @@ std::vector<Field> point_fields() {
     for (const auto& [key, value] : p.redis_settings) s += (s.empty() ? "" : " ") + key + "=" + value;
     return s;
   });
-  return t;
 }
 
 // How a point is measured: set in `workload` (or by a flag), never swept.
