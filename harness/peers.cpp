@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "point_runner.hpp"
+#include "point_measurement.hpp"
 #include "registry.hpp"
 #include "units.hpp"
 
