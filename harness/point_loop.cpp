@@ -68,8 +68,12 @@ class PointLoop {
     PointOutcome outcome = judge_point(m, request_.slo);
     progress_.finished(outcome.ok() ? format_gbps(m.median_gbps()) : to_string(outcome.status));
     PointResult result{std::move(m), std::move(outcome)};
-    results_.file().add_point(
-        point_entry(result, request_.slo, PointContext{i, out_.points, wire_, actual_settings_, server_.embedded()}));
+    const PointContext context{.index = i,
+                              .earlier = out_.points,
+                              .wire = wire_,
+                              .actual_settings = actual_settings_,
+                              .embedded = server_.embedded()};
+    results_.file().add_point(point_entry(result, request_.slo, context));
     drop_dataset_if_done(i);
     const bool failed = result.outcome.failed();
     out_.points.push_back(std::move(result));

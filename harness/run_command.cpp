@@ -81,11 +81,19 @@ int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requ
   const MeasuredPoints measured = measure_points(request, stop_requested, server, wire, results);
   const RunSummary summary = summarize_run(measured.points);
   const SideBySide side_by_side = compare_side_by_side(measured.points);
-  const RunReport report{measured.points, summary, side_by_side, wire, request.slo, request.points.size(),
-                         stop_requested.load(),
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-                         results.file().document()["environment"]["redis"].value("redis_version", std::string("?")),
-                         server.endpoint().display(), server.embedded()};
+  const RunReport report{
+      .points = measured.points,
+      .summary = summary,
+      .side_by_side = side_by_side,
+      .wire = wire,
+      .slo = request.slo,
+      .planned = request.points.size(),
+      .interrupted = stop_requested.load(),
+      .elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+      .redis_version = results.file().document()["environment"]["redis"].value("redis_version", std::string("?")),
+      .server = server.endpoint().display(),
+      .embedded = server.embedded(),
+  };
   JsonReporter(results.file()).report(report);
   const bool written = !measured.write_failed && results.save();
   ConsoleReporter(std::cout).report(report);
