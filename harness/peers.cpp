@@ -2,8 +2,8 @@
 
 #include <stdexcept>
 
-#include "point_runner.hpp"
 #include "client_catalog.hpp"
+#include "point_measurement.hpp"
 #include "units.hpp"
 
 namespace kvslo {

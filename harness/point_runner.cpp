@@ -4,21 +4,17 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <cstring>
 #include <functional>
-#include <random>
 #include <stdexcept>
 #include <thread>
 
+#include "arrival_schedule.hpp"
 #include "batch_executor.hpp"
 #include "client_catalog.hpp"
 #include "fields.hpp"
 #include "interrupted.hpp"
 #include "payload.hpp"
 #include "server_stats.hpp"
-#include "stats.hpp"
-#include "units.hpp"
 
 namespace kvslo {
 namespace {
@@ -39,163 +35,6 @@ bool transport_failure(KeyStatus s) { return s == KeyStatus::kIoError || s == Ke
 
 std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index) {
   return prefix + ":" + std::to_string(chunk_size) + ":" + std::to_string(index);
-}
-
-std::size_t PointMeasurement::failed_keys() const {
-  std::size_t n = 0;
-  for (std::size_t s = 0; s < kKeyStatusCount; ++s) {
-    if (s != static_cast<std::size_t>(KeyStatus::kOk)) n += status_counts[s];
-  }
-  return n;
-}
-
-std::string PointMeasurement::status() const {
-  if (interrupted) return "interrupted";
-  return !failure.empty() || failed_keys() > 0 || verify_failures > 0 ? "failed" : "ok";
-}
-
-std::vector<std::string> PointMeasurement::buffer_warnings() const {
-  // Linux grants twice a request (for bookkeeping) unless the request is
-  // above net.core.wmem_max / rmem_max, where it is capped without an error.
-  std::vector<std::string> out;
-  auto check = [&](const std::optional<int>& requested, int ConnectionInfo::*granted, const char* name, const char* sysctl) {
-    if (!requested || connections.empty()) return;
-    const int got = connections.front().*granted;
-    if (static_cast<long>(got) < 2L * *requested) {
-      out.push_back(std::string(name) + ": requested " + format_size(static_cast<std::uint64_t>(*requested)) +
-                    ", effective " + format_size(static_cast<std::uint64_t>(got / 2)) + ": capped by " + sysctl +
-                    " (the kernel reports " + format_size(static_cast<std::uint64_t>(got)) +
-                    ", twice the cap); 'kvslo net' prints the sysctl to raise");
-    }
-  };
-  check(spec.sndbuf, &ConnectionInfo::sndbuf_granted, "sndbuf", "net.core.wmem_max");
-  check(spec.rcvbuf, &ConnectionInfo::rcvbuf_granted, "rcvbuf", "net.core.rmem_max");
-  return out;
-}
-
-double PointMeasurement::attainment(double bound_ms) const {
-  if (batch_latency_ns.empty()) return 0;
-  const double bound_ns = bound_ms * 1e6;
-  const auto within = std::count_if(batch_latency_ns.begin(), batch_latency_ns.end(), [&](double v) { return v <= bound_ns; });
-  return static_cast<double>(within) / static_cast<double>(batch_latency_ns.size());
-}
-
-double PointMeasurement::server_busy() const {
-  double cpu = 0, seconds = 0;
-  for (const auto& t : trials) {
-    if (t.server_cpu_seconds < 0) return -1;
-    cpu += t.server_cpu_seconds;
-    seconds += t.seconds;
-  }
-  return seconds > 0 ? cpu / seconds : -1;
-}
-
-double PointMeasurement::cpu_seconds_per_gb() const {
-  double bytes = 0, cpu = 0;
-  for (const auto& t : trials) {
-    bytes += static_cast<double>(t.bytes);
-    cpu += t.cpu_seconds;
-  }
-  return bytes > 0 ? cpu / (bytes / 1e9) : -1;
-}
-
-double PointMeasurement::median_gbps() const {
-  std::vector<double> v;
-  for (const auto& t : trials) v.push_back(t.gbps());
-  return spread(v).median;
-}
-
-PointFigures PointMeasurement::figures() const {
-  PointFigures f;
-  f.op = spec.op;
-  f.median_gbps = median_gbps();
-  f.batch_p99_ms = summarize(batch_latency_ns).p99 / 1e6;
-  f.failed_keys = failed_keys();
-  f.verify_failures = verify_failures;
-  f.completed = failure.empty() && !interrupted && !trials.empty();
-  return f;
-}
-
-nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
-  nlohmann::json j;
-  j["parameters"] = spec.to_json();
-  // What the point is and how it reads, from the field table and the client
-  // catalog: readers (the gate, the report) never rebuild them.
-  j["label"] = spec.label();
-  j["variant"] = spec.variant();
-  j["identity"] = point_identity(j["parameters"]);
-  j["client_info"] = client_entry(spec.client).to_json(spec);
-  j["status"] = status();
-  j["failure"] = failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(failure);
-  nlohmann::json trial_list = nlohmann::json::array();
-  std::vector<double> gbps;
-  for (const auto& t : trials) {
-    trial_list.push_back({{"bytes", t.bytes},
-                          {"seconds", t.seconds},
-                          {"gbps", t.gbps()},
-                          {"cpu_seconds", t.cpu_seconds},
-                          {"server_cpu_seconds", t.server_cpu_seconds >= 0 ? nlohmann::json(t.server_cpu_seconds) : nlohmann::json(nullptr)},
-                          {"busy_seconds", t.busy_seconds},
-                          {"harness_seconds", t.harness_seconds},
-                          {"batches", t.batches},
-                          {"failed_keys", t.failed_keys}});
-    gbps.push_back(t.gbps());
-  }
-  j["trials"] = trial_list;
-  j["throughput_gbps"] = kvslo::to_json(spread(gbps));
-  j["batch_latency"] = kvslo::to_json(summarize(batch_latency_ns), 1e-6, "ms");
-  // Every batch's latency, for CDFs (a few hundred numbers per point).
-  nlohmann::json samples = nlohmann::json::array();
-  for (double ns : batch_latency_ns) samples.push_back(std::round(ns / 1e3) / 1e3);
-  j["batch_latency_samples_ms"] = samples;
-  j["chunk_latency"] = kvslo::to_json(summarize(chunk_latency_ns), 1e-6, "ms");
-  if (!transfer_ns.empty()) {
-    j["stages"] = {{"queue_wait", kvslo::to_json(summarize(queue_wait_ns), 1e-6, "ms")},
-                   {"transfer", kvslo::to_json(summarize(transfer_ns), 1e-6, "ms")},
-                   {"handoff", kvslo::to_json(summarize(handoff_ns), 1e-6, "ms")}};
-    j["worker_bytes"] = worker_bytes;
-  }
-  j["time_limited"] = time_limited;
-  // Attainment: the share of batches within the SLO's latency bound; goodput
-  // is throughput that came with it.
-  if (slo.batch_p99_ms && !batch_latency_ns.empty()) {
-    const double share = attainment(*slo.batch_p99_ms);
-    j["slo_attainment"] = share;
-    j["goodput_gbps"] = spread(gbps).median * share;
-  } else {
-    j["slo_attainment"] = nullptr;
-    j["goodput_gbps"] = nullptr;
-  }
-  const double cpu_per_gb = cpu_seconds_per_gb();
-  j["cpu_seconds_per_gb"] = cpu_per_gb >= 0 ? nlohmann::json(cpu_per_gb) : nlohmann::json(nullptr);
-  const double busy = server_busy();
-  j["server_busy_cores"] = busy >= 0 ? nlohmann::json(busy) : nlohmann::json(nullptr);
-  nlohmann::json counts = nlohmann::json::object();
-  for (std::size_t s = 0; s < kKeyStatusCount; ++s) {
-    counts[std::string(to_string(static_cast<KeyStatus>(s)))] = status_counts[s];
-  }
-  j["key_status_counts"] = counts;
-  j["verify_failures"] = verify_failures;
-  j["errors"] = errors;
-  nlohmann::json conns = nlohmann::json::array();
-  for (const auto& c : connections) {
-    conns.push_back({{"sndbuf_granted", c.sndbuf_granted}, {"rcvbuf_granted", c.rcvbuf_granted}, {"rcv_wscale", c.rcv_wscale}});
-  }
-  j["connections"] = conns;
-  j["warnings"] = buffer_warnings();
-
-  if (client_entry(spec.client).kind != ClientKind::kKvslo) {
-    j["peer"] = peer.is_object() ? peer : nlohmann::json::object();
-    j["peer"]["limits"] = peer_limits(spec);
-  } else {
-    j["peer"] = nullptr;
-  }
-  if (client_entry(spec.client).judged_by_slo) {
-    j["slo"] = judge(slo, figures()).to_json();
-  } else {
-    j["slo"] = {{"pass", false}, {"applicable", false}, {"reasons", {spec.client + " moves no Redis data"}}};
-  }
-  return j;
 }
 
 PointRunner::PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerContext peers)
@@ -275,65 +114,6 @@ bool all_transport_failures(const BatchResult& r) {
 }
 
 }  // namespace
-
-// When each batch starts. Closed loop: as soon as the last one ended.
-// Open loop: batch i is due at the trial's start plus the sum of inter-arrival
-// gaps, on a clock that stops while harness work (poisoning, verifying,
-// bookkeeping) runs past a batch's due time: a run behind schedule would
-// otherwise count that work in the next batch's latency and the trial's
-// time. Harness work done while ahead of schedule fits in the idle time and
-// moves nothing, so the offered rate stays the stated one.
-class Schedule {
- public:
-  explicit Schedule(const Arrival& arrival)
-      : arrival_(arrival), rng_(arrival.seed), poisson_(arrival.open_loop() ? arrival.rate_per_s : 1.0) {}
-  void start_trial(Clock::time_point now) {
-    due_ = harness_from_ = start_ = now;
-    paused_ = {};
-    first_ = true;
-  }
-  // The harness is done with batch preparation: when the next batch is due
-  // (on the wall clock; now for a closed loop).
-  Clock::time_point next_due() {
-    mark_ = Clock::now();
-    if (!arrival_.open_loop()) {
-      paused_ += mark_ - harness_from_;
-      return mark_;
-    }
-    if (first_) {
-      due_ = start_ = mark_;  // the schedule starts when the first batch is ready
-    } else {
-      due_ += gap();
-    }
-    first_ = false;
-    paused_ += std::max(Clock::duration::zero(), mark_ - std::max(harness_from_, due_ + paused_));
-    return due_ + paused_;
-  }
-  // The wait for the arrival ended at `woke` and the batch is issued at `t0`:
-  // the books kept in between are harness too (a preemption there is not
-  // the client's). A late wake-up is not: it stays in the batch's latency.
-  void issued(Clock::time_point woke, Clock::time_point t0) { paused_ += t0 - std::max(mark_, woke); }
-  // The batch issued at `t0` ended at `t1`: its latency, and the harness takes over.
-  Clock::duration batch_done(Clock::time_point t0, Clock::time_point t1) {
-    harness_from_ = last_end_ = t1;
-    return t1 - (arrival_.open_loop() ? due_ + paused_ : t0);
-  }
-  // Open loop: the offered schedule's span, first arrival to last completion, harness work excluded.
-  double schedule_seconds() const { return std::chrono::duration<double>(last_end_ - start_ - paused_).count(); }
-  double harness_seconds() const { return std::chrono::duration<double>(paused_).count(); }
-
- private:
-  Clock::duration gap() {
-    const double seconds = arrival_.mode == ArrivalMode::kPoisson ? poisson_(rng_) : 1.0 / arrival_.rate_per_s;
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  }
-  const Arrival& arrival_;
-  std::mt19937_64 rng_;
-  std::exponential_distribution<double> poisson_;
-  Clock::time_point start_, due_, mark_, harness_from_, last_end_;
-  Clock::duration paused_{};
-  bool first_ = true;
-};
 
 bool PointRunner::wait_until(Clock::time_point when, const PointSpec& spec, Clock::time_point point_start,
                              PointMeasurement& m) const {

@@ -1,31 +1,39 @@
 #pragma once
-// What a run adds up to, computed once from its measured points: how many
+// What a run adds up to, built once from its points' outcomes: how many
 // failed, how many the SLO judged and how many met it, and each client's
-// best point (only points that succeeded compete). The JSON summary and the
-// console verdict both read it.
+// best point (only points that may be a best, and that the SLO judged,
+// compete). The reporters read it.
 
+#include <cstddef>
 #include <map>
-#include <ostream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "point_runner.hpp"
-#include "slo.hpp"
+#include "point_outcome.hpp"
 
 namespace kvslo {
 
-struct RunSummary {
-  std::size_t meeting = 0, judged = 0, failed = 0;
-  std::map<std::string, const PointMeasurement*> best;  // by "client op"; points into the measured list
-  nlohmann::json meeting_points = nlohmann::json::array();
+// A client's best point: `->` reaches its measurement.
+struct BestPoint {
+  std::size_t index = 0;                      // in the run's points
+  const PointMeasurement* point = nullptr;    // into the list the summary was built from
+  Verdict slo;                                // the point's outcome's
+  const PointMeasurement* operator->() const { return point; }
 };
 
+struct RunSummary {
+  std::size_t points = 0, meeting = 0, judged = 0, failed = 0;
+  std::map<std::string, BestPoint> best;  // by "client op"
+  nlohmann::json meeting_points = nlohmann::json::array();  // {"index", "label", "median_gbps"} each
+
+  // Counts point `index` of the run; `m` must outlive the summary.
+  void add(std::size_t index, const PointMeasurement& m, const PointOutcome& outcome);
+};
+
+RunSummary summarize_run(const std::vector<PointResult>& points);
+// The same for bare measurements, each judged here; `best` points into `measured`.
 RunSummary summarize_run(const std::vector<PointMeasurement>& measured, const Slo& slo);
-nlohmann::json summary_json(const RunSummary& t, const std::vector<PointMeasurement>& measured, std::size_t planned,
-                            const Slo& slo, bool interrupted, double elapsed_seconds);
-// "SLO (...): MET by 2 of 6 points", each client's best, attainment and goodput.
-void print_verdict(const RunSummary& t, const std::vector<PointMeasurement>& measured, const Slo& slo, std::ostream& out);
 
 }  // namespace kvslo

@@ -19,7 +19,7 @@ std::string group_label(const Group& g) {
   return to_string(std::get<0>(g)) + " " + format_size(std::get<1>(g)) + " streams=" + std::to_string(std::get<2>(g));
 }
 
-bool usable(const PointMeasurement& m) { return m.succeeded() && m.median_gbps() > 0; }
+bool usable(const PointResult& r) { return r.outcome.may_be_best && r.measurement.median_gbps() > 0; }
 
 bool is_kvslo(const std::string& client) { return client_entry(client).kind == ClientKind::kKvslo; }
 bool is_peer(const std::string& client) { return client_entry(client).kind != ClientKind::kKvslo; }
@@ -27,12 +27,65 @@ bool is_peer(const std::string& client) { return client_entry(client).kind != Cl
 double cpu_per_gb(const PointMeasurement& m) { return std::max(0.0, m.cpu_seconds_per_gb()); }
 
 // The fastest usable point of the group whose client passes `pick`.
-const PointMeasurement* best(const std::vector<const PointMeasurement*>& group, bool (*pick)(const PointMeasurement&)) {
+const PointMeasurement* best(const std::vector<const PointResult*>& group, bool (*pick)(const PointMeasurement&)) {
   const PointMeasurement* out = nullptr;
-  for (const auto* m : group) {
-    if (usable(*m) && pick(*m) && (!out || m->median_gbps() > out->median_gbps())) out = m;
+  for (const auto* r : group) {
+    const PointMeasurement& m = r->measurement;
+    if (usable(*r) && pick(m) && (!out || m.median_gbps() > out->median_gbps())) out = &m;
   }
   return out;
+}
+
+nlohmann::json table_row(const std::string& group, const PointResult& r, double wire) {
+  const PointMeasurement& m = r.measurement;
+  nlohmann::json row{{"group", group},
+                     {"client", m.spec.client},
+                     {"peer", is_peer(m.spec.client)},
+                     {"label", m.spec.label()},
+                     {"variant", m.spec.variant()},
+                     {"pipeline_depth", m.spec.pipeline_depth},
+                     {"threads", m.spec.threads},
+                     {"status", to_string(r.outcome.status)},
+                     {"median_gbps", m.median_gbps()},
+                     {"cpu_seconds_per_gb", cpu_per_gb(m)}};
+  row["server_busy_cores"] = m.server_busy() >= 0 ? nlohmann::json(m.server_busy()) : nlohmann::json(nullptr);
+  row["pct_of_iperf3"] = wire > 0 && usable(r) ? nlohmann::json(m.median_gbps() / wire * 100) : nlohmann::json(nullptr);
+  return row;
+}
+
+// The bars of one group, ratios of its best points.
+void add_bars(const Group& g, const std::vector<const PointResult*>& points, std::vector<BarCheck>& bars) {
+  const auto* kvslo_best = best(points, [](const PointMeasurement& m) { return is_kvslo(m.spec.client); });
+  const auto* iperf = best(points, [](const PointMeasurement& m) { return m.spec.client == "iperf3"; });
+  const auto* hiredis = best(points, [](const PointMeasurement& m) { return m.spec.client == "hiredis"; });
+  const auto* zerocopy = best(points, [](const PointMeasurement& m) { return m.spec.client == "zerocopy" && m.spec.fixed_size; });
+  const auto* redis_py = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-py"; });
+  const auto* benchmark = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-benchmark"; });
+  const Op op = std::get<0>(g);
+  const std::string op_name = to_string(op);
+  const std::string label = group_label(g);
+  auto add = [&](std::string name, const PointMeasurement* ours, const PointMeasurement* theirs, double ratio, double bar,
+                 bool at_most = false) {
+    bars.push_back({std::move(name), label, ours->spec.label(), theirs->spec.label(), ratio, bar, at_most});
+  };
+  if (kvslo_best && iperf && op != Op::kExists) {
+    add("best kvslo " + op_name + " vs iperf3" + (op == Op::kGet ? " -R" : ""), kvslo_best, iperf,
+        kvslo_best->median_gbps() / iperf->median_gbps(), op == Op::kGet ? 0.95 : 0.90);
+  }
+  if (zerocopy && hiredis) {
+    add("zerocopy (fixed) vs hiredis, GB/s", zerocopy, hiredis, zerocopy->median_gbps() / hiredis->median_gbps(), 1.3);
+    if (cpu_per_gb(*hiredis) > 0) {
+      add("zerocopy (fixed) vs hiredis, CPU s/GB", zerocopy, hiredis, cpu_per_gb(*zerocopy) / cpu_per_gb(*hiredis), 0.4, true);
+    }
+  }
+  // The write-up's redis-py figure is retrieval; redis-py passes a large SET
+  // value to the socket without copying it, so its SET is no 3x away.
+  if (zerocopy && redis_py && op == Op::kGet) {
+    add("zerocopy (fixed) vs best redis-py", zerocopy, redis_py, zerocopy->median_gbps() / redis_py->median_gbps(), 3.0);
+  }
+  if (kvslo_best && benchmark) {
+    add("best kvslo vs redis-benchmark", kvslo_best, benchmark, kvslo_best->median_gbps() / benchmark->median_gbps(), 1.0);
+  }
 }
 
 }  // namespace
@@ -42,74 +95,35 @@ nlohmann::json BarCheck::to_json() const {
           {"bar", bar},   {"at_most", at_most}, {"met", met()}};
 }
 
-double iperf3_reference(const std::vector<PointMeasurement>& measured, const PointSpec& spec) {
-  for (const auto& m : measured) {
-    if (m.spec.client == "iperf3" && usable(m) && group_of(m.spec) == group_of(spec)) return m.median_gbps();
+double iperf3_reference(const std::vector<PointResult>& points, const PointSpec& spec) {
+  for (const auto& r : points) {
+    if (r.measurement.spec.client == "iperf3" && usable(r) && group_of(r.measurement.spec) == group_of(spec)) {
+      return r.measurement.median_gbps();
+    }
   }
   return 0;
 }
 
-SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured) {
+SideBySide compare_side_by_side(const std::vector<PointResult>& points) {
   SideBySide out;
   bool any_peer = false;
-  for (const auto& m : measured) any_peer = any_peer || is_peer(m.spec.client);
+  for (const auto& r : points) any_peer = any_peer || is_peer(r.measurement.spec.client);
   if (!any_peer) return out;
 
-  std::map<Group, std::vector<const PointMeasurement*>> groups;
-  for (const auto& m : measured) groups[group_of(m.spec)].push_back(&m);
-  for (const auto& [g, points] : groups) {
-    const double wire = iperf3_reference(measured, points.front()->spec);
-    for (const auto* m : points) {
-      nlohmann::json row{{"group", group_label(g)},
-                         {"client", m->spec.client},
-                         {"peer", is_peer(m->spec.client)},
-                         {"label", m->spec.label()},
-                         {"variant", m->spec.variant()},
-                         {"pipeline_depth", m->spec.pipeline_depth},
-                         {"threads", m->spec.threads},
-                         {"status", m->status()},
-                         {"median_gbps", m->median_gbps()},
-                         {"cpu_seconds_per_gb", cpu_per_gb(*m)}};
-      row["server_busy_cores"] = m->server_busy() >= 0 ? nlohmann::json(m->server_busy()) : nlohmann::json(nullptr);
-      row["pct_of_iperf3"] = wire > 0 && usable(*m) ? nlohmann::json(m->median_gbps() / wire * 100) : nlohmann::json(nullptr);
-      out.table.push_back(row);
-    }
-
-    // The bars of this group.
-    const auto* kvslo_best = best(points, [](const PointMeasurement& m) { return is_kvslo(m.spec.client); });
-    const auto* iperf = best(points, [](const PointMeasurement& m) { return m.spec.client == "iperf3"; });
-    const auto* hiredis = best(points, [](const PointMeasurement& m) { return m.spec.client == "hiredis"; });
-    const auto* zerocopy = best(points, [](const PointMeasurement& m) { return m.spec.client == "zerocopy" && m.spec.fixed_size; });
-    const auto* redis_py = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-py"; });
-    const auto* benchmark = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-benchmark"; });
-    const Op op = std::get<0>(g);
-    const std::string op_name = to_string(op);
-    // A copy for the lambda below: clang 14 (the fuzz build) cannot capture a structured binding.
-    const std::string label = group_label(g);
-    auto add = [&](std::string name, const PointMeasurement* ours, const PointMeasurement* theirs, double ratio, double bar,
-                   bool at_most = false) {
-      out.bars.push_back({std::move(name), label, ours->spec.label(), theirs->spec.label(), ratio, bar, at_most});
-    };
-    if (kvslo_best && iperf && op != Op::kExists) {
-      add("best kvslo " + op_name + " vs iperf3" + (op == Op::kGet ? " -R" : ""), kvslo_best, iperf,
-          kvslo_best->median_gbps() / iperf->median_gbps(), op == Op::kGet ? 0.95 : 0.90);
-    }
-    if (zerocopy && hiredis) {
-      add("zerocopy (fixed) vs hiredis, GB/s", zerocopy, hiredis, zerocopy->median_gbps() / hiredis->median_gbps(), 1.3);
-      if (cpu_per_gb(*hiredis) > 0) {
-        add("zerocopy (fixed) vs hiredis, CPU s/GB", zerocopy, hiredis, cpu_per_gb(*zerocopy) / cpu_per_gb(*hiredis), 0.4, true);
-      }
-    }
-    // The write-up's redis-py figure is retrieval; redis-py passes a large SET
-    // value to the socket without copying it, so its SET is no 3x away.
-    if (zerocopy && redis_py && op == Op::kGet) {
-      add("zerocopy (fixed) vs best redis-py", zerocopy, redis_py, zerocopy->median_gbps() / redis_py->median_gbps(), 3.0);
-    }
-    if (kvslo_best && benchmark) {
-      add("best kvslo vs redis-benchmark", kvslo_best, benchmark, kvslo_best->median_gbps() / benchmark->median_gbps(), 1.0);
-    }
+  std::map<Group, std::vector<const PointResult*>> groups;
+  for (const auto& r : points) groups[group_of(r.measurement.spec)].push_back(&r);
+  for (const auto& [g, group] : groups) {
+    const double wire = iperf3_reference(points, group.front()->measurement.spec);
+    for (const auto* r : group) out.table.push_back(table_row(group_label(g), *r, wire));
+    add_bars(g, group, out.bars);
   }
   return out;
+}
+
+SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured) {
+  std::vector<PointResult> points;
+  for (const auto& m : measured) points.push_back({m, judge_point(m, Slo{})});
+  return compare_side_by_side(points);
 }
 
 void SideBySide::print(std::ostream& out) const {

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "point_runner.hpp"
+#include "point_outcome.hpp"
 
 namespace kvslo {
 
@@ -38,11 +38,15 @@ struct SideBySide {
   nlohmann::json to_json() const;
 };
 
-// Empty unless the run measured at least one peer.
+// Empty unless the run measured at least one peer. Only points whose
+// outcome may be a best compete in a bar or serve as the iperf3 reference.
+SideBySide compare_side_by_side(const std::vector<PointResult>& points);
+// The same for bare measurements, each judged here (the side-by-side reads
+// no SLO figure, so the default SLO does).
 SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured);
 
-// The median GB/s of an earlier iperf3 point in the same direction, chunk
-// size and stream count (0 when there is none).
-double iperf3_reference(const std::vector<PointMeasurement>& measured, const PointSpec& spec);
+// The median GB/s of an iperf3 point of `points` in the same direction,
+// chunk size and stream count (0 when there is none).
+double iperf3_reference(const std::vector<PointResult>& points, const PointSpec& spec);
 
 }  // namespace kvslo
