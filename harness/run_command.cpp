@@ -126,6 +126,9 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
   const nlohmann::json redis = describe_redis(server->endpoint(), server->embedded());
   if (is_cluster(*server, redis)) return kExitBadInput;
   warn_knobs();
+  for (const auto& skipped : request.skipped) {
+    std::cerr << "kvslo: skipped " << skipped.where << ": it cannot run (" << skipped.reason << ")\n";
+  }
   ResultsFile file(request.out, results_header(request, redis));
   ResultsWriter results(file);
   if (!results.save()) {

@@ -42,6 +42,8 @@ nlohmann::json results_header(const RunRequest& request, const nlohmann::json& r
                              {"knobs", measurement_knobs()}};
   document["slo"] = request.slo.to_json();
   if (!request.scenario.is_null()) document["scenario"] = request.scenario;
+  document["skipped_points"] = nlohmann::json::array();
+  for (const auto& skipped : request.skipped) document["skipped_points"].push_back(skipped.to_json());
   return document;
 }
 

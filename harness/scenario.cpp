@@ -201,10 +201,20 @@ void derive_chunks_per_batch(PointSpec& p, const Checker& c) {
   }
 }
 
-// "client=tiled, streams=2": the axis values of one point, for messages.
+// A combination that cannot run, with the reason alone (for a skipped point)
+// beside the full message.
+struct ImpossiblePoint : ScenarioError {
+  ImpossiblePoint(const std::string& message, std::string why) : ScenarioError(message), reason(std::move(why)) {}
+  std::string reason;
+};
+
+// "client=tiled, streams=2": the values of one point on the axes that vary
+// (every axis when none does), for messages.
 std::string describe_point(const std::vector<const Axis*>& order, const std::vector<std::size_t>& index) {
+  const bool any_varies = std::any_of(order.begin(), order.end(), [](const Axis* a) { return a->values.size() > 1; });
   std::string where;
   for (std::size_t k = 0; k < order.size(); ++k) {
+    if (any_varies && order[k]->values.size() == 1) continue;
     const json& v = order[k]->values[index[k]];
     where += (where.empty() ? "" : ", ") + order[k]->name + "=" +
              (v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace));
@@ -233,7 +243,7 @@ PointSpec point_at(const PointSpec& base, const std::vector<const Axis*>& order,
   try {
     p.validate();
   } catch (const std::invalid_argument& e) {
-    c.fail("/axes", "the point " + describe_point(order, index) + " is impossible: " + e.what());
+    throw ImpossiblePoint(c.file + ": at /axes: the point " + describe_point(order, index) + " is impossible: " + e.what(), e.what());
   }
   return p;
 }
@@ -350,7 +360,8 @@ std::vector<PointSpec> Scenario::expand(const ModelTable& models, std::vector<Sk
     } catch (const ScenarioError& e) {
       if (!may_skip) throw;
       if (!first_impossible) first_impossible = e;
-      skipped->push_back({describe_point(order, index), e.what()});
+      const auto* impossible = dynamic_cast<const ImpossiblePoint*>(&e);
+      skipped->push_back({describe_point(order, index), impossible ? impossible->reason : e.what()});
     }
     for (std::size_t k = order.size(); k-- > 0;) {
       if (++index[k] < order[k]->values.size()) break;

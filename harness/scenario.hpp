@@ -20,7 +20,7 @@ namespace kvslo {
 // A combination of a sweep that cannot run, skipped with its reason (nvbench's state.skip).
 struct SkippedPoint {
   std::string where;   // "client=redis-py, op=exists"
-  std::string reason;  // the full message, naming the file
+  std::string reason;  // "client redis-py: has no EXISTS to measure (peers run get and set)"
   nlohmann::json to_json() const;
 };
 

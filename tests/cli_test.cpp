@@ -74,6 +74,24 @@ TEST_F(Cli, SetAndExistsAndSweepLists) {
   ASSERT_EQ(o.exit_code, 0) << o.output;
 }
 
+// Flags are sugar for --set on the default scenario: a product of flags
+// skips the combination that cannot run, records why, and runs the rest.
+TEST_F(Cli, FlagsExpandAsAScenarioAndSkipWhatCannotRun) {
+  auto out = dir_ / "r.json";
+  auto o = kvslo(std::string("run ") + kSmall + " --client zerocopy,redis-py --op exists --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("skipped client=redis-py"), std::string::npos) << o.output;
+  auto j = read(out);
+  ASSERT_EQ(j["points"].size(), 1u);
+  EXPECT_EQ(j["points"][0]["label"], "zerocopy exists 1MiB x8 streams=1 depth=8");
+  EXPECT_EQ(j["points"][0]["client_info"]["kind"], "kvslo");
+  EXPECT_EQ(j["points"][0]["identity"]["streams"], 1);
+  EXPECT_FALSE(j["points"][0]["identity"].contains("trials"));
+  ASSERT_EQ(j["skipped_points"].size(), 1u);
+  EXPECT_EQ(j["skipped_points"][0]["point"], "client=redis-py");
+  EXPECT_NE(j["skipped_points"][0]["reason"].get<std::string>().find("has no EXISTS"), std::string::npos);
+}
+
 TEST_F(Cli, TiledRecordsStagesAndWorkerBytes) {
   auto out = dir_ / "r.json";
   auto o = kvslo(std::string("run ") + kSmall + " --client tiled --threads 2 --streams 2 --inflight 1 --out " + out.string());

@@ -433,3 +433,29 @@ TEST(OpenLoop, LatencyCountsFromTheIntendedStart) {
 
 }  // namespace
 }  // namespace kvslo
+
+namespace kvslo {
+namespace {
+
+// A sweep is a product: a combination in it that cannot run is skipped with
+// its reason (nvbench's state.skip), not fatal to every other point.
+TEST_F(ScenarioFiles, ImpossibleCombinationsOfASweepAreSkippedWithTheirReason) {
+  const std::string small = R"("workload": {"working_set": "64MiB", "chunks_per_batch": 4, "chunk_size": "1MiB"})";
+  auto s = Scenario::load(write("{" + small + R"(, "axes": {"client": ["zerocopy", "redis-py"], "op": ["get", "exists"]}})"), models());
+  std::vector<SkippedPoint> skipped;
+  const auto points = s.expand(models(), &skipped);
+  EXPECT_EQ(points.size(), 3u);
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].where, "client=redis-py, op=exists");
+  EXPECT_NE(skipped[0].reason.find("has no EXISTS"), std::string::npos) << skipped[0].reason;
+  EXPECT_EQ(skipped[0].to_json()["point"], "client=redis-py, op=exists");
+  // Without a list to record them in, they are refused as before.
+  EXPECT_NE(scenario_error([&] { s.expand(models()); }).find("is impossible"), std::string::npos);
+  // When nothing would remain, the scenario is refused.
+  auto none = Scenario::load(write("{" + small + R"(, "axes": {"streams": [1, 2], "threads": [4]}})"), models());
+  skipped.clear();
+  EXPECT_NE(scenario_error([&] { none.expand(models(), &skipped); }).find("threads must be from 1 to streams"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kvslo
