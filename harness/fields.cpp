@@ -263,6 +263,12 @@ void apply_field(PointSpec& p, const std::string& name, const json& v, const std
   apply_field_value(p, *f, v, FieldInput{c, models, name, path});
 }
 
+void validate_fields(const PointSpec& p) {
+  for (const auto& f : fields()) {
+    if (f.validate) f.validate(p);
+  }
+}
+
 json point_parameters(const PointSpec& p) {
   json j = json::object();
   for (const auto& f : fields()) f.record(p, j);

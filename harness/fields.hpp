@@ -62,6 +62,9 @@ struct Field {
   std::function<void(PointSpec&, const nlohmann::json&, const FieldInput&)> apply;  // read and check one value
   std::function<void(const PointSpec&, nlohmann::json&)> record;                   // into `parameters`
   std::function<std::string(const PointSpec&)> show;  // its part of the label or variant ("" for none)
+  // What the field rules out in combination with the others (a setting only
+  // some clients have): throws std::invalid_argument. Optional.
+  std::function<void(const PointSpec&)> validate;
   std::string flag;  // "--streams"
   FlagForm flag_form = FlagForm::kNone;
 
@@ -78,6 +81,9 @@ std::string field_list(bool axes_only);
 // Sets one field of a point from a value a user wrote, checking it.
 void apply_field(PointSpec& p, const std::string& name, const nlohmann::json& v, const std::string& path,
                  const Checker& c, const ModelTable& models);
+
+// Every field's own combination check (Field::validate), in table order.
+void validate_fields(const PointSpec& p);
 
 // The results' `parameters` of a point.
 nlohmann::json point_parameters(const PointSpec& p);

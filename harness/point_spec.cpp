@@ -40,6 +40,7 @@ void PointSpec::validate() const {
   require(!time_limit || time_limit->count() > 0, "time limit must be positive");
   require(!tile_bytes || *tile_bytes > 0, "tile bytes must be positive");
   require(op_timeout.count() > 0, "operation timeout must be positive");
+  validate_fields(*this);
   if (entry.peer()) validate_peer(*this);
 }
 
