@@ -35,10 +35,6 @@ bool transport_failure(KeyStatus s) { return s == KeyStatus::kIoError || s == Ke
 
 }  // namespace
 
-std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index) {
-  return prefix + ":" + std::to_string(chunk_size) + ":" + std::to_string(index);
-}
-
 std::size_t PointMeasurement::failed_keys() const {
   std::size_t n = 0;
   for (std::size_t s = 0; s < kKeyStatusCount; ++s) {

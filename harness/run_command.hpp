@@ -11,21 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "exit_codes.hpp"
 #include "point_spec.hpp"
 #include "scenario.hpp"
 #include "slo.hpp"
 
 namespace kvslo {
-
-// Documented in the README.
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitPointFailed = 1,       // at least one point failed (errors are in the results)
-  kExitBadInput = 2,          // bad flags or scenario; nothing ran
-  kExitInfrastructure = 3,    // Redis could not be started or reached, results not writable
-  kExitSloNotMet = 4,         // --require-slo and no point met the SLO
-  kExitInterrupted = 130,     // Ctrl-C: finished points are kept
-};
 
 struct RunRequest {
   std::vector<PointSpec> points;
