@@ -16,13 +16,15 @@
 namespace kvslo {
 namespace {
 
-// Inodes of the sockets listening on `port`. In /proc/net/tcp a line is
-// "sl local_address rem_address st ... inode"; the port is the hex after
-// the colon, state 0A is LISTEN.
-std::set<std::string> listening_inodes(std::uint16_t port) {
+// Inodes of the sockets listening on `port` (nullopt when neither table can
+// be read). In /proc/net/tcp a line is "sl local_address rem_address st ...
+// inode"; the port is the hex after the colon, state 0A is LISTEN.
+std::optional<std::set<std::string>> listening_inodes(std::uint16_t port) {
   std::set<std::string> inodes;
+  bool read_any = false;
   for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
     std::ifstream in(table);
+    read_any = read_any || in.is_open();
     std::string line;
     std::getline(in, line);  // the header
     while (std::getline(in, line)) {
@@ -34,6 +36,7 @@ std::set<std::string> listening_inodes(std::uint16_t port) {
       if (std::stoul(local.substr(colon + 1), nullptr, 16) == port) inodes.insert(inode);
     }
   }
+  if (!read_any) return std::nullopt;
   return inodes;
 }
 
@@ -57,13 +60,16 @@ std::uint16_t pick_free_port() {
   return ntohs(address.sin_port);
 }
 
-bool listens_on(pid_t pid, std::uint16_t port) {
-  const std::set<std::string> inodes = listening_inodes(port);
-  if (inodes.empty()) return false;
+std::optional<bool> listens_on(pid_t pid, std::uint16_t port) {
+  const auto inodes = listening_inodes(port);
+  if (!inodes) return std::nullopt;
+  if (inodes->empty()) return false;
   std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
+  std::filesystem::directory_iterator descriptors("/proc/" + std::to_string(pid) + "/fd", error);
+  if (error) return std::nullopt;
+  for (const auto& entry : descriptors) {
     const std::string target = std::filesystem::read_symlink(entry.path(), error).string();  // "socket:[inode]"
-    if (target.rfind("socket:[", 0) == 0 && inodes.count(target.substr(8, target.size() - 9)) > 0) return true;
+    if (target.rfind("socket:[", 0) == 0 && inodes->count(target.substr(8, target.size() - 9)) > 0) return true;
   }
   return false;
 }

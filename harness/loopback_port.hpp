@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 
 namespace kvslo {
 
@@ -14,7 +15,7 @@ std::uint16_t pick_free_port();
 
 // Whether process `pid` holds the socket listening on TCP `port` (from
 // /proc/net/tcp{,6} and the process's descriptors): a probe that connects
-// may have reached whoever took the port first.
-bool listens_on(pid_t pid, std::uint16_t port);
+// may have reached whoever took the port first. nullopt when /proc cannot tell.
+std::optional<bool> listens_on(pid_t pid, std::uint16_t port);
 
 }  // namespace kvslo

@@ -172,7 +172,8 @@ bool started_listening(ChildProcess& server, std::uint16_t port) {
     try {
       net::Socket probe = net::Socket::connect(net::Endpoint::tcp("127.0.0.1", port), {},
                                                net::Clock::now() + std::chrono::milliseconds(200));
-      return listens_on(server.pid(), port);
+      // Where /proc cannot tell, a server still running after the probe is taken as ours.
+      return listens_on(server.pid(), port).value_or(!server.poll_exit());
     } catch (const net::NetError&) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
