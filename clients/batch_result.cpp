@@ -2,33 +2,25 @@
 
 namespace kvslo {
 
-std::string_view to_string(KeyStatus status) {
-  switch (status) {
-    case KeyStatus::kOk: return "ok";
-    case KeyStatus::kMissing: return "missing";
-    case KeyStatus::kSizeMismatch: return "size_mismatch";
-    case KeyStatus::kServerError: return "server_error";
-    case KeyStatus::kIoError: return "io_error";
-    case KeyStatus::kTimeout: return "timeout";
-    case KeyStatus::kCancelled: return "cancelled";
-    case KeyStatus::kNotRun: return "not_run";
+namespace {
+
+// Every status below kKeyStatusCount has a name, and the value at it has none:
+// the count covers exactly the statuses to_string knows.
+constexpr bool key_status_count_matches_names() {
+  for (std::size_t s = 0; s < kKeyStatusCount; ++s) {
+    if (to_string(static_cast<KeyStatus>(s)) == "unknown") return false;
   }
-  return "unknown";
+  return to_string(static_cast<KeyStatus>(kKeyStatusCount)) == "unknown";
 }
+static_assert(key_status_count_matches_names(), "kKeyStatusCount is out of step with KeyStatus");
+
+}  // namespace
 
 bool BatchResult::all_ok() const {
   for (const auto& k : keys) {
     if (k.status != KeyStatus::kOk) return false;
   }
   return true;
-}
-
-std::size_t BatchResult::count(KeyStatus status) const { return counts()[static_cast<std::size_t>(status)]; }
-
-std::array<std::size_t, kKeyStatusCount> BatchResult::counts() const {
-  std::array<std::size_t, kKeyStatusCount> c{};
-  for (const auto& k : keys) ++c[static_cast<std::size_t>(k.status)];
-  return c;
 }
 
 std::string BatchResult::first_failure() const {

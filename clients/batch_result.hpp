@@ -19,8 +19,23 @@ enum class KeyStatus : std::uint8_t {
   kCancelled,     // the client shut down before the key was served
   kNotRun,        // never reached (a bug if it survives a batch)
 };
-inline constexpr std::size_t kKeyStatusCount = 8;
-std::string_view to_string(KeyStatus status);
+// One past the last status: a status added after kNotRun must be named in
+// to_string (-Wswitch), and then this count is caught out (batch_result.cpp).
+inline constexpr std::size_t kKeyStatusCount = static_cast<std::size_t>(KeyStatus::kNotRun) + 1;
+
+constexpr std::string_view to_string(KeyStatus status) {
+  switch (status) {
+    case KeyStatus::kOk: return "ok";
+    case KeyStatus::kMissing: return "missing";
+    case KeyStatus::kSizeMismatch: return "size_mismatch";
+    case KeyStatus::kServerError: return "server_error";
+    case KeyStatus::kIoError: return "io_error";
+    case KeyStatus::kTimeout: return "timeout";
+    case KeyStatus::kCancelled: return "cancelled";
+    case KeyStatus::kNotRun: return "not_run";
+  }
+  return "unknown";
+}
 
 struct KeyOutcome {
   KeyStatus status = KeyStatus::kNotRun;
@@ -35,8 +50,6 @@ struct BatchResult {
   BatchResult() = default;
   explicit BatchResult(std::size_t n) : keys(n) {}
   bool all_ok() const;
-  std::size_t count(KeyStatus status) const;
-  std::array<std::size_t, kKeyStatusCount> counts() const;
   // The first failed key's index and a one-line description, for messages.
   std::string first_failure() const;
 };

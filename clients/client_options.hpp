@@ -21,7 +21,7 @@ struct ClientOptions {
   // Tiled client: cut a batch into tiles of about this many bytes instead of
   // one tile per thread.
   std::optional<std::uint64_t> tile_bytes;
-  int inflight = 2;  // tiled client: batches its workers serve at once
+  int inflight = 1;  // tiled client: batches its workers serve at once
   // Debugging and gate testing only: the zero-copy core receives each GET
   // payload into a bounce buffer and copies it over, as a client without the
   // zero-copy path would. Makes a real, measurable slowdown on demand.

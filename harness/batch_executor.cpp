@@ -3,9 +3,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "dataset.hpp"  // key_name
 #include "payload.hpp"
-#include "dataset.hpp"
-#include "point_runner.hpp"
 #include "registry.hpp"
 
 namespace kvslo {

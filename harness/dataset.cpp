@@ -13,6 +13,10 @@
 
 namespace kvslo {
 
+std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index) {
+  return prefix + ":" + std::to_string(chunk_size) + ":" + std::to_string(index);
+}
+
 std::string metadata_key(const std::string& chunk_key) { return chunk_key + ":len"; }
 
 std::string dataset_identity(const PointSpec& p) {

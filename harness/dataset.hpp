@@ -14,6 +14,9 @@
 
 namespace kvslo {
 
+// The key of chunk `index` of kvslo's dataset: "<prefix>:<chunk size>:<index>".
+std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index);
+
 struct ChunkSet {
   std::function<std::string(std::size_t)> name_of;  // key of chunk i
   std::uint64_t chunk_size = 0;

@@ -2,13 +2,15 @@
 // A private redis-server for one run or one test: loopback only, a free port,
 // a private temp dir, persistence off, maxmemory sized by the caller and
 // eviction off (so an undersized server fails loudly instead of silently
-// dropping chunks). It is stopped by its pid on destruction, and dies with
-// this process if this process dies (PR_SET_PDEATHSIG).
+// dropping chunks). It is stopped on destruction, and dies with this
+// process if this process dies (PR_SET_PDEATHSIG).
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +18,8 @@
 #include "net/endpoint.hpp"
 
 namespace kvslo {
+
+class ChildProcess;
 
 struct EmbeddedRedisOptions {
   std::uint64_t maxmemory_bytes = 0;  // 0: no limit
@@ -36,10 +40,10 @@ class EmbeddedRedis {
   net::Endpoint endpoint() const;
   net::Endpoint unix_endpoint() const;
   std::uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const;  // -1 when not running
   const std::string& directory() const { return directory_; }
   const std::string& version() const { return version_; }
-  bool running() const { return pid_ > 0; }
+  bool running() const;
 
   // SIGTERM, then SIGKILL if it has not exited within a few seconds.
   void stop();
@@ -50,17 +54,15 @@ class EmbeddedRedis {
 
  private:
   bool try_start(const std::string& server, std::uint16_t port, std::string& failure);
+  std::optional<bool> answer_is_ours();
+  void write_config(const std::string& path, std::uint16_t port) const;
   std::string log_tail() const;
-  void reap(std::chrono::milliseconds grace);
 
   EmbeddedRedisOptions options_;
   std::string directory_;
   std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> server_;
   std::string version_;
 };
-
-// Path of `program` on PATH, or empty.
-std::string find_on_path(const std::string& program);
 
 }  // namespace kvslo

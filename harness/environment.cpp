@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "command_channel.hpp"
+#include "redis_info.hpp"
 #include "subprocess.hpp"
 
 #ifndef KVSLO_GIT_REVISION
@@ -134,21 +135,13 @@ nlohmann::json describe_redis(const net::Endpoint& endpoint, bool embedded) {
   nlohmann::json out{{"endpoint", endpoint.display()}, {"embedded", embedded}};
   try {
     CommandChannel channel(endpoint, std::chrono::milliseconds(3000));
-    resp::Reply info = channel.call_ok({"INFO", "server"});
-    std::istringstream lines(info.text);
-    for (std::string line; std::getline(lines, line);) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      for (const char* field : {"redis_version", "redis_mode", "os", "arch_bits", "multiplexing_api"}) {
-        std::string prefix = std::string(field) + ":";
-        if (line.rfind(prefix, 0) == 0) out[field] = line.substr(prefix.size());
-      }
+    const InfoFields info = read_info(channel, "server");
+    for (const char* field : {"redis_version", "redis_mode", "os", "arch_bits", "multiplexing_api"}) {
+      if (auto value = info.find(field)) out[field] = *value;
     }
-    nlohmann::json config = nlohmann::json::object();
-    for (const char* name : {"maxmemory", "maxmemory-policy", "io-threads", "io-threads-do-reads", "appendonly",
-                             "save", "proto-max-bulk-len", "client-output-buffer-limit"}) {
-      resp::Reply r = channel.call({"CONFIG", "GET", name});
-      if (r.type == resp::Reply::Type::kArray && r.elements.size() == 2) config[name] = r.elements[1].text;
-    }
+    const nlohmann::json config = config_get(channel, {"maxmemory", "maxmemory-policy", "io-threads", "io-threads-do-reads",
+                                                       "appendonly", "save", "proto-max-bulk-len",
+                                                       "client-output-buffer-limit"});
     out["config"] = config;
   } catch (const std::exception& e) {
     out["error"] = e.what();

@@ -2,8 +2,8 @@
 
 #include <iostream>
 
+#include "exit_codes.hpp"
 #include "results_file.hpp"
-#include "run_command.hpp"  // exit codes
 
 namespace kvslo {
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "embedded_redis.hpp"  // find_on_path
+#include "child_process.hpp"  // find_on_path
 #include "subprocess.hpp"
 
 #ifndef KVSLO_SOURCE_SCRIPTS

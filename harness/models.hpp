@@ -21,7 +21,6 @@ class ModelTable {
   // layers x kv_heads x head_dim x 2 (K and V) x dtype bytes. Throws
   // std::invalid_argument naming the known models/dtypes for unknown ones.
   std::uint64_t bytes_per_token(const std::string& model, const std::string& dtype) const;
-  const std::map<std::string, ModelGeometry>& models() const { return models_; }
 
  private:
   std::map<std::string, ModelGeometry> models_;

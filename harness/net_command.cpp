@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "exit_codes.hpp"
 #include "results_file.hpp"
-#include "run_command.hpp"  // exit codes
-#include "scenario.hpp"     // parse_duration
+#include "scenario.hpp"  // parse_duration
 #include "tuning.hpp"
 #include "units.hpp"
 #include "wire.hpp"

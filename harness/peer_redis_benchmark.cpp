@@ -11,10 +11,10 @@
 
 #include <optional>
 
+#include "child_process.hpp"  // find_on_path
 #include "command_channel.hpp"
 #include "dataset.hpp"
 #include "interrupted.hpp"
-#include "embedded_redis.hpp"  // find_on_path
 #include "peers.hpp"
 #include "point_runner.hpp"
 #include "random_secret.hpp"

@@ -33,10 +33,6 @@ bool transport_failure(KeyStatus s) { return s == KeyStatus::kIoError || s == Ke
 
 }  // namespace
 
-std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index) {
-  return prefix + ":" + std::to_string(chunk_size) + ":" + std::to_string(index);
-}
-
 PointRunner::PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerContext peers)
     : endpoint_(std::move(endpoint)), stop_requested_(stop_requested), peers_(std::move(peers)) {
   peers_.endpoint = endpoint_;

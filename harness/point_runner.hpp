@@ -61,6 +61,4 @@ class PointRunner {
   std::set<std::string> loaded_;              // datasets written completely
 };
 
-std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index);
-
 }  // namespace kvslo

@@ -1,10 +1,9 @@
 #include "run_server.hpp"
 
-#include <chrono>
 #include <iostream>
 
-#include "command_channel.hpp"
 #include "random_secret.hpp"
+#include "redis_info.hpp"
 #include "run_preflight.hpp"
 #include "units.hpp"
 
@@ -26,17 +25,7 @@ bool RunServer::use_settings(const std::map<std::string, std::string>& settings)
 }
 
 nlohmann::json RunServer::actual_settings() const {
-  nlohmann::json out = nlohmann::json::object();
-  try {
-    CommandChannel channel(endpoint_, std::chrono::milliseconds(3000));
-    for (const char* name : {"io-threads", "io-threads-do-reads"}) {
-      resp::Reply r = channel.call({"CONFIG", "GET", name});
-      if (r.type == resp::Reply::Type::kArray && r.elements.size() == 2) out[name] = r.elements[1].text;
-    }
-  } catch (const std::exception& e) {
-    out["error"] = e.what();
-  }
-  return out;
+  return read_redis_config(endpoint_, {"io-threads", "io-threads-do-reads"});
 }
 
 void RunServer::start(const std::map<std::string, std::string>& settings) {

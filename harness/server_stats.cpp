@@ -1,31 +1,28 @@
 #include "server_stats.hpp"
 
 #include <chrono>
-#include <stdexcept>
 #include <string>
 
 #include "command_channel.hpp"
+#include "redis_info.hpp"
 
 namespace kvslo {
 namespace {
 
-std::string info_field(const net::Endpoint& endpoint, const char* section, const std::string& field) {
+InfoFields info(const net::Endpoint& endpoint, const char* section) {
   CommandChannel channel(endpoint, std::chrono::milliseconds(3000));
-  const std::string info = channel.call_ok({"INFO", section}).text;
-  const auto at = info.find("\n" + field + ":");
-  if (at == std::string::npos) throw std::runtime_error(std::string("INFO ") + section + " has no " + field);
-  const auto start = at + field.size() + 2;
-  return info.substr(start, info.find('\r', start) - start);
+  return read_info(channel, section);
 }
 
 }  // namespace
 
 double server_cpu_seconds(const net::Endpoint& endpoint) {
-  return std::stod(info_field(endpoint, "cpu", "used_cpu_user")) + std::stod(info_field(endpoint, "cpu", "used_cpu_sys"));
+  const InfoFields cpu = info(endpoint, "cpu");
+  return cpu.number("used_cpu_user") + cpu.number("used_cpu_sys");
 }
 
 std::uint64_t keyspace_misses(const net::Endpoint& endpoint) {
-  return std::stoull(info_field(endpoint, "stats", "keyspace_misses"));
+  return std::stoull(info(endpoint, "stats").at("keyspace_misses"));
 }
 
 }  // namespace kvslo

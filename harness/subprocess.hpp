@@ -1,6 +1,7 @@
 #pragma once
-// Running helper programs (iperf3, the report script): no shell, output not
-// inherited twice, every wait bounded.
+// Running helper programs (iperf3, the report script, the peers) to the end,
+// the common ways: no shell, output not inherited twice, every wait bounded.
+// Each is one ChildProcess (child_process.hpp).
 
 #include <atomic>
 #include <chrono>

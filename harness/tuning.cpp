@@ -1,11 +1,11 @@
 #include "tuning.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
-#include <fstream>
+#include <cctype>
+#include <chrono>
 #include <sstream>
 
+#include "child_process.hpp"  // find_on_path
 #include "subprocess.hpp"
 #include "units.hpp"
 
@@ -20,18 +20,15 @@ std::vector<std::uint64_t> numbers(const std::string& text) {
 }
 
 std::string run_ip_route_get(const std::string& host) {
-  // Only a routing-table lookup; no packet is sent.
-  const std::string command = "ip route get " + host + " 2>/dev/null";
+  // Only a routing-table lookup; no packet is sent. A host that is not a
+  // plain name or address (or looks like an option) is not worth asking about.
+  if (host.empty() || host.front() == '-') return {};
   for (char c : host) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '-')) return {};
   }
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return {};
-  std::array<char, 512> buffer{};
-  std::string out;
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
-  ::pclose(pipe);
-  return out;
+  const std::string ip = find_on_path("ip");
+  if (ip.empty()) return {};
+  return run_captured({ip, "route", "get", host}, std::chrono::seconds(5)).out;
 }
 
 std::uint64_t round_up_pow2(std::uint64_t v) {

@@ -1,23 +1,16 @@
 #include "wire.hpp"
 
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <cstring>
 #include <thread>
 
+#include "child_process.hpp"
 #include "interrupted.hpp"
-#include "embedded_redis.hpp"  // find_on_path
+#include "loopback_port.hpp"
 #include "net/endpoint.hpp"
 #include "net/socket.hpp"
 #include "subprocess.hpp"
@@ -168,63 +161,43 @@ int convergence_streams(const std::vector<WireSample>& curve) {
   return smallest;
 }
 
-EmbeddedIperf::EmbeddedIperf() {
-  const std::string path = iperf3_path();
-  for (int attempt = 0; attempt < 5 && pid_ < 0; ++attempt) {
-    // A free port, as for the embedded Redis.
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    port_ = ntohs(a.sin_port);
-    pid_t child = ::fork();
-    if (child == 0) {
-      ::setpgid(0, 0);
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-      const std::string port = std::to_string(port_);
-      ::execl(path.c_str(), path.c_str(), "-s", "-B", "127.0.0.1", "-p", port.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    // Ready when it accepts a connection (iperf3 handles a bare connect fine).
-    const auto deadline = net::Clock::now() + std::chrono::seconds(5);
-    while (net::Clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(child, &status, WNOHANG) == child) break;  // could not bind: try another port
-      try {
-        net::Socket probe = net::Socket::connect(net::Endpoint::tcp("127.0.0.1", port_), {}, net::Clock::now() + std::chrono::milliseconds(200));
-        pid_ = child;
-        break;
-      } catch (const net::NetError&) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    }
-    if (pid_ < 0) {
-      ::kill(child, SIGKILL);
-      ::waitpid(child, nullptr, 0);
+namespace {
+
+// Waits until `server` accepts a connection on `port` (iperf3 handles a bare
+// connect fine) and holds the listening socket itself; false if it exits
+// first (it could not bind) or another process answers there.
+bool started_listening(ChildProcess& server, std::uint16_t port) {
+  const auto deadline = net::Clock::now() + std::chrono::seconds(5);
+  while (net::Clock::now() < deadline && !server.poll_exit()) {
+    try {
+      net::Socket probe = net::Socket::connect(net::Endpoint::tcp("127.0.0.1", port), {},
+                                               net::Clock::now() + std::chrono::milliseconds(200));
+      // Where /proc cannot tell, a server still running after the probe is taken as ours.
+      return listens_on(server.pid(), port).value_or(!server.poll_exit());
+    } catch (const net::NetError&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
-  if (pid_ < 0) throw WireError("could not start an iperf3 server on loopback");
+  return false;
+}
+
+}  // namespace
+
+EmbeddedIperf::EmbeddedIperf() {
+  const std::string path = iperf3_path();
+  for (int attempt = 0; attempt < 5 && !server_; ++attempt) {
+    port_ = pick_free_port();  // another process may take it first: then retried with a new one
+    auto server = std::make_unique<ChildProcess>(ChildOptions{{path, "-s", "-B", "127.0.0.1", "-p", std::to_string(port_)},
+                                                              {}, ChildStream::discard(), ChildStream::discard(), SIGKILL});
+    if (started_listening(*server, port_)) server_ = std::move(server);  // else its destructor kills it
+  }
+  if (!server_) throw WireError("could not start an iperf3 server on loopback");
   // The probe connection counts as a test to iperf3; give it a moment to reset.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
 }
 
 EmbeddedIperf::~EmbeddedIperf() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
+  if (server_) server_->terminate(std::chrono::seconds(1));
 }
 
 }  // namespace kvslo

@@ -2,10 +2,9 @@
 // The wire: raw TCP bandwidth on the same path as Redis, measured with the
 // real iperf3 (-J, parsed), so every Redis figure can read as "% of wire".
 
-#include <sys/types.h>
-
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -55,7 +54,9 @@ WireSample measure_wire(const WireTarget& target, int streams, std::uint64_t len
 // The smallest stream count within 5% of the best bandwidth.
 int convergence_streams(const std::vector<WireSample>& curve);
 
-// An `iperf3 -s` of our own on loopback (free port), stopped by pid.
+class ChildProcess;
+
+// An `iperf3 -s` of our own on loopback (free port), stopped on destruction.
 class EmbeddedIperf {
  public:
   EmbeddedIperf();
@@ -65,7 +66,7 @@ class EmbeddedIperf {
   WireTarget target() const { return {"127.0.0.1", port_}; }
 
  private:
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> server_;
   std::uint16_t port_ = 0;
 };
 

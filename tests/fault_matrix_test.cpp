@@ -18,6 +18,7 @@
 #include "batch_executor.hpp"
 #include "command_channel.hpp"
 #include "dataset.hpp"
+#include "child_process.hpp"  // find_on_path
 #include "embedded_redis.hpp"
 #include "kvslo_process.hpp"
 #include "payload.hpp"

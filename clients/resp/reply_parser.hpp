@@ -73,9 +73,7 @@ class ReplyParser {
 
   // Applies to bulk strings of the replies parsed from now on (any depth).
   void set_expected_bulk_size(std::optional<std::uint64_t> size) { expected_bulk_size_ = size; }
-  void set_visitor(ReplyVisitor& visitor) { visitor_ = &visitor; }
 
-  bool in_reply() const { return state_ != State::kIdle && state_ != State::kError; }
   bool failed() const { return state_ == State::kError; }
   const std::string& error() const { return error_; }
   // Back to a fresh stream (after a reconnect).
