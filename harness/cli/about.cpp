@@ -1,10 +1,10 @@
 // `kvslo clients` and `kvslo version`: what this build can measure, and which build it is.
 #include <iostream>
 
-#include "client_catalog.hpp"
 #include "commands.hpp"
-#include "environment.hpp"
 #include "exit_codes.hpp"
+#include "experiment/client_catalog.hpp"
+#include "system/environment.hpp"
 
 namespace kvslo::cli {
 

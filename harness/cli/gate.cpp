@@ -2,7 +2,7 @@
 #include <memory>
 
 #include "commands.hpp"
-#include "gate_command.hpp"
+#include "gate/gate_command.hpp"
 
 namespace kvslo::cli {
 

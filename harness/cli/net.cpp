@@ -2,7 +2,7 @@
 #include <memory>
 
 #include "commands.hpp"
-#include "net_command.hpp"
+#include "network/net_command.hpp"
 
 namespace kvslo::cli {
 

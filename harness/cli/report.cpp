@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "commands.hpp"
-#include "report_command.hpp"
+#include "run/report_command.hpp"
 #include "signals.hpp"
 
 namespace kvslo::cli {

@@ -9,13 +9,13 @@
 #include <optional>
 
 #include "commands.hpp"
-#include "fields.hpp"
-#include "models.hpp"
+#include "experiment/fields.hpp"
+#include "experiment/models.hpp"
+#include "experiment/scenario.hpp"
 #include "net/endpoint.hpp"
 #include "registry.hpp"
-#include "report_command.hpp"
-#include "run_command.hpp"
-#include "scenario.hpp"
+#include "run/report_command.hpp"
+#include "run/run_command.hpp"
 #include "signals.hpp"
 
 namespace kvslo::cli {

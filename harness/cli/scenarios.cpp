@@ -7,8 +7,8 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
-#include "models.hpp"
-#include "scenario.hpp"
+#include "experiment/models.hpp"
+#include "experiment/scenario.hpp"
 
 namespace kvslo::cli {
 

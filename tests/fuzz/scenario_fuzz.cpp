@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "scenario.hpp"
+#include "experiment/scenario.hpp"
 
 namespace {
 

@@ -1,0 +1,62 @@
+#include "experiment/client_catalog.hpp"
+
+#include <stdexcept>
+
+#include "experiment/point_spec.hpp"
+
+namespace kvslo {
+
+const std::vector<ClientEntry>& client_catalog() {
+  static const std::vector<ClientEntry> catalog{
+      {"hiredis", ClientKind::kKvslo, 0, true, true, true, false, "hiredis 0.14 with a generic reply parser: the baseline"},
+      {"zerocopy", ClientKind::kKvslo, 2, true, true, true, false,
+       "RESP parsed in place, GET payloads received straight into the caller's buffer"},
+      {"tiled", ClientKind::kKvslo, 3, true, true, true, false, "zerocopy on worker threads, contiguous tiles, eventfd completion"},
+      {"null", ClientKind::kReference, std::nullopt, false, false, false, false, "no I/O: the harness's own ceiling"},
+      {"iperf3", ClientKind::kPeer, std::nullopt, false, false, false, false, "the wire in the op's direction"},
+      {"redis-benchmark", ClientKind::kPeer, std::nullopt, true, true, false, true, "the C reference client"},
+      {"redis-py", ClientKind::kPeer, std::nullopt, true, true, true, false, "the write-up's starting point"},
+  };
+  return catalog;
+}
+
+std::vector<std::string> catalog_names() {
+  std::vector<std::string> names;
+  for (const auto& c : client_catalog()) names.push_back(c.name);
+  return names;
+}
+
+const ClientEntry& client_entry(std::string_view name) {
+  for (const auto& c : client_catalog()) {
+    if (c.name == name) return c;
+  }
+  std::string known;
+  for (const auto& n : catalog_names()) known += (known.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("unknown client '" + std::string(name) + "' (known: " + known + ")");
+}
+
+std::optional<int> ClientEntry::rung_of(const PointSpec& spec) const {
+  // A zero-copy client that parses generically, or reads a length key
+  // first, is the write-up's rung 1.
+  if (name == "zerocopy" && (!spec.fixed_size || spec.layout != Layout::kFixed)) return 1;
+  return rung;
+}
+
+nlohmann::json ClientEntry::to_json(const PointSpec& spec) const {
+  const auto r = rung_of(spec);
+  return {{"kind", to_string(kind)},
+          {"rung", r ? nlohmann::json(*r) : nlohmann::json(nullptr)},
+          {"judged_by_slo", judged_by_slo},
+          {"moves_redis_data", moves_redis_data}};
+}
+
+std::string_view to_string(ClientKind kind) {
+  switch (kind) {
+    case ClientKind::kKvslo: return "kvslo";
+    case ClientKind::kReference: return "reference";
+    case ClientKind::kPeer: return "peer";
+  }
+  return "?";
+}
+
+}  // namespace kvslo

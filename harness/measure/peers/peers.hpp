@@ -1,0 +1,48 @@
+#pragma once
+// Reference "clients" that run beside kvslo's own in the same run, on the
+// same Redis, as points like any other, marked as peers:
+//   null             no I/O at all: the harness's own ceiling (in-process)
+//   iperf3           the wire in the op's direction (external program)
+//   redis-benchmark  the C reference client (external program)
+//   redis-py         the write-up's starting point (external Python program)
+// A peer takes the point's chunk size, stream count and working set; what it
+// cannot express is listed in the point's results, never silently dropped.
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "experiment/point_spec.hpp"
+#include "net/endpoint.hpp"
+#include "network/wire.hpp"
+
+namespace kvslo {
+
+struct PointMeasurement;
+
+// Throws std::invalid_argument when a peer cannot run `spec` at all (an op
+// or arrival it has no way to express).
+void validate_peer(const PointSpec& spec);
+// What the peer does differently from the point's settings, one line each.
+std::vector<std::string> peer_limits(const PointSpec& spec);
+
+struct PeerContext {
+  net::Endpoint endpoint;                   // the Redis the points use
+  std::function<WireTarget()> wire_target;  // an iperf3 server on the same path (started on first use)
+  double wire_seconds = 3;                  // iperf3 run length per trial
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// Measures an external peer's point into `m` (trials, latencies, key counts,
+// m.peer); a peer that cannot run sets m.failure.
+void run_external_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m);
+
+// One peer each (peer_*.cpp).
+void run_iperf3_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m);
+void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m);
+void run_redis_py_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m);
+
+}  // namespace kvslo

@@ -1,0 +1,133 @@
+#include "run/console_reporter.hpp"
+
+#include <cstdio>
+
+#include "experiment/client_catalog.hpp"
+#include "experiment/units.hpp"
+#include "measure/stats.hpp"
+
+namespace kvslo {
+namespace {
+
+constexpr const char* kRowFormat = "%-9s %-6s %7s %5s %4s %4s %5s %23s %16s %9s %8s  %-5s %s\n";
+
+std::string table_header() {
+  char line[640];
+  std::snprintf(line, sizeof line, kRowFormat, "client", "op", "chunk", "batch", "strm", "thr", "depth",
+                "GB/s median [min-max]", "batch p50/p99 ms", "chunk p99", "CPU s/GB", "SLO", "variant");
+  return line;
+}
+
+std::string table_row(const PointResult& r) {
+  const PointMeasurement& m = r.measurement;
+  const PointSpec& s = m.spec;
+  const auto b = summarize(m.batch_latency_ns);
+  const auto c = summarize(m.chunk_latency_ns);
+  std::vector<double> g;
+  for (const auto& t : m.trials) g.push_back(t.gbps());
+  const auto sp = spread(g);
+  const double cpu_per_gb = m.cpu_seconds_per_gb();
+  const std::string client = s.client + (client_entry(s.client).kind != ClientKind::kKvslo ? "*" : "");
+  const std::string gbps = format_fixed(sp.median) + " [" + format_fixed(sp.min) + "-" + format_fixed(sp.max) + "]";
+  const std::string batch_ms =
+      m.batch_latency_ns.empty() ? "-" : format_fixed(b.p50 / 1e6, 1) + "/" + format_fixed(b.p99 / 1e6, 1);
+  const std::string chunk_ms = m.chunk_latency_ns.empty() ? "-" : format_fixed(c.p99 / 1e6, 2);
+  const std::string cpu = cpu_per_gb >= 0 ? format_fixed(cpu_per_gb, 3) : "-";
+  char line[640];
+  std::snprintf(line, sizeof line, kRowFormat, client.c_str(), to_string(s.op).c_str(), format_size(s.chunk_size).c_str(),
+                std::to_string(s.chunks_per_batch).c_str(), std::to_string(s.streams).c_str(),
+                std::to_string(s.threads).c_str(), std::to_string(s.pipeline_depth).c_str(), gbps.c_str(),
+                batch_ms.c_str(), chunk_ms.c_str(), cpu.c_str(), to_string(r.outcome.verdict),
+                s.variant().empty() ? "-" : s.variant().c_str());
+  return line;
+}
+
+// Under a point's row: tiled stages, why it failed, warnings, its first errors.
+void print_point_notes(const PointMeasurement& m, std::ostream& out) {
+  if (!m.transfer_ns.empty()) {
+    auto q = summarize(m.queue_wait_ns), t = summarize(m.transfer_ns), h = summarize(m.handoff_ns);
+    std::string workers;
+    for (auto w : m.worker_bytes) workers += (workers.empty() ? "" : " / ") + format_fixed(static_cast<double>(w) / 1e9, 2);
+    out << "    stages p50/p99 ms: queue " << format_fixed(q.p50 / 1e6, 3) << "/" << format_fixed(q.p99 / 1e6, 3)
+        << ", transfer " << format_fixed(t.p50 / 1e6, 1) << "/" << format_fixed(t.p99 / 1e6, 1) << ", hand-off "
+        << format_fixed(h.p50 / 1e6, 3) << "/" << format_fixed(h.p99 / 1e6, 3) << "; GB per worker: " << workers << "\n";
+  }
+  if (!m.failure.empty()) out << "    error: " << m.failure << "\n";
+  for (const auto& w : m.buffer_warnings()) out << "    warning: " << w << "\n";
+  for (std::size_t i = 0; i < m.errors.size() && i < 3; ++i) out << "    " << m.errors[i] << "\n";
+}
+
+void print_points(const std::vector<PointResult>& points, std::ostream& out) {
+  out << table_header();
+  for (const auto& r : points) {
+    out << table_row(r);
+    print_point_notes(r.measurement, out);
+  }
+}
+
+void print_wire(const RunWire& wire, const std::vector<PointResult>& points, std::ostream& out) {
+  if (wire.curve().empty()) return;
+  out << "\nThe wire (iperf3 on the same path, same streams, writes of min(chunk, 1MiB)):\n";
+  for (const auto& [shape, w] : wire.curve()) {
+    out << "  " << shape.first << " streams, " << format_size(shape.second) << ": " << format_gbps(w.gbps) << ", RTT "
+        << format_fixed(w.rtt_ms, 3) << " ms, " << w.retransmits << " retransmits\n";
+  }
+  for (const auto& r : points) {
+    const PointMeasurement& m = r.measurement;
+    // A point measured against an iperf3 point has its % of wire in the
+    // side-by-side table, in its op's direction.
+    if (iperf3_reference(points, m.spec) > 0) continue;
+    const double gbps = wire.measured_gbps(m.spec);
+    if (gbps <= 0 || m.trials.empty()) continue;
+    out << "  " << m.spec.label() << ": " << format_fixed(m.median_gbps() / gbps * 100, 0) << "% of wire\n";
+  }
+  if (!wire.tuning_text().empty()) out << "\nNetwork tuning (kvslo changes nothing itself):\n" << wire.tuning_text();
+}
+
+std::string slo_text(const Slo& slo) {
+  std::string text = "retrieval >= " + format_fixed(slo.retrieval_gbps) + " GB/s";
+  if (slo.store_gbps) text += ", store >= " + format_fixed(*slo.store_gbps) + " GB/s";
+  if (slo.batch_p99_ms) text += ", batch p99 <= " + format_fixed(*slo.batch_p99_ms) + " ms";
+  return text;
+}
+
+// The share of each point's batches within the SLO's latency bound, and the goodput that came with it.
+void print_attainment(const std::vector<PointResult>& points, double bound_ms, std::ostream& out) {
+  out << "  attainment (batches within " << format_fixed(bound_ms) << " ms) and goodput:\n";
+  for (const auto& r : points) {
+    const PointMeasurement& m = r.measurement;
+    if (m.batch_latency_ns.empty() || m.spec.op == Op::kExists) continue;
+    const double within = m.attainment(bound_ms);
+    out << "    " << m.spec.label() << ": " << format_fixed(within * 100, 1) << "% -> goodput "
+        << format_gbps(m.median_gbps() * within) << "\n";
+  }
+}
+
+}  // namespace
+
+void print_verdict(const RunReport& run, std::ostream& out) {
+  const RunSummary& t = run.summary;
+  out << "SLO (" << slo_text(run.slo) << "): ";
+  if (t.judged == 0) {
+    out << "no point measured an op the SLO judges\n";
+    return;
+  }
+  out << (t.meeting > 0 ? "MET" : "NOT MET") << " by " << t.meeting << " of " << t.judged << " points\n";
+  for (const auto& [client, best] : t.best) {
+    out << "  best " << client << ": " << format_gbps(best->median_gbps()) << " (" << best->spec.label() << ") "
+        << (best.slo.pass ? "PASS" : "FAIL") << (best.slo.reasons.empty() ? "" : ": " + best.slo.reasons.front()) << "\n";
+  }
+  if (run.slo.batch_p99_ms) print_attainment(run.points, *run.slo.batch_p99_ms, out);
+}
+
+void ConsoleReporter::report(const RunReport& run) {
+  out_ << "\n";
+  print_points(run.points, out_);
+  run.side_by_side.print(out_);
+  print_wire(run.wire, run.points, out_);
+  out_ << "\nThroughput is payload bytes / wall time of the timed batches, in GB/s (10^9 bytes/s).\n";
+  out_ << "Redis " << run.redis_version << " at " << run.server << (run.embedded ? " (embedded)" : "") << "\n";
+  print_verdict(run, out_);
+}
+
+}  // namespace kvslo

@@ -1,0 +1,33 @@
+#pragma once
+// A run's progress on stderr: a live line on a terminal, plain lines in a log.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "experiment/point_spec.hpp"
+
+namespace kvslo {
+
+// "42s", "3m07s"
+std::string format_duration(double seconds);
+
+class Progress {
+ public:
+  explicit Progress(std::size_t total);
+  // Point `i` (from 0) starts; an ETA from the points so far.
+  void starting(std::size_t i, const PointSpec& spec);
+  // The point ended: its GB/s, or its status when it did not succeed.
+  void finished(const std::string& figure);
+  // "kvslo: 6 points in 1m02s"
+  void done();
+
+ private:
+  double elapsed() const;
+  std::size_t total_;
+  bool live_;
+  std::chrono::steady_clock::time_point start_;
+  std::string last_;
+};
+
+}  // namespace kvslo

@@ -1,0 +1,141 @@
+#include "run/run_command.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "run/console_reporter.hpp"
+#include "run/json_reporter.hpp"
+#include "run/point_loop.hpp"
+#include "run/results_file.hpp"
+#include "run/run_preflight.hpp"
+#include "run/run_results.hpp"
+#include "run/run_server.hpp"
+#include "run/run_summary.hpp"
+#include "run/run_wire.hpp"
+#include "run/side_by_side.hpp"
+#include "system/environment.hpp"
+
+namespace kvslo {
+namespace {
+
+// What cannot run, or would replace someone's file, is refused before anything starts.
+bool refused(const RunRequest& request) {
+  const Preflight preflight_check = preflight(request.points, !request.redis_url);
+  if (preflight_check.refusal) {
+    std::cerr << "kvslo: " << *preflight_check.refusal << "\n";
+    return true;
+  }
+  try {
+    check_results_path_is_ours(request.out);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "kvslo: " << e.what() << "\n";
+    return true;
+  }
+  return false;
+}
+
+// The run's Redis, or the exit code of why there is none.
+std::unique_ptr<RunServer> open_server(const RunRequest& request, int& exit_code) {
+  try {
+    return std::make_unique<RunServer>(request.redis_url, request.points);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "kvslo: " << e.what() << "\n";
+    exit_code = kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "kvslo: " << e.what() << "\n";
+    exit_code = kExitInfrastructure;
+  }
+  return nullptr;
+}
+
+bool is_cluster(const RunServer& server, const nlohmann::json& redis) {
+  if (redis.value("redis_mode", std::string()) != "cluster") return false;
+  std::cerr << "kvslo: " << server.endpoint().display()
+            << " is a Redis Cluster node (cluster_enabled:1); kvslo measures a standalone server only for now: "
+               "point --redis at a server without cluster mode\n";
+  return true;
+}
+
+void warn_knobs() {
+  const nlohmann::json knobs = measurement_knobs();
+  for (const auto& [name, value] : knobs.items()) {
+    std::cerr << "kvslo: " << name << "=" << value.get<std::string>() << " is set: " << knob_effect(name) << "\n";
+  }
+}
+
+int exit_code_of(const RunRequest& request, const RunSummary& summary, bool interrupted) {
+  if (interrupted) return kExitInterrupted;
+  if (summary.failed > 0) return kExitPointFailed;
+  if (request.require_slo && summary.meeting == 0) return kExitSloNotMet;
+  return kExitOk;
+}
+
+// The wire (--wire), the points, then the reporters: the JSON one before the
+// last write, the console one after it.
+int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requested, RunServer& server,
+                   ResultsWriter& results) {
+  RunWire wire(request.wire, server);
+  if (wire.requested()) results.file().set("network", wire.measure(request.points, stop_requested));
+  const auto started = std::chrono::steady_clock::now();
+  const MeasuredPoints measured = measure_points(request, stop_requested, server, wire, results);
+  const RunSummary summary = summarize_run(measured.points);
+  const SideBySide side_by_side = compare_side_by_side(measured.points);
+  const RunReport report{
+      .points = measured.points,
+      .summary = summary,
+      .side_by_side = side_by_side,
+      .wire = wire,
+      .slo = request.slo,
+      .planned = request.points.size(),
+      .interrupted = stop_requested.load(),
+      .elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+      .redis_version = results.file().document()["environment"]["redis"].value("redis_version", std::string("?")),
+      .server = server.endpoint().display(),
+      .embedded = server.embedded(),
+  };
+  JsonReporter(results.file()).report(report);
+  const bool written = !measured.write_failed && results.save();
+  ConsoleReporter(std::cout).report(report);
+  if (!written) {
+    std::cout.flush();
+    std::cerr << "kvslo: the results could not be written: " << results.error() << "\nkvslo: " << measured.points.size()
+              << " points were measured (above); " << results.file().path().string()
+              << " holds what was written before the failure, if anything\n";
+    return kExitInfrastructure;
+  }
+  std::cout << "Results: " << results.file().path().string() << "\n";
+  if (report.interrupted) {
+    std::cerr << "kvslo: interrupted; " << measured.points.size() << " finished points are in "
+              << results.file().path().string() << "\n";
+  }
+  return exit_code_of(request, summary, report.interrupted);
+}
+
+}  // namespace
+
+std::filesystem::path default_results_path() {
+  return std::filesystem::path("results") / ("run-" + utc_timestamp("%Y%m%d-%H%M%S") + ".json");
+}
+
+int run_points(const RunRequest& request, const std::atomic<bool>& stop_requested) {
+  if (refused(request)) return kExitBadInput;
+  int exit_code = kExitOk;
+  const std::unique_ptr<RunServer> server = open_server(request, exit_code);
+  if (!server) return exit_code;
+  const nlohmann::json redis = describe_redis(server->endpoint(), server->embedded());
+  if (is_cluster(*server, redis)) return kExitBadInput;
+  warn_knobs();
+  for (const auto& skipped : request.skipped) {
+    std::cerr << "kvslo: skipped " << skipped.where << ": it cannot run (" << skipped.reason << ")\n";
+  }
+  ResultsFile file(request.out, results_header(request, redis));
+  ResultsWriter results(file);
+  if (!results.save()) {
+    std::cerr << "kvslo: " << results.error() << "\n";
+    return kExitInfrastructure;
+  }
+  return run_and_report(request, stop_requested, *server, results);
+}
+
+}  // namespace kvslo

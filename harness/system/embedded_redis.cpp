@@ -1,0 +1,174 @@
+#include "system/embedded_redis.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "command_channel.hpp"
+#include "system/child_process.hpp"
+#include "system/loopback_port.hpp"
+#include "system/redis_info.hpp"
+
+namespace kvslo {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::chrono::milliseconds kStopGrace{5000};
+
+std::string quote(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+EmbeddedRedis::EmbeddedRedis(EmbeddedRedisOptions options) : options_(std::move(options)) {
+  const std::string server = find_on_path("redis-server");
+  if (server.empty()) {
+    throw std::runtime_error(
+        "redis-server not found on PATH: install it with 'apt-get install redis-server' (or run "
+        "scripts/install-deps.sh), or point kvslo at a running server with --redis redis://host:port");
+  }
+  std::string templ = (fs::temp_directory_path() / "kvslo-redis-XXXXXX").string();
+  if (::mkdtemp(templ.data()) == nullptr) {
+    throw std::runtime_error("creating a temp dir for redis-server: " + std::string(std::strerror(errno)));
+  }
+  directory_ = templ;
+  std::string failure;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (try_start(server, pick_free_port(), failure)) return;
+  }
+  std::error_code ignored;
+  fs::remove_all(directory_, ignored);
+  throw std::runtime_error("redis-server did not start: " + failure);
+}
+
+EmbeddedRedis::~EmbeddedRedis() {
+  stop();
+  std::error_code ignored;
+  fs::remove_all(directory_, ignored);
+}
+
+void EmbeddedRedis::write_config(const std::string& path, std::uint16_t port) const {
+  // A config file (mode 0600) rather than arguments keeps a password out of `ps`.
+  std::ofstream config(path);
+  config << "port " << port << "\nbind 127.0.0.1\nprotected-mode no\ndaemonize no\n"
+         << "dir " << quote(directory_) << "\nlogfile " << quote(directory_ + "/redis.log") << "\n"
+         << "save \"\"\nappendonly no\nmaxmemory-policy noeviction\n";
+  if (options_.maxmemory_bytes > 0) config << "maxmemory " << options_.maxmemory_bytes << "\n";
+  if (!options_.requirepass.empty()) config << "requirepass " << quote(options_.requirepass) << "\n";
+  if (options_.unix_socket) config << "unixsocket " << quote(directory_ + "/redis.sock") << "\nunixsocketperm 700\n";
+  for (const auto& [key, value] : options_.config) config << key << " " << quote(value) << "\n";
+}
+
+// Whether the server answering on port_ is ours (another process may have
+// taken the port first); nullopt while nothing answers yet.
+std::optional<bool> EmbeddedRedis::answer_is_ours() {
+  try {
+    CommandChannel channel(endpoint(), std::chrono::milliseconds(500));
+    const resp::Reply pong = channel.call({"PING"});
+    if (pong.type != resp::Reply::Type::kSimpleString) return std::nullopt;  // e.g. still loading
+    const InfoFields info = read_info(channel, "server");
+    version_ = info.find("redis_version").value_or("");
+    return info.find("process_id") == std::to_string(server_->pid());
+  } catch (const std::exception&) {
+    return std::nullopt;  // not listening yet
+  }
+}
+
+bool EmbeddedRedis::try_start(const std::string& server, std::uint16_t port, std::string& failure) {
+  const std::string config_path = directory_ + "/redis.conf";
+  write_config(config_path, port);
+  ::chmod(config_path.c_str(), 0600);
+  try {
+    // Its own process group: a Ctrl-C at the terminal goes to kvslo, which then
+    // stops the server after the current batch, instead of killing it mid-batch.
+    server_ = std::make_unique<ChildProcess>(ChildOptions{{server, config_path}, {}, {}, {}, SIGKILL});
+  } catch (const ChildError& e) {
+    failure = e.what();
+    return false;
+  }
+  port_ = port;
+  const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (server_->poll_exit()) {
+      server_.reset();
+      failure = "redis-server exited during start-up; its log says:\n" + log_tail();
+      return false;
+    }
+    if (const std::optional<bool> ours = answer_is_ours()) {
+      if (*ours) return true;
+      failure = "another server took port " + std::to_string(port) + " first";
+      kill_now();
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  failure = "redis-server did not answer PING within " + std::to_string(options_.start_timeout.count()) +
+            " ms; its log says:\n" + log_tail();
+  kill_now();
+  return false;
+}
+
+std::string EmbeddedRedis::log_tail() const {
+  std::ifstream log(directory_ + "/redis.log");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(log, line);) lines.push_back(line);
+  std::string out;
+  for (std::size_t i = lines.size() > 10 ? lines.size() - 10 : 0; i < lines.size(); ++i) out += lines[i] + "\n";
+  return out.empty() ? "(empty log)" : out;
+}
+
+net::Endpoint EmbeddedRedis::endpoint() const {
+  net::Endpoint e = net::Endpoint::tcp("127.0.0.1", port_);
+  e.password = options_.requirepass;
+  return e;
+}
+
+net::Endpoint EmbeddedRedis::unix_endpoint() const {
+  net::Endpoint e;
+  e.kind = net::Endpoint::Kind::kUnix;
+  e.path = directory_ + "/redis.sock";
+  e.password = options_.requirepass;
+  return e;
+}
+
+pid_t EmbeddedRedis::pid() const { return running() ? server_->pid() : -1; }
+
+bool EmbeddedRedis::running() const { return server_ && server_->running(); }
+
+void EmbeddedRedis::stop() {
+  if (!server_) return;
+  server_->signal(SIGCONT);  // a paused server cannot handle SIGTERM
+  server_->terminate(kStopGrace);
+  server_.reset();
+}
+
+void EmbeddedRedis::kill_now() {
+  if (!server_) return;
+  server_->kill();
+  server_.reset();
+}
+
+void EmbeddedRedis::pause() {
+  if (running()) server_->signal(SIGSTOP);
+}
+
+void EmbeddedRedis::resume() {
+  if (running()) server_->signal(SIGCONT);
+}
+
+}  // namespace kvslo

@@ -1,0 +1,167 @@
+// The reference peers end to end: real iperf3, redis-benchmark and redis-py
+// beside kvslo's clients on one embedded redis-server, marked as peers, with
+// what they cannot express written down, and the side-by-side comparison.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "run/side_by_side.hpp"
+#include "support/kvslo_process.hpp"
+#include "support/scratch_dir.hpp"
+#include "system/embedded_redis.hpp"
+
+namespace kvslo {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Peers : public testing::ScratchDirTest {
+ protected:
+  const nlohmann::json& point_of(const nlohmann::json& j, const std::string& client) {
+    for (const auto& p : j["points"]) {
+      if (p["parameters"]["client"] == client) return p;
+    }
+    throw std::runtime_error("no point of " + client);
+  }
+};
+
+constexpr const char* kSmall = "--working-set 32MiB --chunk-size 1MiB --chunks-per-batch 8 --trials 2 --warmup 1";
+
+TEST_F(Peers, EveryPeerRunsBesideTheClientsAndIsMarked) {
+  const auto out = dir_ / "r.json";
+  auto o = testing::run_kvslo(std::string("run ") + kSmall +
+                              " --client iperf3,null,zerocopy,redis-benchmark,redis-py --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("Clients and peers side by side"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("The bar"), std::string::npos) << o.output;
+  const auto j = read(out);
+  ASSERT_EQ(j["points"].size(), 5u);
+  for (const auto& p : j["points"]) {
+    EXPECT_EQ(p["status"], "ok") << p.dump(2);
+    EXPECT_GT(p["throughput_gbps"]["median"].get<double>(), 0) << p["parameters"]["client"];
+    EXPECT_EQ(p["trials"].size(), 2u) << p["parameters"]["client"];
+    if (p["parameters"]["client"] == "zerocopy") {
+      EXPECT_TRUE(p["peer"].is_null());
+    } else {
+      ASSERT_TRUE(p["peer"].is_object()) << p["parameters"]["client"];
+      EXPECT_FALSE(p["peer"]["limits"].empty()) << p["parameters"]["client"];
+    }
+  }
+  // The wire in the GET direction, and the others measured against it.
+  const auto& iperf = point_of(j, "iperf3");
+  EXPECT_EQ(iperf["peer"]["runs"][0]["direction"], "server to client (-R)");
+  EXPECT_FALSE(iperf["slo"]["applicable"].get<bool>());
+  EXPECT_FALSE(point_of(j, "null")["slo"]["applicable"].get<bool>());
+  const auto& zerocopy = point_of(j, "zerocopy");
+  EXPECT_EQ(zerocopy["wire_gbps"], iperf["throughput_gbps"]["median"]);
+  EXPECT_GT(zerocopy["pct_of_wire"].get<double>(), 0);
+  // redis-benchmark read every one of its requests from a present key.
+  const auto& benchmark = point_of(j, "redis-benchmark");
+  EXPECT_EQ(benchmark["key_status_counts"]["ok"], 2 * 32);
+  EXPECT_EQ(benchmark["key_status_counts"]["missing"], 0);
+  EXPECT_EQ(benchmark["peer"]["command"][0].get<std::string>().find("redis-benchmark") != std::string::npos, true);
+  // redis-py read the chunks and checked them.
+  const auto& py = point_of(j, "redis-py");
+  EXPECT_EQ(py["key_status_counts"]["ok"], 2 * 32);
+  EXPECT_EQ(py["verify_failures"], 0);
+  EXPECT_EQ(py["batch_latency_samples_ms"].size(), 8u);
+  // The null client neither verifies nor connects.
+  EXPECT_EQ(point_of(j, "null")["parameters"]["verify"], false);
+  EXPECT_TRUE(point_of(j, "null")["connections"].empty());
+  // One table row per point, and the bars that this set of clients allows.
+  ASSERT_EQ(j["side_by_side"]["table"].size(), 5u);
+  std::set<std::string> bars;
+  for (const auto& b : j["side_by_side"]["bars"]) bars.insert(b["name"]);
+  EXPECT_TRUE(bars.count("best kvslo get vs iperf3 -R"));
+  EXPECT_TRUE(bars.count("zerocopy (fixed) vs best redis-py"));
+  EXPECT_TRUE(bars.count("best kvslo vs redis-benchmark"));
+  // redis-benchmark's own keys are gone again; kvslo's dataset was dropped at the end.
+}
+
+TEST_F(Peers, RedisPySetWritesChunksThatKvsloVerifies) {
+  const auto scenario = dir_ / "s.json";
+  std::ofstream(scenario) << R"({"workload": {"working_set": "16MiB", "chunk_size": "1MiB", "chunks_per_batch": 8,
+                                              "trials": 1, "warmup_batches": 0},
+                                 "axes": {"op": ["set", "get"], "client": ["zerocopy", "redis-py"]}})";
+  const auto out = dir_ / "r.json";
+  auto o = testing::run_kvslo("run " + scenario.string() + " --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  const auto j = read(out);
+  ASSERT_EQ(j["points"].size(), 4u);
+  // Point 2, a zerocopy GET, reads what redis-py's SET (point 1) wrote last.
+  EXPECT_EQ(j["points"][1]["parameters"]["client"], "redis-py");
+  EXPECT_EQ(j["points"][2]["parameters"]["client"], "zerocopy");
+  EXPECT_EQ(j["points"][2]["verify_failures"], 0) << j["points"][2].dump(2);
+  EXPECT_EQ(j["points"][2]["key_status_counts"]["ok"], 16);
+}
+
+TEST_F(Peers, WhatAPeerCannotDoIsRefusedBeforeAnythingRuns) {
+  const auto out = dir_ / "r.json";
+  auto o = testing::run_kvslo(std::string("run ") + kSmall + " --client redis-py --op exists --out " + out.string());
+  EXPECT_EQ(o.exit_code, 2) << o.output;
+  EXPECT_NE(o.output.find("client redis-py: has no EXISTS"), std::string::npos) << o.output;
+  EXPECT_FALSE(fs::exists(out));
+  o = testing::run_kvslo(std::string("run ") + kSmall + " --client no-such-peer --out " + out.string());
+  EXPECT_EQ(o.exit_code, 2) << o.output;
+  EXPECT_NE(o.output.find("redis-benchmark, redis-py"), std::string::npos) << "the error lists the peers: " << o.output;
+}
+
+TEST_F(Peers, AMissingPeerProgramFailsItsPointOnly) {
+  // A redis-benchmark that is not there: its point fails with what to
+  // install, the kvslo point beside it runs.
+  EmbeddedRedis server;
+  const auto out = dir_ / "r.json";
+  auto o = testing::run_kvslo(std::string("run ") + kSmall + " --client redis-benchmark,zerocopy --redis redis://127.0.0.1:" +
+                                  std::to_string(server.port()) + " --out " + out.string(),
+                              "KVSLO_REDIS_BENCHMARK=/nonexistent/redis-benchmark");
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  const auto j = read(out);
+  ASSERT_EQ(j["points"].size(), 2u);
+  EXPECT_EQ(j["points"][0]["status"], "failed");
+  EXPECT_NE(j["points"][0]["failure"].get<std::string>().find("apt-get install redis-tools"), std::string::npos);
+  EXPECT_EQ(j["points"][1]["status"], "ok");
+}
+
+PointMeasurement measured(const std::string& client, double gbps, double cpu_seconds) {
+  PointMeasurement m;
+  m.spec.client = client;
+  TrialFigures t;
+  t.bytes = static_cast<std::uint64_t>(gbps * 1e9);
+  t.seconds = 1;
+  t.cpu_seconds = cpu_seconds;
+  m.trials.push_back(t);
+  return m;
+}
+
+TEST(SideBySide, BarsCompareWithinAGroupOnly) {
+  std::vector<PointMeasurement> points{measured("iperf3", 4.0, 0.5), measured("hiredis", 1.0, 0.5),
+                                       measured("zerocopy", 3.9, 0.1), measured("redis-py", 1.0, 1.0),
+                                       measured("redis-benchmark", 2.0, 0.6)};
+  PointMeasurement other_streams = measured("hiredis", 10.0, 0.1);
+  other_streams.spec.streams = 2;
+  points.push_back(other_streams);
+  const SideBySide s = compare_side_by_side(points);
+  ASSERT_EQ(s.table.size(), 6u);
+  std::map<std::string, BarCheck> bars;
+  for (const auto& b : s.bars) {
+    if (b.group == "get 4MiB streams=1") bars[b.name] = b;
+  }
+  ASSERT_EQ(bars.size(), 5u);
+  EXPECT_NEAR(bars["best kvslo get vs iperf3 -R"].ratio, 3.9 / 4.0, 1e-9);
+  EXPECT_TRUE(bars["best kvslo get vs iperf3 -R"].met());
+  EXPECT_NEAR(bars["zerocopy (fixed) vs hiredis, GB/s"].ratio, 3.9, 1e-9);
+  // CPU per GB: 0.1/3.9 against 0.5/1.0, at most 0.4x.
+  EXPECT_NEAR(bars["zerocopy (fixed) vs hiredis, CPU s/GB"].ratio, (0.1 / 3.9) / 0.5, 1e-9);
+  EXPECT_TRUE(bars["zerocopy (fixed) vs hiredis, CPU s/GB"].met());
+  EXPECT_TRUE(bars["zerocopy (fixed) vs best redis-py"].met());
+  EXPECT_NEAR(bars["best kvslo vs redis-benchmark"].ratio, 3.9 / 2.0, 1e-9);
+  // A run without peers has nothing to compare side by side.
+  EXPECT_TRUE(compare_side_by_side({measured("hiredis", 1, 1), measured("zerocopy", 2, 1)}).empty());
+}
+
+}  // namespace
+}  // namespace kvslo

@@ -1,0 +1,118 @@
+// The field table: one declaration per field gives the label, the variant,
+// the recorded parameters and the identity the gate and the report match on.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "experiment/client_catalog.hpp"
+#include "experiment/fields.hpp"
+#include "experiment/models.hpp"
+#include "experiment/scenario.hpp"
+
+namespace kvslo {
+namespace {
+
+using nlohmann::json;
+
+TEST(FieldTable, LabelsReadAsTheyAlwaysHave) {
+  PointSpec p;
+  p.client = "zerocopy";
+  p.rcvbuf = 16 << 20;
+  EXPECT_EQ(point_label(p), "zerocopy get 4MiB x64 streams=1 depth=8 rcvbuf=16MiB");
+  p.client = "tiled";
+  p.streams = 4;
+  p.threads = 2;
+  p.inflight = 2;
+  p.fixed_size = false;
+  p.layout = Layout::kWithMetadata;
+  p.arrival = {ArrivalMode::kPoisson, 10, 1};
+  p.redis_settings["io-threads"] = "2";
+  EXPECT_EQ(point_variant(p), "generic with-metadata rcvbuf=16MiB inflight=2 poisson@10/s io-threads=2");
+  EXPECT_EQ(point_label(p), "tiled get 4MiB x64 streams=4 threads=2 depth=8 " + point_variant(p));
+  EXPECT_EQ(point_variant(PointSpec{}), "");
+}
+
+TEST(FieldTable, IdentityLeavesOutHowAPointIsMeasured) {
+  PointSpec a;
+  PointSpec b = a;
+  b.trials = 9;
+  b.warmup_batches = 0;
+  b.key_prefix = "other";
+  b.op_timeout = std::chrono::milliseconds(5);
+  b.working_set = 2ull << 30;
+  b.verify = false;
+  EXPECT_EQ(point_identity(a.to_json()), point_identity(b.to_json()));
+  b.streams = 2;
+  EXPECT_NE(point_identity(a.to_json()), point_identity(b.to_json()));
+  // A reference client is matched on the workload alone.
+  PointSpec c = a;
+  c.client = "null";
+  c.threads = 1;
+  EXPECT_NE(point_identity(a.to_json()), point_identity(c.to_json()));
+  EXPECT_EQ(point_identity(a.to_json(), true), point_identity(c.to_json(), true));
+  // Derived keys say nothing more: a series over chunk size differs in one key.
+  PointSpec d = a;
+  d.chunk_size = 1 << 20;
+  std::set<std::string> differing;
+  const json ia = point_identity(a.to_json()), id = point_identity(d.to_json());
+  for (const auto& [key, value] : ia.items()) {
+    if (id[key] != value) differing.insert(key);
+  }
+  EXPECT_EQ(differing, std::set<std::string>{"chunk_size_bytes"});
+}
+
+TEST(FieldTable, EveryFieldIsReadRecordedAndNamedOnce) {
+  std::set<std::string> names, flags, keys;
+  const json parameters = point_parameters(PointSpec{});
+  for (const auto& f : fields()) {
+    EXPECT_TRUE(names.insert(f.name).second) << f.name;
+    EXPECT_TRUE(f.apply && f.record) << f.name;
+    EXPECT_FALSE(f.help.empty()) << f.name;
+    EXPECT_TRUE(f.shown == Shown::kHidden || f.show) << f.name;
+    if (!f.flag.empty()) {
+      EXPECT_TRUE(flags.insert(f.flag).second) << f.flag;
+    }
+    for (const auto& key : f.parameter_keys) {
+      EXPECT_TRUE(keys.insert(key).second) << key << " recorded by two fields";
+      if (key != "model") {
+        EXPECT_TRUE(parameters.contains(key)) << f.name << " does not record " << key;
+      }
+    }
+    EXPECT_EQ(find_field(f.family() ? f.name + "io-threads" : f.name), &f);
+  }
+  EXPECT_EQ(find_field("colour"), nullptr);
+}
+
+TEST(FieldTable, AFlagAndItsSetReadTheSame) {
+  const ModelTable models = ModelTable::load(scenario_directory() / "models.json");
+  PointSpec by_flag, by_set;
+  apply_field(by_flag, "sndbuf", "4MiB", "/x", Checker{"--sndbuf"}, models);
+  apply_field(by_set, "sndbuf", json(std::uint64_t{4} << 20), "/x", Checker{"s.json"}, models);
+  EXPECT_EQ(by_flag.sndbuf, by_set.sndbuf);
+  try {
+    apply_field(by_flag, "sndbuf", "0", "/workload/sndbuf", Checker{"--sndbuf"}, models);
+    ADD_FAILURE() << "sndbuf 0";
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("--sndbuf: at /workload/sndbuf"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ClientCatalog, SaysWhatEachClientIs) {
+  EXPECT_EQ(client_entry("hiredis").rung, 0);
+  PointSpec generic;
+  generic.client = "zerocopy";
+  EXPECT_EQ(client_entry("zerocopy").rung_of(generic), 2);
+  generic.fixed_size = false;
+  EXPECT_EQ(client_entry("zerocopy").rung_of(generic), 1);
+  EXPECT_EQ(client_entry("null").kind, ClientKind::kReference);
+  EXPECT_FALSE(client_entry("null").judged_by_slo);
+  EXPECT_FALSE(client_entry("iperf3").moves_redis_data);
+  EXPECT_TRUE(client_entry("redis-py").reads_kvslo_dataset);
+  EXPECT_TRUE(client_entry("redis-benchmark").loads_own_dataset);
+  EXPECT_THROW(client_entry("jedis"), std::invalid_argument);
+  EXPECT_EQ(client_entry("tiled").to_json(PointSpec{}),
+            json({{"kind", "kvslo"}, {"rung", 3}, {"judged_by_slo", true}, {"moves_redis_data", true}}));
+}
+
+}  // namespace
+}  // namespace kvslo

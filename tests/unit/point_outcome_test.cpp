@@ -1,0 +1,119 @@
+// A point's outcome (decided once, after it is measured), the run summary
+// built from outcomes, and the "outcome" object of a point's results entry.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "run/point_outcome.hpp"
+#include "run/run_results.hpp"
+#include "run/run_server.hpp"
+#include "run/run_summary.hpp"
+#include "run/run_wire.hpp"
+
+namespace kvslo {
+namespace {
+
+PointMeasurement measured(const std::string& client, const std::string& op, double gbps) {
+  PointMeasurement m;
+  m.spec.client = client;
+  m.spec.op = *parse_enum<Op>(op);
+  TrialFigures t;
+  t.bytes = static_cast<std::uint64_t>(gbps * 1e9);
+  t.seconds = 1;
+  t.batches = 10;
+  m.trials.push_back(t);
+  m.batch_latency_ns = {1e6, 2e6};
+  return m;
+}
+
+TEST(PointOutcome, AGetIsJudgedAgainstTheFloor) {
+  const Slo slo;  // retrieval >= 2 GB/s
+  const PointOutcome pass = judge_point(measured("zerocopy", "get", 3), slo);
+  EXPECT_EQ(pass.status, PointStatus::kOk);
+  EXPECT_EQ(pass.verdict, PointVerdict::kPass);
+  EXPECT_TRUE(pass.judged);
+  EXPECT_TRUE(pass.may_be_best);
+  EXPECT_TRUE(pass.slo.pass);
+  const PointOutcome fail = judge_point(measured("zerocopy", "get", 1), slo);
+  EXPECT_EQ(fail.verdict, PointVerdict::kFail);
+  EXPECT_TRUE(fail.judged);
+  EXPECT_TRUE(fail.may_be_best);  // slow is not failed: it may still be a client's best
+}
+
+TEST(PointOutcome, FailedKeysAreFailedAndAPointThatCouldNotRunIsAnError) {
+  PointMeasurement wrong = measured("zerocopy", "get", 9);
+  wrong.verify_failures = 1;
+  const PointOutcome failed = judge_point(wrong, Slo{});
+  EXPECT_EQ(failed.status, PointStatus::kFailed);
+  EXPECT_EQ(failed.verdict, PointVerdict::kFailed);  // whatever the figures say
+  EXPECT_FALSE(failed.may_be_best);
+  PointMeasurement error = measured("hiredis", "get", 0);
+  error.trials.clear();
+  error.failure = "connection refused";
+  const PointOutcome errored = judge_point(error, Slo{});
+  EXPECT_EQ(errored.status, PointStatus::kFailed);
+  EXPECT_EQ(errored.verdict, PointVerdict::kError);
+  EXPECT_EQ(std::string(to_string(errored.verdict)), "ERROR");
+}
+
+TEST(PointOutcome, InterruptedIsNeitherFailedNorABest) {
+  PointMeasurement m = measured("zerocopy", "get", 3);
+  m.interrupted = true;
+  const PointOutcome o = judge_point(m, Slo{});
+  EXPECT_EQ(o.status, PointStatus::kInterrupted);
+  EXPECT_FALSE(o.failed());
+  EXPECT_FALSE(o.may_be_best);
+  EXPECT_EQ(o.verdict, PointVerdict::kFail);  // it did not complete
+}
+
+TEST(PointOutcome, WhatTheSloDoesNotJudgeIsNotApplicable) {
+  const PointOutcome wire = judge_point(measured("iperf3", "get", 5), Slo{});
+  EXPECT_EQ(wire.verdict, PointVerdict::kNotApplicable);
+  EXPECT_FALSE(wire.judged);
+  EXPECT_TRUE(wire.may_be_best);  // the side-by-side's reference
+  ASSERT_EQ(wire.slo.reasons.size(), 1u);
+  EXPECT_EQ(wire.slo.reasons.front(), "iperf3 moves no Redis data");
+  const PointOutcome exists = judge_point(measured("zerocopy", "exists", 0), Slo{});
+  EXPECT_EQ(exists.verdict, PointVerdict::kNotApplicable);
+  EXPECT_EQ(std::string(to_string(exists.verdict)), "n/a");
+}
+
+TEST(RunSummary, CountsOutcomesAndKeepsEachClientsBest) {
+  std::vector<PointResult> points;
+  for (auto m : {measured("zerocopy", "get", 3), measured("zerocopy", "get", 1), measured("iperf3", "get", 5),
+                 measured("hiredis", "get", 9)}) {
+    points.push_back({m, judge_point(m, Slo{})});
+  }
+  points[3].measurement.status_counts[static_cast<std::size_t>(KeyStatus::kMissing)] = 1;
+  points[3].outcome = judge_point(points[3].measurement, Slo{});
+  const RunSummary summary = summarize_run(points);
+  EXPECT_EQ(summary.points, 4u);
+  EXPECT_EQ(summary.failed, 1u);
+  EXPECT_EQ(summary.judged, 3u);  // not iperf3
+  EXPECT_EQ(summary.meeting, 1u);
+  ASSERT_EQ(summary.best.size(), 1u);  // hiredis failed; iperf3 is not judged
+  EXPECT_EQ(summary.best.at("zerocopy get").index, 0u);
+  EXPECT_TRUE(summary.best.at("zerocopy get").slo.pass);
+}
+
+TEST(PointEntry, CarriesTheOutcomeBesideStatusAndSlo) {
+  const RunServer server(std::optional<std::string>("redis://127.0.0.1:1"), {});
+  const RunWire wire(std::nullopt, server);
+  const std::vector<PointResult> earlier;
+  const nlohmann::json settings = nlohmann::json::object();
+  PointMeasurement m = measured("zerocopy", "get", 3);
+  m.verify_failures = 2;
+  const PointResult result{m, judge_point(m, Slo{})};
+  const nlohmann::json entry = point_entry(result, Slo{}, PointContext{4, earlier, wire, settings, true});
+  EXPECT_EQ(entry["index"], 4);
+  EXPECT_EQ(entry["status"], "failed");
+  EXPECT_EQ(entry["outcome"]["status"], "failed");
+  EXPECT_EQ(entry["outcome"]["verdict"], "FAILED");
+  EXPECT_EQ(entry["outcome"]["may_be_best"], false);
+  EXPECT_EQ(entry["slo"]["pass"], false);
+  EXPECT_TRUE(entry["slo"]["applicable"].get<bool>());
+}
+
+}  // namespace
+}  // namespace kvslo
