@@ -7,7 +7,7 @@ each stream's keys through r.pipeline(transaction=False), `depth` commands per
 execute(). Streams are threads, each with its own connection, sharing the
 batch the way kvslo's streams do (redis-py releases the GIL while it waits).
 
-The values are kvslo's payload (harness/payload.cpp: word j of key k is
+The values are kvslo's payload (harness/measure/payload.cpp: word j of key k is
 (k * C1) ^ (j * C2) ^ C3, little-endian 64-bit). SET writes exactly that, so
 later GET points still verify; GET checks sizes inside and contents outside
 the timed part (contents need numpy, else sizes only, and the output says so).

@@ -197,8 +197,8 @@ def _check_point_v2(raw, where, file):
 # in the report derives them. Remove it once no version-1 file needs reading.
 # ---------------------------------------------------------------------------
 
-# Parameters that say how a point was measured, not what it is (harness/gate.cpp
-# kNotIdentity), plus chunk_size and batch_bytes, which follow from
+# Parameters that say how a point was measured, not what it is (the fields with
+# Identity::kNone in harness/experiment/fields.cpp), plus chunk_size and batch_bytes, which follow from
 # chunk_size_bytes and chunks_per_batch: left in, they would split a series over
 # chunk size into single points.
 _V1_NOT_IDENTITY = {"trials", "warmup_batches", "batches_per_trial", "time_limit_ms", "key_prefix", "op_timeout_ms",
