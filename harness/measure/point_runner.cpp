@@ -33,11 +33,8 @@ bool transport_failure(KeyStatus s) { return s == KeyStatus::kIoError || s == Ke
 
 }  // namespace
 
-PointRunner::PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerContext peers)
-    : endpoint_(std::move(endpoint)), stop_requested_(stop_requested), peers_(std::move(peers)) {
-  peers_.endpoint = endpoint_;
-  peers_.stop = &stop_requested_;
-}
+PointRunner::PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerWire wire)
+    : endpoint_(std::move(endpoint)), stop_requested_(stop_requested), peers_{endpoint_, std::move(wire), &stop_requested_} {}
 
 ChunkSet PointRunner::dataset(const PointSpec& spec) const {
   // Length keys are written beside every dataset, so one dataset serves both layouts.

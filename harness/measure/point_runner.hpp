@@ -22,7 +22,7 @@ namespace kvslo {
 class PointRunner {
  public:
   // `peers` tells external peers where the wire is; its endpoint and stop are filled in here.
-  PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerContext peers = {});
+  PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerWire wire = {});
   // Deletes the dataset `spec` reads (its keys only, never anything else), so
   // a sweep over chunk sizes holds one dataset at a time.
   void drop_dataset(const PointSpec& spec);

@@ -114,7 +114,7 @@ class PointLoop {
 MeasuredPoints measure_points(const RunRequest& request, const std::atomic<bool>& stop_requested, RunServer& server,
                               RunWire& wire, ResultsWriter& results) {
   PointRunner runner(server.endpoint(), stop_requested,
-                     PeerContext{server.endpoint(), [&wire] { return wire.target(); }, wire.seconds(), nullptr});
+                     PeerWire{[&wire] { return wire.target(); }, wire.seconds()});
   DatasetCleanup cleanup(runner, server.embedded(), stop_requested);
   if (!results.save()) return {{}, true};
   return PointLoop(request, stop_requested, server, wire, results, runner).run();

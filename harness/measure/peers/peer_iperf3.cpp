@@ -6,14 +6,14 @@
 namespace kvslo {
 
 void run_iperf3_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m) {
-  const WireTarget target = context.wire_target();
+  const WireTarget target = context.wire.target();
   nlohmann::json runs = nlohmann::json::array();
   for (int t = 0; t < spec.trials; ++t) {
     if (context.stop && *context.stop) {
       m.interrupted = true;
       break;
     }
-    const WireSample w = measure_wire(target, spec.streams, spec.chunk_size, context.wire_seconds, spec.op == Op::kGet, context.stop);
+    const WireSample w = measure_wire(target, spec.streams, spec.chunk_size, context.wire.seconds, spec.op == Op::kGet, context.stop);
     TrialFigures trial;
     trial.seconds = w.seconds;
     trial.bytes = static_cast<std::uint64_t>(w.gbps * 1e9 * w.seconds);

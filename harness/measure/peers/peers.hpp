@@ -29,10 +29,17 @@ void validate_peer(const PointSpec& spec);
 // What the peer does differently from the point's settings, one line each.
 std::vector<std::string> peer_limits(const PointSpec& spec);
 
+// Where the wire is, for the iperf3 peer: an iperf3 server on the same path
+// as Redis (started on first use), and how long each trial runs.
+struct PeerWire {
+  std::function<WireTarget()> target;
+  double seconds = 3;
+};
+
+// What a peer runs against; the point runner builds it whole.
 struct PeerContext {
-  net::Endpoint endpoint;                   // the Redis the points use
-  std::function<WireTarget()> wire_target;  // an iperf3 server on the same path (started on first use)
-  double wire_seconds = 3;                  // iperf3 run length per trial
+  net::Endpoint endpoint;  // the Redis the points use
+  PeerWire wire;
   const std::atomic<bool>* stop = nullptr;
 };
 
