@@ -1,7 +1,7 @@
 // The wire as a point: iperf3 in the op's direction, at the point's stream
 // count, one iperf3 run per trial.
 #include "measure/peers/peers.hpp"
-#include "measure/point_runner.hpp"
+#include "measure/point_measurement.hpp"
 
 namespace kvslo {
 

@@ -15,7 +15,7 @@
 #include "measure/dataset.hpp"
 #include "measure/interrupted.hpp"
 #include "measure/peers/peers.hpp"
-#include "measure/point_runner.hpp"
+#include "measure/point_measurement.hpp"
 #include "measure/server_stats.hpp"
 #include "system/child_process.hpp"  // find_on_path
 #include "system/random_secret.hpp"

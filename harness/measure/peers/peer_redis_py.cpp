@@ -2,20 +2,14 @@
 // redis_py_peer.py under a Python that imports redis, reading kvslo's own
 // dataset and reporting per-trial figures, latencies and key failures as JSON.
 #include "measure/peers/peers.hpp"
-#include "measure/point_runner.hpp"
+#include "measure/point_measurement.hpp"
 #include "system/helper_scripts.hpp"
 #include "system/subprocess.hpp"
 
 namespace kvslo {
+namespace {
 
-void run_redis_py_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m) {
-  const std::string python = find_python("redis");
-  if (python.empty()) {
-    m.failure = "no Python with redis-py found (tried $KVSLO_PYTHON, /usr/bin/python3, python3 on PATH): install it "
-                "with 'apt-get install python3-redis' (or scripts/install-deps.sh)";
-    return;
-  }
-  const net::Endpoint& e = context.endpoint;
+std::vector<std::string> peer_command(const std::string& python, const PointSpec& spec, const net::Endpoint& e) {
   std::vector<std::string> argv{python, script_file("peers/redis_py_peer.py").string()};
   if (e.kind == net::Endpoint::Kind::kUnix) {
     argv.insert(argv.end(), {"--unix-socket", e.path});
@@ -30,32 +24,20 @@ void run_redis_py_peer(const PointSpec& spec, const PeerContext& context, PointM
                            "--timeout", std::to_string(static_cast<double>(spec.op_timeout.count()) / 1000.0)});
   if (spec.verify) argv.push_back("--verify");
   if (spec.time_limit) argv.insert(argv.end(), {"--time-limit", std::to_string(static_cast<double>(spec.time_limit->count()) / 1000.0)});
-  m.peer["tool"] = "redis-py";
-  m.peer["command"] = argv;
+  return argv;
+}
 
-  // The password goes through the environment, never the command line.
-  std::vector<std::pair<std::string, std::string>> environment;
-  if (e.has_password()) environment.emplace_back("KVSLO_REDIS_PASSWORD", e.password);
-  // Generous: a stock client at 0.3 GB/s over the whole point, plus start-up.
+// Generous: a stock client at 0.05 GB/s over the whole point, plus start-up.
+std::chrono::milliseconds peer_timeout(const PointSpec& spec) {
   const double bytes = static_cast<double>(spec.chunk_size) * static_cast<double>(spec.chunks_per_batch) *
                        static_cast<double>(spec.batches() * static_cast<std::size_t>(spec.trials) + static_cast<std::size_t>(spec.warmup_batches));
   auto timeout = std::chrono::milliseconds(static_cast<long>(bytes / 1e9 / 0.05 * 1000) + 60000);
   if (spec.time_limit) timeout = std::min(timeout, *spec.time_limit * 2 + std::chrono::milliseconds(60000));
-  ProcessOutput out = run_captured(argv, timeout, environment, context.stop);
-  if (out.stopped) {
-    m.interrupted = true;
-    return;
-  }
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(out.out);
-  } catch (const nlohmann::json::parse_error&) {
-    std::string said = out.err;
-    if (said.size() > 400) said = "..." + said.substr(said.size() - 400);
-    m.failure = "the redis-py peer printed no results (" +
-                (out.timed_out ? std::string("timed out") : "exit " + std::to_string(out.exit_code)) + "): " + said;
-    return;
-  }
+  return timeout;
+}
+
+// The peer's JSON report into the point, with kvslo's own accounting.
+void read_peer_report(const nlohmann::json& doc, const PointSpec& spec, PointMeasurement& m) {
   for (const auto& t : doc.value("trials", nlohmann::json::array())) {
     TrialFigures trial;
     trial.bytes = t.value("bytes", std::uint64_t{0});
@@ -86,6 +68,39 @@ void run_redis_py_peer(const PointSpec& spec, const PeerContext& context, PointM
   for (const auto& error : doc.value("errors", std::vector<std::string>{})) m.errors.push_back(error);
   m.time_limited = doc.value("time_limited", false);
   if (doc.contains("failure")) m.failure = "redis-py: " + doc["failure"].get<std::string>();
+}
+
+}  // namespace
+
+void run_redis_py_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m) {
+  const std::string python = find_python("redis");
+  if (python.empty()) {
+    m.failure = "no Python with redis-py found (tried $KVSLO_PYTHON, /usr/bin/python3, python3 on PATH): install it "
+                "with 'apt-get install python3-redis' (or scripts/install-deps.sh)";
+    return;
+  }
+  const std::vector<std::string> argv = peer_command(python, spec, context.endpoint);
+  m.peer["tool"] = "redis-py";
+  m.peer["command"] = argv;
+  // The password goes through the environment, never the command line.
+  std::vector<std::pair<std::string, std::string>> environment;
+  if (context.endpoint.has_password()) environment.emplace_back("KVSLO_REDIS_PASSWORD", context.endpoint.password);
+  const ProcessOutput out = run_captured(argv, peer_timeout(spec), environment, context.stop);
+  if (out.stopped) {
+    m.interrupted = true;
+    return;
+  }
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(out.out);
+  } catch (const nlohmann::json::parse_error&) {
+    std::string said = out.err;
+    if (said.size() > 400) said = "..." + said.substr(said.size() - 400);
+    m.failure = "the redis-py peer printed no results (" +
+                (out.timed_out ? std::string("timed out") : "exit " + std::to_string(out.exit_code)) + "): " + said;
+    return;
+  }
+  read_peer_report(doc, spec, m);
   m.peer["redis_py_version"] = doc.value("redis_py_version", "");
   m.peer["python"] = python + " " + doc.value("python", "");
   m.peer["contents_verified"] = doc.value("contents_verified", false);
