@@ -7,7 +7,10 @@
 // parsing, flags, validation, labels, variants and the gate all read it.
 //
 // Adding a field: a member in PointSpec, an entry in fields.cpp, and its use
-// (in the client options, the point runner or the server); nothing else.
+// (in the client options, the point runner or the server); nothing else. A
+// field added after results schema 2 records itself only when it differs
+// from its default, so that points measured before it existed keep their
+// identity (and still match in the gate and the report's before/after).
 
 #include <functional>
 #include <string>
