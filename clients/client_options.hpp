@@ -22,9 +22,9 @@ struct ClientOptions {
   // one tile per thread.
   std::optional<std::uint64_t> tile_bytes;
   int inflight = 1;  // tiled client: batches its workers serve at once
-  // Debugging and gate testing only: the zero-copy core receives each GET
-  // payload into a bounce buffer and copies it over, as a client without the
-  // zero-copy path would. Makes a real, measurable slowdown on demand.
+  // The zero-copy core receives each GET payload into a bounce buffer and
+  // copies it over, as a client without the zero-copy path would: what
+  // receiving in place saves, measured (the `receive` axis).
   bool debug_bounce_copy = false;
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds op_timeout{10000};  // longest wait without progress on a connection

@@ -365,6 +365,20 @@ void add_variant_fields(std::vector<Field>& t) {
                               "check the fixed size (rung 2); false (--generic) accepts any size up to the buffer (rung 1)")),
             Identity::kPoint, Shown::kVariant, [](const PointSpec& p) { return p.fixed_size ? "" : "generic"; }),
        "--generic", FlagForm::kSetsFalse);
+  Field receive = field("receive", "GET payloads: in-place (into the caller's buffer) or bounce (a staging buffer, then a copy)",
+                        {"receive"});
+  receive.apply = [](PointSpec& p, const json& v, const FieldInput& in) {
+    p.bounce_receive = in.check.one_of(in.path, v, {"in-place", "bounce"}) == "bounce";
+  };
+  receive.record = [](const PointSpec& p, json& j) {
+    if (p.bounce_receive) j["receive"] = "bounce";
+  };
+  receive.validate = [](const PointSpec& p) {
+    if (p.bounce_receive && p.client != "zerocopy" && p.client != "tiled") {
+      throw std::invalid_argument("receive bounce: only zerocopy and tiled receive in place, so only they can bounce");
+    }
+  };
+  with(add(receive), Identity::kPoint, Shown::kVariant, [](const PointSpec& p) { return p.bounce_receive ? "bounce" : ""; });
   with(add(choice_field("layout", &PointSpec::layout, "fixed, or with-metadata (a length key read before each chunk)")),
        Identity::kPoint, Shown::kVariant,
        [](const PointSpec& p) { return p.layout == Layout::kFixed ? "" : to_string(p.layout); });

@@ -60,6 +60,7 @@ struct PointSpec {
   int threads = 1;
   int pipeline_depth = 8;
   bool fixed_size = true;
+  bool bounce_receive = false;  // GET payloads land in a staging buffer, then are copied (a client without zero-copy receive)
   std::optional<int> sndbuf;
   std::optional<int> rcvbuf;
   std::optional<std::uint64_t> tile_bytes;  // tiled: tile size instead of one tile per thread

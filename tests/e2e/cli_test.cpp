@@ -92,6 +92,27 @@ TEST_F(Cli, FlagsExpandAsAScenarioAndSkipWhatCannotRun) {
   EXPECT_NE(j["skipped_points"][0]["reason"].get<std::string>().find("has no EXISTS"), std::string::npos);
 }
 
+// The receive axis: GET payloads bounced through a staging buffer still
+// arrive whole and verified; the label and identity say which way they came.
+TEST_F(Cli, ReceiveAxisBouncesAndStillVerifies) {
+  const auto scenario = dir_ / "receive.json";
+  std::ofstream(scenario) << R"({"workload": {"working_set": "32MiB", "chunk_size": "1MiB", "chunks_per_batch": 8,
+                                  "trials": 1, "warmup_batches": 1},
+                                 "axes": {"client": ["zerocopy", "tiled"], "receive": ["in-place", "bounce"]}})";
+  auto out = dir_ / "r.json";
+  auto o = kvslo("run " + scenario.string() + " --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  auto j = read(out);
+  ASSERT_EQ(j["points"].size(), 4u);
+  for (const auto& p : j["points"]) {
+    const bool bounce = p["parameters"].value("receive", "in-place") == "bounce";
+    EXPECT_EQ(p["status"], "ok") << p["label"];
+    EXPECT_EQ(p["variant"], bounce ? "bounce" : "") << p["label"];
+    EXPECT_EQ(p["identity"].contains("receive"), bounce) << p["label"];
+    EXPECT_GT(p["key_status_counts"]["ok"].get<int>(), 0) << p["label"];
+  }
+}
+
 TEST_F(Cli, TiledRecordsStagesAndWorkerBytes) {
   auto out = dir_ / "r.json";
   auto o = kvslo(std::string("run ") + kSmall + " --client tiled --threads 2 --streams 2 --inflight 1 --out " + out.string());

@@ -2,6 +2,7 @@
 // the recorded parameters and the identity the gate and the report match on.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "experiment/client_catalog.hpp"
@@ -72,11 +73,16 @@ TEST(FieldTable, EveryFieldIsReadRecordedAndNamedOnce) {
     if (!f.flag.empty()) {
       EXPECT_TRUE(flags.insert(f.flag).second) << f.flag;
     }
-    for (const auto& key : f.parameter_keys) {
-      EXPECT_TRUE(keys.insert(key).second) << key << " recorded by two fields";
-      if (key != "model") {
-        EXPECT_TRUE(parameters.contains(key)) << f.name << " does not record " << key;
-      }
+    for (const auto& key : f.parameter_keys) EXPECT_TRUE(keys.insert(key).second) << key << " recorded by two fields";
+    // A field records its own keys and what follows from them, nothing else
+    // (a field added later may leave its default out).
+    json own = json::object();
+    f.record(PointSpec{}, own);
+    for (const auto& [key, value] : own.items()) {
+      const bool derived = key == "chunk_size" || key == "batch_bytes" || key == "keys";
+      EXPECT_TRUE(derived || std::find(f.parameter_keys.begin(), f.parameter_keys.end(), key) != f.parameter_keys.end())
+          << f.name << " records " << key;
+      EXPECT_EQ(parameters[key], value) << key;
     }
     EXPECT_EQ(find_field(f.family() ? f.name + "io-threads" : f.name), &f);
   }
@@ -95,6 +101,30 @@ TEST(FieldTable, AFlagAndItsSetReadTheSame) {
   } catch (const ScenarioError& e) {
     EXPECT_NE(std::string(e.what()).find("--sndbuf: at /workload/sndbuf"), std::string::npos) << e.what();
   }
+}
+
+// The receive axis, added through the field table alone: zerocopy and tiled
+// can bounce GET payloads through a staging buffer; other clients cannot
+// choose, so a sweep skips them; older results keep their identity.
+TEST(FieldTable, ReceiveIsAnAxisOnlyInPlaceClientsCanBounce) {
+  const ModelTable models = ModelTable::load(scenario_directory() / "models.json");
+  ASSERT_NE(find_field("receive"), nullptr);
+  EXPECT_TRUE(find_field("receive")->axis);
+  PointSpec p;
+  const json in_place = point_identity(p.to_json());
+  EXPECT_FALSE(in_place.contains("receive"));  // as in a version-1 file
+  apply_field(p, "receive", "bounce", "/axes/receive/0", Checker{"s.json"}, models);
+  EXPECT_TRUE(p.bounce_receive);
+  EXPECT_EQ(point_identity(p.to_json())["receive"], "bounce");
+  EXPECT_EQ(point_label(p), "zerocopy get 4MiB x64 streams=1 depth=8 bounce");
+  p.client = "hiredis";
+  EXPECT_THROW(p.validate(), std::invalid_argument);
+  Scenario s = Scenario::parse(R"({"axes": {"client": ["hiredis", "zerocopy"], "receive": ["in-place", "bounce"]}})",
+                               "s.json", models);
+  std::vector<SkippedPoint> skipped;
+  EXPECT_EQ(s.expand(models, &skipped).size(), 3u);
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].where, "client=hiredis, receive=bounce");
 }
 
 TEST(ClientCatalog, SaysWhatEachClientIs) {
