@@ -13,7 +13,6 @@
 #include "experiment/models.hpp"
 #include "experiment/scenario.hpp"
 #include "net/endpoint.hpp"
-#include "registry.hpp"
 #include "run/report_command.hpp"
 #include "run/run_command.hpp"
 #include "signals.hpp"
@@ -105,7 +104,9 @@ Scenario scenario_from_flags(const CLI::App& run, const RunOptions& o, const Mod
 
 // The points and SLO of the run, from the scenario or from the flags.
 void plan_points(const CLI::App& run, RunOptions& o) {
-  const auto models = ModelTable::load(scenario_directory() / "models.json");
+  // Flags name sizes, not models: a binary run outside a source tree needs no models.json.
+  const auto models_file = scenario_directory() / "models.json";
+  const auto models = o.scenario.empty() && !std::filesystem::exists(models_file) ? ModelTable{} : ModelTable::load(models_file);
   Scenario scenario;
   if (!o.scenario.empty()) {
     // With a scenario, the points come from it; flags that shape points would be ambiguous.
@@ -119,8 +120,8 @@ void plan_points(const CLI::App& run, RunOptions& o) {
     o.request.scenario = scenario.to_json();
     o.request.wire = scenario.wire;
   } else {
-    if (!o.assignments.empty()) throw std::invalid_argument("--set needs a scenario");
     scenario = scenario_from_flags(run, o, models);
+    for (const auto& a : o.assignments) scenario.override_with(a, models);  // after the flags: the last word
   }
   o.request.points = scenario.expand(models, &o.request.skipped);
   // SLO flags given on the command line win over the file's.
@@ -168,7 +169,8 @@ Subcommand register_run(CLI::App& app, std::vector<std::string> args) {
   auto* run = app.add_subcommand("run", "run a scenario (file or shipped name, see 'kvslo list'), or the points given by flags "
                                         "(the product of every list), and judge them against the SLO");
   run->add_option("scenario", o->scenario, "scenario file or shipped scenario name");
-  run->add_option("--set", o->assignments, "scenario override: axis=v1,v2 | workload.field=value | slo.field=value (repeatable)");
+  run->add_option("--set", o->assignments, "scenario override: axis=v1,v2 | workload.field=value | slo.field=value (repeatable; "
+                                           "without a scenario, on the default one the flags make)");
   add_field_flags(*run, *o);
   run->add_option("--redis", o->redis_url, "redis://[user[:password]@]host:port or unix:///path (default: start an embedded "
                                            "redis-server); the password may come from KVSLO_REDIS_PASSWORD");

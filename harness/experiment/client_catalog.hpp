@@ -29,11 +29,16 @@ struct ClientEntry {
   bool moves_redis_data;    // it talks to Redis (not iperf3 or null)
   bool reads_kvslo_dataset; // it reads (and verifies) the working set kvslo loads: kvslo's clients and redis-py
   bool loads_own_dataset;   // it loads a dataset of its own, under its own key names (redis-benchmark)
+  bool receives_in_place;   // GET payloads go straight into the caller's buffer (zerocopy, tiled): `receive` applies
   std::string summary;      // one line for `kvslo clients`
 
   bool peer() const { return kind == ClientKind::kPeer; }
-  // The rung of a point of this client (null when it is not on the ladder).
+  // The rung of a point of this client (null when it is not on the ladder:
+  // a point that bounces its payloads is on no rung).
   std::optional<int> rung_of(const PointSpec& spec) const;
+  // Throws std::invalid_argument when this client cannot run `spec` at all:
+  // a peer has no EXISTS, no open loop and no metadata layout to express.
+  void check(const PointSpec& spec) const;
   // {"kind", "rung", "judged_by_slo", "moves_redis_data"}, as written for each point.
   nlohmann::json to_json(const PointSpec& spec) const;
 };

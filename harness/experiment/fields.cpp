@@ -15,9 +15,17 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMaxKeyPrefix = 256;
+// The embedded server's settings a point may set (the "redis." family).
 const std::vector<std::string> kRedisSettings{"io-threads", "io-threads-do-reads"};
 
-void apply_field_value(PointSpec& p, const Field& f, const json& v, const FieldInput& in) { f.apply(p, v, in); }
+// "io-threads or io-threads-do-reads", or with `prefix` each named as an axis: "redis.io-threads, ...".
+std::string redis_setting_list(const std::string& prefix = "") {
+  std::string list;
+  for (std::size_t i = 0; i < kRedisSettings.size(); ++i) {
+    list += (i == 0 ? "" : prefix.empty() && i + 1 == kRedisSettings.size() ? " or " : ", ") + prefix + kRedisSettings[i];
+  }
+  return list;
+}
 
 Field field(std::string name, std::string help, std::vector<std::string> parameter_keys) {
   Field f;
@@ -192,7 +200,7 @@ void apply_arrival(PointSpec& p, const json& v, const FieldInput& in) {
 void apply_redis_setting(PointSpec& p, const json& v, const FieldInput& in) {
   const std::string setting = in.name.substr(6);
   if (std::find(kRedisSettings.begin(), kRedisSettings.end(), setting) == kRedisSettings.end()) {
-    in.check.fail(in.path, "unknown Redis setting '" + setting + "' (expected io-threads or io-threads-do-reads)");
+    in.check.fail(in.path, "unknown Redis setting '" + setting + "' (expected " + redis_setting_list() + ")");
   }
   if (setting == "io-threads") {
     p.redis_settings[setting] =
@@ -250,7 +258,7 @@ std::string field_list(bool axes_only) {
   std::string list;
   for (const auto& f : fields()) {
     if (axes_only && !f.axis) continue;
-    const std::string shown_name = f.family() ? f.name + "io-threads, " + f.name + "io-threads-do-reads" : f.name;
+    const std::string shown_name = f.family() ? redis_setting_list(f.name) : f.name;
     list += (list.empty() ? "" : ", ") + shown_name;
   }
   return list;
@@ -260,7 +268,7 @@ void apply_field(PointSpec& p, const std::string& name, const json& v, const std
                  const ModelTable& models) {
   const Field* f = find_field(name);
   if (!f) c.fail(path, "unknown field '" + name + "'");
-  apply_field_value(p, *f, v, FieldInput{c, models, name, path});
+  f->apply(p, v, FieldInput{c, models, name, path});
 }
 
 void validate_fields(const PointSpec& p) {
@@ -365,20 +373,21 @@ void add_variant_fields(std::vector<Field>& t) {
                               "check the fixed size (rung 2); false (--generic) accepts any size up to the buffer (rung 1)")),
             Identity::kPoint, Shown::kVariant, [](const PointSpec& p) { return p.fixed_size ? "" : "generic"; }),
        "--generic", FlagForm::kSetsFalse);
-  Field receive = field("receive", "GET payloads: in-place (into the caller's buffer) or bounce (a staging buffer, then a copy)",
-                        {"receive"});
-  receive.apply = [](PointSpec& p, const json& v, const FieldInput& in) {
-    p.bounce_receive = in.check.one_of(in.path, v, {"in-place", "bounce"}) == "bounce";
-  };
+  Field receive = choice_field("receive", &PointSpec::receive,
+                               "GET payloads: in-place (into the caller's buffer) or bounce (a staging buffer, then a copy)");
   receive.record = [](const PointSpec& p, json& j) {
-    if (p.bounce_receive) j["receive"] = "bounce";
+    if (p.receive != Receive::kInPlace) j["receive"] = to_string(p.receive);
   };
   receive.validate = [](const PointSpec& p) {
-    if (p.bounce_receive && p.client != "zerocopy" && p.client != "tiled") {
-      throw std::invalid_argument("receive bounce: only zerocopy and tiled receive in place, so only they can bounce");
+    if (p.receive == Receive::kInPlace) return;
+    if (!client_entry(p.client).receives_in_place) {
+      throw std::invalid_argument("receive " + to_string(p.receive) + ": " + p.client + " has no in-place receive to replace");
     }
+    if (p.op != Op::kGet) throw std::invalid_argument("receive " + to_string(p.receive) + ": only a GET receives payloads");
   };
-  with(add(receive), Identity::kPoint, Shown::kVariant, [](const PointSpec& p) { return p.bounce_receive ? "bounce" : ""; });
+  flag(with(add(receive), Identity::kClient, Shown::kVariant,
+            [](const PointSpec& p) { return p.receive == Receive::kInPlace ? "" : to_string(p.receive); }),
+       "--receive", FlagForm::kValue);
   with(add(choice_field("layout", &PointSpec::layout, "fixed, or with-metadata (a length key read before each chunk)")),
        Identity::kPoint, Shown::kVariant,
        [](const PointSpec& p) { return p.layout == Layout::kFixed ? "" : to_string(p.layout); });
@@ -423,7 +432,7 @@ void add_variant_fields(std::vector<Field>& t) {
     return to_string(p.arrival.mode) + "@" + rate + "/s";
   });
 
-  Field redis = field("redis.", "the embedded server's settings (io-threads, io-threads-do-reads)", {"redis_settings"});
+  Field redis = field("redis.", "the embedded server's settings (" + redis_setting_list() + ")", {"redis_settings"});
   redis.apply = apply_redis_setting;
   redis.record = [](const PointSpec& p, json& j) { j["redis_settings"] = p.redis_settings; };
   with(add(redis), Identity::kPoint, Shown::kVariant, [](const PointSpec& p) {

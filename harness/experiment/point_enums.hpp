@@ -17,6 +17,9 @@ enum class Op { kGet, kSet, kExists };
 enum class Layout { kFixed, kWithMetadata };
 // Closed: batches back to back. Constant, Poisson: at a target rate (open loop).
 enum class ArrivalMode { kClosed, kConstant, kPoisson };
+// Where GET payloads land: in the caller's buffer, or in a staging buffer
+// and then copied (what a client without zero-copy receive does).
+enum class Receive { kInPlace, kBounce };
 
 template <typename E>
 struct EnumNames;
@@ -33,6 +36,12 @@ template <>
 struct EnumNames<ArrivalMode> {
   static constexpr std::pair<ArrivalMode, std::string_view> kNames[] = {
       {ArrivalMode::kClosed, "closed"}, {ArrivalMode::kConstant, "constant"}, {ArrivalMode::kPoisson, "poisson"}};
+};
+
+template <>
+struct EnumNames<Receive> {
+  static constexpr std::pair<Receive, std::string_view> kNames[] = {{Receive::kInPlace, "in-place"},
+                                                                    {Receive::kBounce, "bounce"}};
 };
 
 template <typename E>

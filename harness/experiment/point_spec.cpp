@@ -5,9 +5,10 @@
 #include "experiment/client_catalog.hpp"
 #include "experiment/fields.hpp"
 #include "experiment/units.hpp"
-#include "measure/peers/peers.hpp"
 
 namespace kvslo {
+
+bool PointSpec::verifies() const { return verify && client_entry(client).reads_kvslo_dataset; }
 
 std::size_t PointSpec::batches() const {
   if (batches_per_trial > 0) return batches_per_trial;
@@ -41,7 +42,7 @@ void PointSpec::validate() const {
   require(!tile_bytes || *tile_bytes > 0, "tile bytes must be positive");
   require(op_timeout.count() > 0, "operation timeout must be positive");
   validate_fields(*this);
-  if (entry.peer()) validate_peer(*this);
+  entry.check(*this);
 }
 
 nlohmann::json PointSpec::to_json() const { return point_parameters(*this); }

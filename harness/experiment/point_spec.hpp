@@ -60,7 +60,7 @@ struct PointSpec {
   int threads = 1;
   int pipeline_depth = 8;
   bool fixed_size = true;
-  bool bounce_receive = false;  // GET payloads land in a staging buffer, then are copied (a client without zero-copy receive)
+  Receive receive = Receive::kInPlace;
   std::optional<int> sndbuf;
   std::optional<int> rcvbuf;
   std::optional<std::uint64_t> tile_bytes;  // tiled: tile size instead of one tile per thread
@@ -80,8 +80,8 @@ struct PointSpec {
   std::uint64_t tokens_per_chunk = 0;
   std::uint64_t request_tokens = 0;  // chunks_per_batch = request_tokens / tokens_per_chunk
 
-  // Whether GET contents are checked: never for the null client, which moves no data.
-  bool verifies() const { return verify && client != "null"; }
+  // Whether GET contents are checked: only by clients that read kvslo's dataset.
+  bool verifies() const;
   std::size_t key_count() const { return static_cast<std::size_t>(working_set / chunk_size); }
   std::size_t batches() const;
   std::uint64_t batch_bytes() const { return chunk_size * chunks_per_batch; }

@@ -1,9 +1,6 @@
 #include "experiment/scenario.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -12,7 +9,7 @@
 #include "experiment/fields.hpp"
 #include "experiment/json_scan.hpp"
 #include "experiment/units.hpp"
-#include "network/wire.hpp"
+#include "experiment/wire_target.hpp"
 
 #ifndef KVSLO_SOURCE_SCENARIOS
 #define KVSLO_SOURCE_SCENARIOS "scenarios"

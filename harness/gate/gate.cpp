@@ -6,7 +6,6 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -14,7 +13,7 @@
 #include "experiment/json_scan.hpp"
 #include "gate/significance.hpp"
 #include "measure/stats.hpp"
-#include "run/results_file.hpp"
+#include "system/results_file.hpp"
 
 namespace kvslo {
 namespace {
@@ -69,13 +68,17 @@ std::string identity(const json& params, bool workload_only = false) {
   return point_identity(params, workload_only).dump();
 }
 
-// The label kvslo wrote (version 2), or for a version-1 point the few fields
-// every version has.
+// The label kvslo wrote (version 2), or for a version-1 point the label the
+// gate built for it then.
 std::string label(const json& p) {
   if (p.contains("label") && p["label"].is_string()) return p["label"].get<std::string>();
   const json& q = p["parameters"];
-  return q.value("client", "?") + " " + q.value("op", "?") + " " + q.value("chunk_size", "?") + " x" +
-         std::to_string(q.value("chunks_per_batch", 0)) + " streams=" + std::to_string(q.value("streams", 0));
+  std::string s = q.value("client", "?") + " " + q.value("op", "?") + " " + q.value("chunk_size", "?") + " x" +
+                  std::to_string(q.value("chunks_per_batch", 0)) + " streams=" + std::to_string(q.value("streams", 0));
+  if (q.value("threads", 1) > 1) s += " threads=" + std::to_string(q.value("threads", 1));
+  if (q.value("layout", std::string("fixed")) != "fixed") s += " " + q.value("layout", std::string());
+  if (!q.value("fixed_size", true)) s += " generic";
+  return s;
 }
 
 std::vector<double> trial_values(const json& point, GateMetric metric) {
@@ -421,7 +424,14 @@ nlohmann::json merge_results(const std::vector<std::filesystem::path>& files) {
       json& target = *it->second;
       for (const auto& t : p["trials"]) target["trials"].push_back(t);
       for (const auto& v : p.value("batch_latency_samples_ms", json::array())) target["batch_latency_samples_ms"].push_back(v);
-      if (p.value("status", "") != "ok") target["status"] = p["status"];
+      if (p.value("status", "") != "ok") {
+        // A point that failed in any run failed in the pool: its outcome says so too.
+        target["status"] = p["status"];
+        if (target.contains("outcome")) {
+          const bool error = p.contains("failure") && p["failure"].is_string();
+          target["outcome"] = {{"status", p["status"]}, {"verdict", error ? "ERROR" : "FAILED"}, {"may_be_best", false}};
+        }
+      }
     }
   }
   for (auto& p : merged["points"]) {

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "exit_codes.hpp"
-#include "run/results_file.hpp"
+#include "system/results_file.hpp"
 
 namespace kvslo {
 

@@ -27,7 +27,7 @@ ClientOptions client_options(const PointSpec& spec, const net::Endpoint& endpoin
   // The environment forces it without changing the point, to show that the
   // gate catches a real slowdown (see results/README.md).
   const char* bounce = std::getenv("KVSLO_DEBUG_BOUNCE_COPY");
-  o.debug_bounce_copy = spec.bounce_receive || (bounce != nullptr && std::string(bounce) == "1");
+  o.debug_bounce_copy = spec.receive == Receive::kBounce || (bounce != nullptr && std::string(bounce) == "1");
   return o;
 }
 

@@ -7,7 +7,7 @@
 
 #include "command_channel.hpp"
 #include "experiment/client_catalog.hpp"
-#include "measure/interrupted.hpp"
+#include "system/interrupted.hpp"
 #include "measure/payload.hpp"
 #include "registry.hpp"
 

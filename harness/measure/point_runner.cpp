@@ -12,7 +12,7 @@
 #include "experiment/fields.hpp"
 #include "measure/arrival_schedule.hpp"
 #include "measure/batch_executor.hpp"
-#include "measure/interrupted.hpp"
+#include "system/interrupted.hpp"
 #include "measure/payload.hpp"
 #include "measure/server_stats.hpp"
 

@@ -21,7 +21,7 @@ namespace kvslo {
 
 class PointRunner {
  public:
-  // `peers` tells external peers where the wire is; its endpoint and stop are filled in here.
+  // `wire` tells the iperf3 peer where the wire is; the runner gives every peer its endpoint and stop.
   PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerWire wire = {});
   // Deletes the dataset `spec` reads (its keys only, never anything else), so
   // a sweep over chunk sizes holds one dataset at a time.

@@ -8,7 +8,7 @@
 #include "experiment/units.hpp"
 #include "network/tuning.hpp"
 #include "network/wire.hpp"
-#include "run/results_file.hpp"
+#include "system/results_file.hpp"
 
 namespace kvslo {
 

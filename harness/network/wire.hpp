@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiment/wire_target.hpp"
+
 namespace kvslo {
 
 class WireError : public std::runtime_error {
@@ -36,13 +38,6 @@ struct WireSample {
   nlohmann::json to_json() const;
 };
 
-struct WireTarget {
-  std::string host;
-  std::uint16_t port = 5201;
-  std::string display() const { return host + ":" + std::to_string(port); }
-  // "host", "host:port", "[v6]:port"; throws std::invalid_argument.
-  static WireTarget parse(const std::string& text);
-};
 
 // Runs `iperf3 -c` once; `reverse` (-R) has the server send, as Redis does
 // for a GET. Throws WireError with what to do when iperf3 is

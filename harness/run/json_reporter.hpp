@@ -2,7 +2,7 @@
 // Writes a run's "summary" and "side_by_side" (when there is one) into its
 // results document; the caller writes the file.
 
-#include "run/results_file.hpp"
+#include "system/results_file.hpp"
 #include "run/run_report.hpp"
 
 namespace kvslo {

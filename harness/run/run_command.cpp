@@ -7,7 +7,7 @@
 #include "run/console_reporter.hpp"
 #include "run/json_reporter.hpp"
 #include "run/point_loop.hpp"
-#include "run/results_file.hpp"
+#include "system/results_file.hpp"
 #include "run/run_preflight.hpp"
 #include "run/run_results.hpp"
 #include "run/run_server.hpp"

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run/point_outcome.hpp"
-#include "run/results_file.hpp"
+#include "system/results_file.hpp"
 #include "run/run_command.hpp"
 #include "run/run_wire.hpp"
 

@@ -11,12 +11,13 @@
 namespace kvslo {
 namespace {
 
-using Group = std::tuple<Op, std::uint64_t, int>;  // op, chunk size, streams
+// Op by name, so that groups print in the order they always have (exists, get, set).
+using Group = std::tuple<std::string, std::uint64_t, int>;  // op, chunk size, streams
 
-Group group_of(const PointSpec& s) { return {s.op, s.chunk_size, s.streams}; }
+Group group_of(const PointSpec& s) { return {to_string(s.op), s.chunk_size, s.streams}; }
 
 std::string group_label(const Group& g) {
-  return to_string(std::get<0>(g)) + " " + format_size(std::get<1>(g)) + " streams=" + std::to_string(std::get<2>(g));
+  return std::get<0>(g) + " " + format_size(std::get<1>(g)) + " streams=" + std::to_string(std::get<2>(g));
 }
 
 bool usable(const PointResult& r) { return r.outcome.may_be_best && r.measurement.median_gbps() > 0; }
@@ -61,8 +62,8 @@ void add_bars(const Group& g, const std::vector<const PointResult*>& points, std
   const auto* zerocopy = best(points, [](const PointMeasurement& m) { return m.spec.client == "zerocopy" && m.spec.fixed_size; });
   const auto* redis_py = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-py"; });
   const auto* benchmark = best(points, [](const PointMeasurement& m) { return m.spec.client == "redis-benchmark"; });
-  const Op op = std::get<0>(g);
-  const std::string op_name = to_string(op);
+  const std::string& op_name = std::get<0>(g);
+  const Op op = *parse_enum<Op>(op_name);
   const std::string label = group_label(g);
   auto add = [&](std::string name, const PointMeasurement* ours, const PointMeasurement* theirs, double ratio, double bar,
                  bool at_most = false) {
@@ -130,8 +131,7 @@ void SideBySide::print(std::ostream& out) const {
   if (empty()) return;
   auto settings_of = [](const nlohmann::json& row) {
     // iperf3 and the null client have no pipeline: their depth means nothing.
-    const std::string client = row["client"].get<std::string>();
-    if (client == "iperf3" || client == "null") return std::string("-");
+    if (!client_entry(row["client"].get<std::string>()).moves_redis_data) return std::string("-");
     std::string settings = "depth=" + std::to_string(row["pipeline_depth"].get<int>());
     if (row["threads"].get<int>() > 1) settings += " threads=" + std::to_string(row["threads"].get<int>());
     if (!row["variant"].get<std::string>().empty()) settings += " " + row["variant"].get<std::string>();

@@ -74,7 +74,8 @@ StreamEnds open_stream(const ChildStream& stream) {
       if (ends.child_side.fd < 0) fail("opening /dev/null");
       break;
     case ChildStream::Kind::kFile:
-      ends.child_side.fd = ::open(stream.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      // A new file only: never through a symlink, never over a file someone else made.
+      ends.child_side.fd = ::open(stream.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (ends.child_side.fd < 0) fail("opening " + stream.path);
       break;
     case ChildStream::Kind::kCapture: {

@@ -77,6 +77,11 @@ void EmbeddedRedis::write_config(const std::string& path, std::uint16_t port) co
 // Whether the server answering on port_ is ours (another process may have
 // taken the port first); nullopt while nothing answers yet.
 std::optional<bool> EmbeddedRedis::answer_is_ours() {
+  // Before the password is sent: a server that took the port first must not
+  // learn it (the kernel says who listens; the INFO check below covers the
+  // hosts where /proc cannot tell).
+  // Not listening (yet): wait; a server that cannot bind exits, and the start-up loop sees it.
+  if (listens_on(server_->pid(), port_) == false) return std::nullopt;
   try {
     CommandChannel channel(endpoint(), std::chrono::milliseconds(500));
     const resp::Reply pong = channel.call({"PING"});

@@ -9,6 +9,9 @@ from collections import OrderedDict
 import matplotlib
 
 matplotlib.use("Agg")  # headless
+# Labels come from results files: a "$" in one is text, never mathtext (an
+# unbalanced one would raise instead of drawing).
+matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 

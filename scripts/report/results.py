@@ -248,6 +248,8 @@ def _v1_verdict(raw):
     slo = raw["slo"]
     if raw.get("failure"):
         return "ERROR"
+    if raw["status"] == "failed":
+        return "FAILED"  # failed keys or wrong contents, whatever the figures say
     if not slo.get("applicable", True):
         return "n/a"
     return "PASS" if slo.get("pass") else "FAIL"

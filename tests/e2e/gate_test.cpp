@@ -302,6 +302,52 @@ TEST_F(Gate, NormalisationForgivesASlowerRunner) {
   EXPECT_EQ(gate(real_, "--normalize client:nope").exit_code, 2);
 }
 
+// Schema 2: a version-1 baseline (no label, identity, client_info, outcome)
+// still matches every point of a version-2 run, through the field table.
+TEST_F(Gate, AVersionOneBaselineMatchesAVersionTwoRun) {
+  json v1 = real_;
+  v1["schema_version"] = 1;
+  v1.erase("skipped_points");
+  for (auto& p : v1["points"]) {
+    for (const char* field : {"label", "variant", "identity", "client_info", "outcome"}) p.erase(field);
+  }
+  auto o = gate_against(v1, real_);
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("0 regressed"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find(" 0 missing, 0 new"), std::string::npos) << o.output;
+}
+
+// A client's own settings (threads, tiles, how it receives) never hide its
+// reference: a zerocopy point that bounces is normalised by hiredis's point.
+TEST_F(Gate, AClientsOwnSettingsKeepItsReference) {
+  json bounced = real_;
+  for (auto& p : bounced["points"]) {
+    if (p["parameters"]["client"] == "zerocopy") p["parameters"]["receive"] = "bounce";
+  }
+  auto o = gate_against(bounced, bounced, "--normalize client:hiredis --fail-on-missing");
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_EQ(o.output.find("no reference point"), std::string::npos) << o.output;
+}
+
+// A point that failed in one of the pooled runs failed in the pool: its
+// outcome may not make it a client's best in the merged baseline's report.
+TEST_F(Gate, MergeKeepsAFailedRunsOutcome) {
+  const fs::path a = save("merge-a", real_), b = save("merge-b", failed(real_, "zerocopy", "server unreachable", true));
+  const fs::path merged = dir_ / "merged.json";
+  auto o = run_kvslo("merge " + a.string() + " " + b.string() + " --out " + merged.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  std::ifstream in(merged);
+  const json doc = json::parse(in);
+  for (const auto& p : doc["points"]) {
+    const bool zerocopy = p["parameters"]["client"] == "zerocopy";
+    EXPECT_EQ(p["status"], zerocopy ? "failed" : "ok");
+    EXPECT_EQ(p["outcome"]["may_be_best"], !zerocopy) << p["label"];
+    if (zerocopy) {
+      EXPECT_EQ(p["outcome"]["verdict"], "ERROR") << p["label"];
+    }
+  }
+}
+
 TEST_F(Gate, RequireSlo) {
   json doc = real_;
   doc["summary"]["slo_met"] = false;

@@ -114,11 +114,17 @@ TEST(FieldTable, ReceiveIsAnAxisOnlyInPlaceClientsCanBounce) {
   const json in_place = point_identity(p.to_json());
   EXPECT_FALSE(in_place.contains("receive"));  // as in a version-1 file
   apply_field(p, "receive", "bounce", "/axes/receive/0", Checker{"s.json"}, models);
-  EXPECT_TRUE(p.bounce_receive);
+  EXPECT_EQ(p.receive, Receive::kBounce);
+  EXPECT_EQ(client_entry("zerocopy").rung_of(p), std::nullopt);  // a bounced point is on no rung
   EXPECT_EQ(point_identity(p.to_json())["receive"], "bounce");
   EXPECT_EQ(point_label(p), "zerocopy get 4MiB x64 streams=1 depth=8 bounce");
   p.client = "hiredis";
-  EXPECT_THROW(p.validate(), std::invalid_argument);
+  EXPECT_THROW(p.validate(), std::invalid_argument);  // it has no in-place receive to replace
+  p.client = "zerocopy";
+  p.op = Op::kSet;
+  EXPECT_THROW(p.validate(), std::invalid_argument);  // only a GET receives payloads
+  // A client's own setting: a reference client is matched without it.
+  EXPECT_FALSE(point_identity(p.to_json(), true).contains("receive"));
   Scenario s = Scenario::parse(R"({"axes": {"client": ["hiredis", "zerocopy"], "receive": ["in-place", "bounce"]}})",
                                "s.json", models);
   std::vector<SkippedPoint> skipped;

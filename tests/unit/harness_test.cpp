@@ -11,7 +11,7 @@
 #include "experiment/units.hpp"
 #include "measure/payload.hpp"
 #include "measure/stats.hpp"
-#include "run/results_file.hpp"
+#include "system/results_file.hpp"
 
 namespace kvslo {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "command_channel.hpp"
 #include "measure/dataset.hpp"
-#include "measure/interrupted.hpp"
+#include "system/interrupted.hpp"
 #include "measure/peers/peers.hpp"
 #include "measure/point_measurement.hpp"
 #include "measure/server_stats.hpp"

@@ -8,14 +8,6 @@
 
 namespace kvslo {
 
-void validate_peer(const PointSpec& spec) {
-  if (!client_entry(spec.client).peer()) return;
-  auto refuse = [&](const std::string& why) { throw std::invalid_argument("client " + spec.client + ": " + why); };
-  if (spec.op == Op::kExists) refuse("has no EXISTS to measure (peers run get and set)");
-  if (spec.arrival.open_loop()) refuse("runs closed loop only (arrival '" + to_string(spec.arrival.mode) + "')");
-  if (spec.layout != Layout::kFixed) refuse("reads the fixed layout only (layout '" + to_string(spec.layout) + "')");
-}
-
 std::vector<std::string> peer_limits(const PointSpec& spec) {
   std::vector<std::string> out;
   if (client_entry(spec.client).kind == ClientKind::kKvslo) return out;

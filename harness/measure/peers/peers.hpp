@@ -23,9 +23,6 @@ namespace kvslo {
 
 struct PointMeasurement;
 
-// Throws std::invalid_argument when a peer cannot run `spec` at all (an op
-// or arrival it has no way to express).
-void validate_peer(const PointSpec& spec);
 // What the peer does differently from the point's settings, one line each.
 std::vector<std::string> peer_limits(const PointSpec& spec);
 

@@ -1,4 +1,4 @@
-#include "run/results_file.hpp"
+#include "system/results_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
