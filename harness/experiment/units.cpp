@@ -1,5 +1,6 @@
 #include "experiment/units.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -62,8 +63,13 @@ std::string format_size(std::uint64_t bytes) {
 }
 
 std::string format_size_approx(std::uint64_t bytes) {
+  // Exact when it reads well ("4MiB", "1.5GB"), else one decimal in the largest binary unit
+  // ("166656512KiB" is 158.9GiB).
   const std::string exact = format_size(bytes);
-  if (exact.back() != 'B' || exact.size() < 2 || !std::isdigit(static_cast<unsigned char>(exact[exact.size() - 2]))) return exact;
+  const std::size_t digits = static_cast<std::size_t>(std::count_if(exact.begin(), exact.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  }));
+  if (digits <= 4) return exact;
   const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(bytes);
   int u = -1;

@@ -78,8 +78,10 @@ Preflight preflight(const std::vector<PointSpec>& points, bool embedded) {
   for (const auto& p : points) {
     f.tile_bytes = std::max(f.tile_bytes, p.batch_bytes());
     connections = std::max(connections, connections_of(p));
+    // A bounced receive stages a whole chunk per connection.
+    const std::uint64_t per_connection = kConnectionBytes + (p.receive == Receive::kBounce ? p.chunk_size : 0);
+    f.connection_bytes = std::max(f.connection_bytes, connections_of(p) * per_connection);
   }
-  f.connection_bytes = connections * kConnectionBytes;
   f.server_bytes = embedded ? embedded_maxmemory(points) : 0;
   f.memory_needed = f.server_bytes + f.tile_bytes + f.connection_bytes + kLoaderBytes;
   f.memory_available = available_memory_bytes();
