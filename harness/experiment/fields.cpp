@@ -39,10 +39,7 @@ Field field(std::string name, std::string help, std::vector<std::string> paramet
 template <typename T>
 Field integer_field(std::string name, T PointSpec::*member, std::int64_t min, std::int64_t max, std::string what,
                     std::string help) {
-  Field f;
-  f.name = name;
-  f.help = std::move(help);
-  f.parameter_keys = {name};
+  Field f = field(name, std::move(help), {name});
   f.apply = [=](PointSpec& p, const json& v, const FieldInput& in) {
     p.*member = static_cast<T>(in.check.integer(in.path, v, min, max, what));
   };
@@ -51,10 +48,7 @@ Field integer_field(std::string name, T PointSpec::*member, std::int64_t min, st
 }
 
 Field boolean_field(std::string name, bool PointSpec::*member, std::string help) {
-  Field f;
-  f.name = name;
-  f.help = std::move(help);
-  f.parameter_keys = {name};
+  Field f = field(name, std::move(help), {name});
   f.apply = [=](PointSpec& p, const json& v, const FieldInput& in) { p.*member = in.check.boolean(in.path, v); };
   f.record = [=](const PointSpec& p, json& j) { j[name] = p.*member; };
   return f;
@@ -62,10 +56,7 @@ Field boolean_field(std::string name, bool PointSpec::*member, std::string help)
 
 template <typename E>
 Field choice_field(std::string name, E PointSpec::*member, std::string help) {
-  Field f;
-  f.name = name;
-  f.help = std::move(help);
-  f.parameter_keys = {name};
+  Field f = field(name, std::move(help), {name});
   f.apply = [=](PointSpec& p, const json& v, const FieldInput& in) {
     p.*member = *parse_enum<E>(in.check.one_of(in.path, v, enum_names<E>()));
   };
