@@ -221,6 +221,19 @@ std::string shown_size(std::optional<std::uint64_t> bytes, const char* name) {
   return bytes ? std::string(name) + "=" + format_size(*bytes) : "";
 }
 
+// sndbuf, rcvbuf: a request per connection, recorded as asked ("default" when none).
+Field socket_buffer_field(const std::string& name, std::optional<int> PointSpec::*member) {
+  const std::string key = name + "_requested";
+  Field f = field(name, "SO_" + std::string(name == "sndbuf" ? "SNDBUF" : "RCVBUF") + " to request per connection, with units",
+                  {key});
+  f.apply = [member](PointSpec& p, const json& v, const FieldInput& in) { p.*member = socket_buffer(v, in); };
+  f.record = [member, key](const PointSpec& p, json& j) { j[key] = p.*member ? json(*(p.*member)) : json("default"); };
+  with(f, Identity::kPoint, Shown::kVariant, [member, name](const PointSpec& p) {
+    return shown_size(p.*member ? std::optional<std::uint64_t>(*(p.*member)) : std::nullopt, name.c_str());
+  });
+  return flag(f, "--" + name, FlagForm::kValue);
+}
+
 void add_shape_fields(std::vector<Field>& t);
 void add_variant_fields(std::vector<Field>& t);
 std::vector<Field> workload_fields();
@@ -383,18 +396,8 @@ void add_variant_fields(std::vector<Field>& t) {
        Identity::kPoint, Shown::kVariant,
        [](const PointSpec& p) { return p.layout == Layout::kFixed ? "" : to_string(p.layout); });
 
-  for (auto [name, member] : {std::pair{"sndbuf", &PointSpec::sndbuf}, std::pair{"rcvbuf", &PointSpec::rcvbuf}}) {
-    const std::string key = std::string(name) + "_requested";
-    Field buffer = field(name, std::string("SO_") + (name[0] == 's' ? "SNDBUF" : "RCVBUF") + " to request per connection, with units", {key});
-    buffer.apply = [member](PointSpec& p, const json& v, const FieldInput& in) { p.*member = socket_buffer(v, in); };
-    buffer.record = [member, key](const PointSpec& p, json& j) { j[key] = p.*member ? json(*(p.*member)) : json("default"); };
-    const std::string shown_name = name;
-    flag(with(add(buffer), Identity::kPoint, Shown::kVariant,
-              [member, shown_name](const PointSpec& p) {
-                return shown_size(p.*member ? std::optional<std::uint64_t>(*(p.*member)) : std::nullopt, shown_name.c_str());
-              }),
-         "--" + std::string(name), FlagForm::kValue);
-  }
+  add(socket_buffer_field("sndbuf", &PointSpec::sndbuf));
+  add(socket_buffer_field("rcvbuf", &PointSpec::rcvbuf));
 
   Field tile = field("tile_bytes", "tiled: cut batches into tiles of about this size (default: one tile per thread)", {"tile_bytes"});
   tile.apply = [](PointSpec& p, const json& v, const FieldInput& in) {
