@@ -61,13 +61,4 @@ nlohmann::json ClientEntry::to_json(const PointSpec& spec) const {
           {"moves_redis_data", moves_redis_data}};
 }
 
-std::string_view to_string(ClientKind kind) {
-  switch (kind) {
-    case ClientKind::kKvslo: return "kvslo";
-    case ClientKind::kReference: return "reference";
-    case ClientKind::kPeer: return "peer";
-  }
-  return "?";
-}
-
 }  // namespace kvslo

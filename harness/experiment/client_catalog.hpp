@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiment/point_enums.hpp"
+
 namespace kvslo {
 
 struct PointSpec;
@@ -19,6 +21,11 @@ enum class ClientKind {
   kKvslo,      // one of kvslo's clients (clients/), a rung of the ladder
   kReference,  // the null client: in-process, no I/O, the harness's ceiling
   kPeer,       // a separate program measured beside kvslo's clients
+};
+template <>
+struct EnumNames<ClientKind> {
+  static constexpr std::pair<ClientKind, std::string_view> kNames[] = {
+      {ClientKind::kKvslo, "kvslo"}, {ClientKind::kReference, "reference"}, {ClientKind::kPeer, "peer"}};
 };
 
 struct ClientEntry {
@@ -48,6 +55,5 @@ const std::vector<ClientEntry>& client_catalog();
 // Throws std::invalid_argument naming the known clients.
 const ClientEntry& client_entry(std::string_view name);
 std::vector<std::string> catalog_names();
-std::string_view to_string(ClientKind kind);
 
 }  // namespace kvslo

@@ -298,26 +298,27 @@ json point_identity(const json& parameters, bool without_client) {
   return identity;
 }
 
-std::string point_label(const PointSpec& p) {
-  std::string label;
+namespace {
+
+// The parts the fields shown at `where` give for `p`, space-separated.
+std::string shown_parts(const PointSpec& p, Shown where) {
+  std::string text;
   for (const auto& f : fields()) {
-    if (f.shown != Shown::kLabel) continue;
+    if (f.shown != where) continue;
     const std::string part = f.show(p);
-    if (!part.empty()) label += (label.empty() ? "" : " ") + part;
+    if (!part.empty()) text += (text.empty() ? "" : " ") + part;
   }
-  const std::string variant = point_variant(p);
+  return text;
+}
+
+}  // namespace
+
+std::string point_label(const PointSpec& p) {
+  const std::string label = shown_parts(p, Shown::kLabel), variant = point_variant(p);
   return variant.empty() ? label : label + " " + variant;
 }
 
-std::string point_variant(const PointSpec& p) {
-  std::string variant;
-  for (const auto& f : fields()) {
-    if (f.shown != Shown::kVariant) continue;
-    const std::string part = f.show(p);
-    if (!part.empty()) variant += (variant.empty() ? "" : " ") + part;
-  }
-  return variant;
-}
+std::string point_variant(const PointSpec& p) { return shown_parts(p, Shown::kVariant); }
 
 namespace {
 
