@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 #include "experiment/point_spec.hpp"
 #include "experiment/units.hpp"
@@ -61,6 +62,21 @@ double Checker::positive(const std::string& path, const json& v, double max, con
   }
   return v.get<double>();
 }
+double Checker::fraction(const std::string& path, const json& v, double min) const {
+  const std::string what = "a share such as \"5%\" or 0.05, from " + format_fixed(min * 100, 1) + "% to below 100%";
+  double share = -1;
+  if (v.is_number()) {
+    share = v.get<double>();
+  } else if (v.is_string()) {
+    const std::string text = v.get<std::string>();
+    char* end = nullptr;
+    const double percent = text.empty() || text.back() != '%' ? -1 : std::strtod(text.c_str(), &end);
+    if (end == text.c_str() + text.size() - 1 && std::isdigit(static_cast<unsigned char>(text.front()))) share = percent / 100;
+  }
+  if (!(share >= min) || !(share < 1)) expected(path, what, v);
+  return share;
+}
+
 // A positive size of at most max bytes; `why` says where the maximum comes from.
 std::uint64_t Checker::size(const std::string& path, const json& v, std::uint64_t max, const std::string& why) const {
   std::uint64_t n = 0;

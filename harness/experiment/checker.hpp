@@ -34,6 +34,8 @@ struct Checker {
                        const std::string& what) const;
   // A finite number above 0 and at most max.
   double positive(const std::string& path, const nlohmann::json& v, double max, const std::string& what) const;
+  // A share from min to below 1: "5%" or 0.05.
+  double fraction(const std::string& path, const nlohmann::json& v, double min) const;
   // A positive size of at most max bytes; `why` says where the maximum comes from.
   std::uint64_t size(const std::string& path, const nlohmann::json& v, std::uint64_t max, const std::string& why = "") const;
   std::chrono::milliseconds duration(const std::string& path, const nlohmann::json& v, const std::string& example) const;

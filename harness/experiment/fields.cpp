@@ -466,6 +466,30 @@ std::vector<Field> workload_fields() {
 
   flag(add(integer_field("trials", &PointSpec::trials, 1, limits::kMaxTrials, "a positive number of trials", "timed trials per point")),
        "--trials", FlagForm::kValue);
+  Field interleave = field("interleave", "take turns, trial by trial, with the points it is compared with (on|off)", {"interleave"});
+  interleave.apply = [](PointSpec& p, const json& v, const FieldInput& in) {
+    p.interleave = v.is_string() ? in.check.one_of(in.path, v, {"on", "off"}) == "on" : in.check.boolean(in.path, v);
+  };
+  interleave.record = [](const PointSpec& p, json& j) {
+    if (!p.interleave) j["interleave"] = false;
+  };
+  flag(add(interleave), "--interleave", FlagForm::kText);
+
+  Field precision = field("precision", "add rounds until every point's median is known to +-this (\"5%\"), up to max_trials",
+                          {"precision"});
+  precision.apply = [](PointSpec& p, const json& v, const FieldInput& in) { p.precision = in.check.fraction(in.path, v, limits::kMinPrecision); };
+  precision.record = [](const PointSpec& p, json& j) {
+    if (p.precision) j["precision"] = *p.precision;
+  };
+  flag(add(precision), "--precision", FlagForm::kText);
+
+  Field max_trials = integer_field("max_trials", &PointSpec::max_trials, 1, limits::kMaxTrials, "a positive number of trials",
+                                   "the most trials per point when a precision target adds rounds");
+  max_trials.record = [](const PointSpec& p, json& j) {
+    if (p.precision) j["max_trials"] = p.max_trials;
+  };
+  flag(add(max_trials), "--max-trials", FlagForm::kValue);
+
   flag(add(integer_field("warmup_batches", &PointSpec::warmup_batches, 0, limits::kMaxWarmupBatches,
                          "a number of warm-up batches", "untimed warm-up batches per point")),
        "--warmup", FlagForm::kValue);

@@ -25,6 +25,7 @@ inline constexpr int kMaxPipelineDepth = 4096;
 inline constexpr std::size_t kMaxChunksPerBatch = 1'000'000;
 inline constexpr int kMaxInflight = 64;
 inline constexpr int kMaxTrials = 10'000;
+inline constexpr double kMinPrecision = 0.001;  // 0.1%: finer would only burn rounds
 inline constexpr int kMaxWarmupBatches = 1'000'000;
 inline constexpr std::size_t kMaxBatchesPerTrial = 100'000'000;
 inline constexpr std::int64_t kMaxOpTimeoutMs = 3'600'000;  // an hour
@@ -65,7 +66,10 @@ struct PointSpec {
   std::optional<int> rcvbuf;
   std::optional<std::uint64_t> tile_bytes;  // tiled: tile size instead of one tile per thread
   int inflight = 1;                          // tiled: batches served at once
-  int trials = 3;
+  int trials = 3;  // the least; with a precision target, rounds are added up to max_trials
+  bool interleave = true;            // take turns with the points it is compared with, trial by trial
+  std::optional<double> precision;   // target relative half-width of the median's 95% interval
+  int max_trials = 20;
   int warmup_batches = 2;
   std::size_t batches_per_trial = 0;  // 0: one pass over the working set
   bool verify = true;

@@ -24,6 +24,8 @@ nlohmann::json trials_json(const std::vector<TrialFigures>& trials) {
                    {"harness_seconds", t.harness_seconds},
                    {"batches", t.batches},
                    {"failed_keys", t.failed_keys}});
+    if (t.round >= 0) out.back()["round"] = t.round;
+    if (t.start_seconds >= 0) out.back()["start_s"] = t.start_seconds;
   }
   return out;
 }

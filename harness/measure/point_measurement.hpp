@@ -26,6 +26,8 @@ struct TrialFigures {
   double server_cpu_seconds = -1;  // the Redis server's CPU over the trial (-1: not known)
   std::size_t batches = 0;
   std::size_t failed_keys = 0;
+  int round = -1;              // the round it ran in (interleaved points share rounds); -1: none
+  double start_seconds = -1;   // when it started, from the run's start
   double gbps() const { return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e9 : 0; }
 };
 
@@ -43,6 +45,7 @@ struct PointMeasurement {
   std::vector<ConnectionInfo> connections;
   nlohmann::json peer;  // peers: the tool, its command and what it reported (null for kvslo's clients)
   std::string failure;  // why the point could not be measured at all
+  int turn_group = -1;  // points with the same group (>= 0) took turns by round: their trials pair
   bool interrupted = false;
   bool time_limited = false;  // the point's time limit cut its trials short
 

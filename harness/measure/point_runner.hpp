@@ -1,7 +1,7 @@
 #pragma once
-// Measures one point against a running Redis: makes sure the working set is
-// there, warms up, runs the timed trials, verifies what came back, and
-// returns the figures (or why it could not).
+// Measures points against a running Redis: makes sure each point's working
+// set is there (and deletes what it wrote), then opens the point's session,
+// which warms up, runs the timed trials and verifies what came back.
 
 #include <atomic>
 #include <chrono>
@@ -16,13 +16,17 @@
 #include "measure/dataset.hpp"
 #include "measure/peers/peers.hpp"
 #include "measure/point_measurement.hpp"
+#include "measure/point_session.hpp"
 
 namespace kvslo {
 
 class PointRunner {
  public:
-  // `wire` tells the iperf3 peer where the wire is; the runner gives every peer its endpoint and stop.
-  PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerWire wire = {});
+  using Clock = PointSession::Clock;
+  // `wire` tells the iperf3 peer where the wire is; the runner gives every
+  // peer its endpoint and stop. Trial start times count from `origin`.
+  PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerWire wire = {},
+              Clock::time_point origin = Clock::now());
   // Deletes the dataset `spec` reads (its keys only, never anything else), so
   // a sweep over chunk sizes holds one dataset at a time.
   void drop_dataset(const PointSpec& spec);
@@ -38,25 +42,20 @@ class PointRunner {
     loaded_.clear();
   }
 
+  // Opens a point (its dataset, connections, warm-up) for trials taken in
+  // turn with other points; never throws (a failure is in the session).
+  std::unique_ptr<PointSession> open(const PointSpec& spec);
+  // Measures a point alone: opened, then its trials back to back.
   PointMeasurement run(const PointSpec& spec);
 
  private:
   void ensure_dataset(const PointSpec& spec);
   ChunkSet dataset(const PointSpec& spec) const;
-  void measure(const PointSpec& spec, PointMeasurement& m);
-  void run_trial(const PointSpec& spec, class BatchExecutor& batch, class Schedule& schedule,
-                 const std::function<std::size_t()>& next_first, std::chrono::steady_clock::time_point point_start,
-                 TrialFigures& trial, PointMeasurement& m);
-  // Sleeps until `when`; false (and m marked) when Ctrl-C or the time limit cut it short.
-  bool wait_until(std::chrono::steady_clock::time_point when, const PointSpec& spec,
-                  std::chrono::steady_clock::time_point point_start, PointMeasurement& m) const;
-  static void record_stages(const class BatchExecutor& batch, PointMeasurement& m);
-  static void account(const PointSpec& spec, const class BatchExecutor& batch, const BatchResult& result,
-                      TrialFigures& trial, PointMeasurement& m);
 
   net::Endpoint endpoint_;
   const std::atomic<bool>& stop_requested_;
   PeerContext peers_;
+  Clock::time_point origin_;
   std::map<std::string, PointSpec> written_;  // by dataset_identity: datasets kvslo began to write (and must delete)
   std::set<std::string> loaded_;              // datasets written completely
 };

@@ -1,10 +1,13 @@
 #include "run/point_loop.hpp"
 
 #include <iostream>
+#include <random>
 
 #include "experiment/units.hpp"
+#include "measure/point_comparison.hpp"
 #include "measure/point_runner.hpp"
 #include "run/progress.hpp"
+#include "run/turns.hpp"
 
 namespace kvslo {
 namespace {
@@ -29,54 +32,61 @@ class DatasetCleanup {
   const std::atomic<bool>& stop_;
 };
 
-// Whether a later point reads the dataset `i` reads (if none does, it is dropped now).
-bool dataset_needed_after(const std::vector<PointSpec>& points, std::size_t i) {
-  const std::string id = dataset_identity(points[i]);
-  for (std::size_t j = i + 1; j < points.size(); ++j) {
-    if (reads_kvslo_dataset(points[j]) && dataset_identity(points[j]) == id) return true;
-  }
-  return false;
-}
-
 class PointLoop {
  public:
   PointLoop(const RunRequest& request, const std::atomic<bool>& stop, RunServer& server, const RunWire& wire,
             ResultsWriter& results, PointRunner& runner)
       : request_(request), stop_(stop), server_(server), wire_(wire), results_(results), runner_(runner),
-        progress_(request.points.size()), actual_settings_(server.actual_settings()) {}
+        progress_(request.points.size()), actual_settings_(server.actual_settings()),
+        measured_(request.points.size(), false), seed_(std::random_device{}()) {}
 
   MeasuredPoints run() {
-    for (std::size_t i = 0; i < request_.points.size() && !stop_; ++i) {
-      if (!step(i)) break;
+    const auto groups = turn_groups(request_.points);
+    nlohmann::json turns{{"seed", seed_}, {"groups", nlohmann::json::array()}};
+    for (const auto& g : groups) {
+      if (g.size() > 1) turns["groups"].push_back(g);
+    }
+    results_.file().set("interleave", turns);
+    for (const auto& group : groups) {
+      if (stop_ || !run_group(group)) break;
     }
     progress_.done();
     return std::move(out_);
   }
 
  private:
-  // Measures, judges, records and writes point `i`; false when the loop must stop.
-  bool step(std::size_t i) {
-    const PointSpec& spec = request_.points[i];
+  // Opens every point of the group, runs its rounds, then judges, records and
+  // writes each point; false when the loop must stop.
+  bool run_group(const std::vector<std::size_t>& members) {
     // Redis settings are an axis: the embedded server restarts with each
     // combination; an external server is only read, never changed.
-    if (server_.use_settings(spec.redis_settings)) {
+    if (server_.use_settings(request_.points[members.front()].redis_settings)) {
       runner_.use_server(server_.endpoint());
       actual_settings_ = server_.actual_settings();
     }
-    progress_.starting(i, spec);
-    PointMeasurement m = runner_.run(spec);
-    PointOutcome outcome = judge_point(m, request_.slo);
-    progress_.finished(outcome.ok() ? format_gbps(m.median_gbps()) : to_string(outcome.status));
-    PointResult result{std::move(m), std::move(outcome)};
-    const PointContext context{.index = i,
-                              .earlier = out_.points,
-                              .wire = wire_,
-                              .actual_settings = actual_settings_,
-                              .embedded = server_.embedded()};
-    results_.file().add_point(point_entry(result, request_.slo, context));
-    drop_dataset_if_done(i);
-    const bool failed = result.outcome.failed();
-    out_.points.push_back(std::move(result));
+    std::vector<std::unique_ptr<PointSession>> sessions;
+    for (std::size_t i : members) {
+      if (stop_) break;
+      progress_.starting(started_++, request_.points[i]);
+      sessions.push_back(runner_.open(request_.points[i]));
+    }
+    run_rounds(members, sessions);
+    const int group = members.size() > 1 ? next_group_++ : -1;
+    bool failed = false;
+    for (std::size_t k = 0; k < sessions.size(); ++k) {
+      PointMeasurement m = sessions[k]->finish();
+      if (sessions[k]->takes_turns()) m.turn_group = group;
+      PointOutcome outcome = judge_point(m, request_.slo);
+      progress_.finished(members.size() > 1 ? m.spec.label() : "",
+                         outcome.ok() ? format_gbps(m.median_gbps()) : to_string(outcome.status));
+      failed = failed || outcome.failed();
+      measured_[members[k]] = true;
+      out_.points.push_back({std::move(m), std::move(outcome)});
+    }
+    const std::size_t opened = sessions.size();
+    sessions.clear();  // connections and buffers go before the next group opens
+    for (std::size_t k = out_.points.size() - opened; k < out_.points.size(); ++k) record(k);
+    for (std::size_t k = 0; k < opened; ++k) drop_dataset_if_done(members[k]);
     if (!results_.save()) {
       out_.write_failed = true;
       return false;
@@ -88,9 +98,40 @@ class PointLoop {
     return true;
   }
 
+  // Round after round, each point one trial, in a shuffled order.
+  void run_rounds(const std::vector<std::size_t>& members, std::vector<std::unique_ptr<PointSession>>& sessions) {
+    const RoundPlan plan = round_plan(request_.points, members);
+    std::vector<std::size_t> slots(sessions.size());
+    for (std::size_t k = 0; k < slots.size(); ++k) slots[k] = k;
+    for (int round = 0; !stop_; ++round) {
+      std::vector<Interval> intervals;
+      for (const auto& s : sessions) {
+        if (s->can_run_trial()) intervals.push_back(throughput_interval(s->measurement()));
+      }
+      if (intervals.empty() || !plan.wants_more(round, intervals)) return;
+      if (sessions.size() > 1) progress_.round(round, plan.min_rounds, sessions.size());
+      for (std::size_t k : round_order(slots, seed_, round)) sessions[k]->run_trial(round);
+    }
+  }
+
+  void record(std::size_t k) {
+    const PointResult& result = out_.points[k];
+    const PointContext context{.index = k,
+                              .earlier = out_.points,
+                              .wire = wire_,
+                              .actual_settings = actual_settings_,
+                              .embedded = server_.embedded()};
+    results_.file().add_point(point_entry(result, request_.slo, context));
+  }
+
+  // A dataset no point still to be measured reads is dropped now.
   void drop_dataset_if_done(std::size_t i) {
     const PointSpec& spec = request_.points[i];
-    if (!reads_kvslo_dataset(spec) || dataset_needed_after(request_.points, i)) return;
+    if (!reads_kvslo_dataset(spec)) return;
+    const std::string id = dataset_identity(spec);
+    for (std::size_t j = 0; j < request_.points.size(); ++j) {
+      if (!measured_[j] && reads_kvslo_dataset(request_.points[j]) && dataset_identity(request_.points[j]) == id) return;
+    }
     try {
       runner_.drop_dataset(spec);
     } catch (const std::exception&) {
@@ -106,6 +147,10 @@ class PointLoop {
   PointRunner& runner_;
   Progress progress_;
   nlohmann::json actual_settings_;
+  std::vector<bool> measured_;
+  std::uint64_t seed_;
+  std::size_t started_ = 0;
+  int next_group_ = 0;
   MeasuredPoints out_;
 };
 

@@ -26,9 +26,19 @@ void Progress::starting(std::size_t i, const PointSpec& spec) {
   }
 }
 
-void Progress::finished(const std::string& figure) {
+void Progress::round(int round, int rounds, std::size_t points) {
+  const std::string text = "    round " + std::to_string(round + 1) + (round < rounds ? "/" + std::to_string(rounds) : "") +
+                           ": " + std::to_string(points) + " points take turns" + (round >= rounds ? " (precision not reached yet)" : "");
+  if (live_) {
+    std::cerr << "\r\033[K" << text << std::flush;
+  } else {
+    std::cerr << text << "\n";
+  }
+}
+
+void Progress::finished(const std::string& label, const std::string& figure) {
   last_ = ", last " + figure;
-  if (!live_) std::cerr << "    -> " << figure << "\n";
+  if (!live_) std::cerr << "    " << (label.empty() ? "" : label + " ") << "-> " << figure << "\n";
 }
 
 void Progress::done() {

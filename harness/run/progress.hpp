@@ -15,10 +15,13 @@ std::string format_duration(double seconds);
 class Progress {
  public:
   explicit Progress(std::size_t total);
-  // Point `i` (from 0) starts; an ETA from the points so far.
+  // Point `i` (from 0) starts (or opens, when points take turns); an ETA from the points so far.
   void starting(std::size_t i, const PointSpec& spec);
-  // The point ended: its GB/s, or its status when it did not succeed.
-  void finished(const std::string& figure);
+  // Points taking turns begin round `round` (from 0) of at least `rounds`.
+  void round(int round, int rounds, std::size_t points);
+  // The point ended: its GB/s, or its status when it did not succeed;
+  // `label` names it when points took turns (the line is not below its start).
+  void finished(const std::string& label, const std::string& figure);
   // "kvslo: 6 points in 1m02s"
   void done();
 

@@ -1,5 +1,7 @@
 #include "run/run_preflight.hpp"
 
+#include "run/turns.hpp"
+
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -39,7 +41,12 @@ std::uint64_t raise_descriptor_limit() {
 
 }  // namespace
 
-std::uint64_t peak_dataset_bytes(const std::vector<PointSpec>& points) {
+std::uint64_t peak_dataset_bytes(const std::vector<PointSpec>& as_listed) {
+  // Points that take turns are measured together, in the order of their groups.
+  std::vector<PointSpec> points;
+  for (const auto& group : turn_groups(as_listed)) {
+    for (std::size_t i : group) points.push_back(as_listed[i]);
+  }
   struct Lifetime {
     std::size_t first, last;
     std::uint64_t bytes;
@@ -75,12 +82,20 @@ std::uint64_t embedded_maxmemory(const std::vector<PointSpec>& points) {
 Preflight preflight(const std::vector<PointSpec>& points, bool embedded) {
   Preflight f;
   std::uint64_t connections = 0;
-  for (const auto& p : points) {
-    f.tile_bytes = std::max(f.tile_bytes, p.batch_bytes());
-    connections = std::max(connections, connections_of(p));
-    // A bounced receive stages a whole chunk per connection.
-    const std::uint64_t per_connection = kConnectionBytes + (p.receive == Receive::kBounce ? p.chunk_size : 0);
-    f.connection_bytes = std::max(f.connection_bytes, connections_of(p) * per_connection);
+  // The points of a group that take turns keep their buffers and connections open together.
+  for (const auto& group : turn_groups(points)) {
+    std::uint64_t tiles = 0, group_connections = 0, connection_bytes = 0;
+    for (std::size_t i : group) {
+      const PointSpec& p = points[i];
+      tiles += p.batch_bytes();
+      group_connections += connections_of(p);
+      // A bounced receive stages a whole chunk per connection.
+      const std::uint64_t per_connection = kConnectionBytes + (p.receive == Receive::kBounce ? p.chunk_size : 0);
+      connection_bytes += connections_of(p) * per_connection;
+    }
+    f.tile_bytes = std::max(f.tile_bytes, tiles);
+    connections = std::max(connections, group_connections);
+    f.connection_bytes = std::max(f.connection_bytes, connection_bytes);
   }
   f.server_bytes = embedded ? embedded_maxmemory(points) : 0;
   f.memory_needed = f.server_bytes + f.tile_bytes + f.connection_bytes + kLoaderBytes;
@@ -95,7 +110,7 @@ Preflight preflight(const std::vector<PointSpec>& points, bool embedded) {
                 " is available; reduce the working set, chunks per batch or streams";
   } else if (f.descriptors_limit > 0 && f.descriptors_needed > f.descriptors_limit) {
     f.refusal = "this run needs about " + std::to_string(f.descriptors_needed) + " file descriptors (" +
-                std::to_string(connections) + " connections in its largest point + " +
+                std::to_string(connections) + " connections open at once + " +
                 std::to_string(kSpareDescriptors) + " spare) but the limit is " + std::to_string(f.descriptors_limit) +
                 " (ulimit -n); reduce streams or raise the limit";
   }

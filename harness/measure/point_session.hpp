@@ -1,0 +1,67 @@
+#pragma once
+// One point being measured, one trial at a time: opened (connections,
+// buffers, warm-up), then asked for trials in turn, so that the points of a
+// comparison can take turns round by round (interleaving) and host drift
+// falls on all of them alike. A session never throws: what went wrong is in
+// its measurement (failure, interrupted, time limited), as for any point.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "measure/peers/peers.hpp"
+#include "measure/point_measurement.hpp"
+
+namespace kvslo {
+
+class PointSession {
+ public:
+  using Clock = std::chrono::steady_clock;
+  virtual ~PointSession() = default;
+  PointSession(const PointSession&) = delete;
+  PointSession& operator=(const PointSession&) = delete;
+
+  // Whether another trial may run: no failure, no Ctrl-C, time left, and the
+  // point takes turns at all.
+  bool can_run_trial() const;
+  // Runs one timed trial and stamps it with its round and start time.
+  void run_trial(int round);
+  // False for a point measured whole when it was opened (a peer that loads
+  // its own dataset per run): it has no rounds to pair.
+  virtual bool takes_turns() const { return true; }
+  const PointMeasurement& measurement() const { return m_; }
+  // The measurement, with the client's connections; the session is done.
+  PointMeasurement finish();
+
+ protected:
+  // `origin`: the run's clock origin, which trial start times count from.
+  PointSession(const PointSpec& spec, Clock::time_point origin);
+  // One trial into `trial`; may throw (kept in the measurement by run_trial).
+  virtual void trial(TrialFigures& trial) = 0;
+  virtual void on_finish() {}
+  // Runs `what`, keeping an exception as the point's failure or interruption.
+  template <typename F>
+  void guarded(F&& what);
+  // Time this point has spent in its own trials (its time limit counts only that).
+  Clock::duration spent() const { return spent_; }
+
+  PointMeasurement m_;
+
+ private:
+  Clock::time_point origin_;
+  Clock::duration spent_{};
+};
+
+// A session of one of kvslo's own clients against `endpoint` (warm-up runs here).
+std::unique_ptr<PointSession> open_client_session(const PointSpec& spec, const net::Endpoint& endpoint,
+                                                  const std::atomic<bool>& stop, PointSession::Clock::time_point origin);
+// A session of an external peer: one run of the peer per trial (its warm-up
+// with the first), or, for a peer that loads its own dataset per run, every
+// trial at once when opened.
+std::unique_ptr<PointSession> open_peer_session(const PointSpec& spec, const PeerContext& peers,
+                                                PointSession::Clock::time_point origin);
+// A point that could not even be opened (its dataset, a refused setting).
+std::unique_ptr<PointSession> failed_session(const PointSpec& spec, std::string failure, bool interrupted,
+                                             PointSession::Clock::time_point origin);
+
+}  // namespace kvslo
