@@ -76,7 +76,7 @@ void print_wire(const RunWire& wire, const std::vector<PointResult>& points, std
     const PointMeasurement& m = r.measurement;
     // A point measured against an iperf3 point has its % of wire in the
     // side-by-side table, in its op's direction.
-    if (iperf3_reference(points, m.spec) > 0) continue;
+    if (iperf3_reference(points, m.spec)) continue;
     const double gbps = wire.measured_gbps(m.spec);
     if (gbps <= 0 || m.trials.empty()) continue;
     out << "  " << m.spec.label() << ": " << format_fixed(m.median_gbps() / gbps * 100, 0) << "% of wire\n";

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "measure/point_comparison.hpp"
 #include "system/environment.hpp"
 
 namespace kvslo {
@@ -60,6 +61,12 @@ nlohmann::json point_entry(const PointResult& result, const Slo& slo, const Poin
     point["wire_gbps"] = wire.gbps;
     point["wire_source"] = wire.source;
     point["pct_of_wire"] = m.median_gbps() / wire.gbps * 100;
+    if (wire.point) {
+      // From the trials, paired by round when the point took turns with the wire.
+      const Interval share = point_ratio(m, *wire.point, TrialMetric::kThroughput);
+      point["pct_of_wire"] = share.estimate * 100;
+      point["pct_of_wire_interval"] = {share.low * 100, share.high * 100};
+    }
   }
   if (!context.embedded) warn_unmet_settings(spec, context.actual_settings, point);
   const nlohmann::json knobs = knobs_affecting(spec.client);

@@ -87,8 +87,8 @@ double RunWire::measured_gbps(const PointSpec& spec) const {
 }
 
 WireReference wire_reference(const std::vector<PointResult>& earlier, const RunWire& wire, const PointSpec& spec) {
-  if (const double reference = iperf3_reference(earlier, spec); reference > 0 && spec.client != "iperf3") {
-    return {reference, "iperf3 point of this run (same direction, chunk size and streams)"};
+  if (const PointMeasurement* point = iperf3_reference(earlier, spec); point && spec.client != "iperf3") {
+    return {point->median_gbps(), "iperf3 point of this run (same direction, chunk size and streams)", point};
   }
   if (const double gbps = wire.measured_gbps(spec); gbps > 0) return {gbps, "--wire (iperf3 client to server)"};
   return {};

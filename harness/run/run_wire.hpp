@@ -28,6 +28,7 @@ using WireCurve = std::map<std::pair<int, std::uint64_t>, WireSample>;
 struct WireReference {
   double gbps = 0;
   std::string source;
+  const PointMeasurement* point = nullptr;  // the iperf3 point, when one of the run's points is the wire
 };
 
 class RunWire {

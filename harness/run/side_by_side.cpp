@@ -7,6 +7,7 @@
 
 #include "experiment/client_catalog.hpp"
 #include "experiment/units.hpp"
+#include "measure/point_comparison.hpp"
 
 namespace kvslo {
 namespace {
@@ -37,7 +38,7 @@ const PointMeasurement* best(const std::vector<const PointResult*>& group, bool 
   return out;
 }
 
-nlohmann::json table_row(const std::string& group, const PointResult& r, double wire) {
+nlohmann::json table_row(const std::string& group, const PointResult& r, const PointMeasurement* wire) {
   const PointMeasurement& m = r.measurement;
   nlohmann::json row{{"group", group},
                      {"client", m.spec.client},
@@ -50,7 +51,13 @@ nlohmann::json table_row(const std::string& group, const PointResult& r, double 
                      {"median_gbps", m.median_gbps()},
                      {"cpu_seconds_per_gb", cpu_per_gb(m)}};
   row["server_busy_cores"] = m.server_busy() >= 0 ? nlohmann::json(m.server_busy()) : nlohmann::json(nullptr);
-  row["pct_of_iperf3"] = wire > 0 && usable(r) ? nlohmann::json(m.median_gbps() / wire * 100) : nlohmann::json(nullptr);
+  row["pct_of_iperf3"] = nullptr;
+  row["pct_of_iperf3_interval"] = nullptr;
+  if (wire && usable(r)) {
+    const Interval pct = point_ratio(m, *wire, TrialMetric::kThroughput);
+    row["pct_of_iperf3"] = pct.estimate * 100;
+    row["pct_of_iperf3_interval"] = {pct.low * 100, pct.high * 100};
+  }
   return row;
 }
 
@@ -65,44 +72,49 @@ void add_bars(const Group& g, const std::vector<const PointResult*>& points, std
   const std::string& op_name = std::get<0>(g);
   const Op op = *parse_enum<Op>(op_name);
   const std::string label = group_label(g);
-  auto add = [&](std::string name, const PointMeasurement* ours, const PointMeasurement* theirs, double ratio, double bar,
-                 bool at_most = false) {
-    bars.push_back({std::move(name), label, ours->spec.label(), theirs->spec.label(), ratio, bar, at_most});
+  auto add = [&](std::string name, const PointMeasurement* ours, const PointMeasurement* theirs, double bar,
+                 TrialMetric metric = TrialMetric::kThroughput, bool at_most = false) {
+    bars.push_back({std::move(name), label, ours->spec.label(), theirs->spec.label(), point_ratio(*ours, *theirs, metric),
+                    took_turns(*ours, *theirs), bar, at_most});
   };
   if (kvslo_best && iperf && op != Op::kExists) {
-    add("best kvslo " + op_name + " vs iperf3" + (op == Op::kGet ? " -R" : ""), kvslo_best, iperf,
-        kvslo_best->median_gbps() / iperf->median_gbps(), op == Op::kGet ? 0.95 : 0.90);
+    add("best kvslo " + op_name + " vs iperf3" + (op == Op::kGet ? " -R" : ""), kvslo_best, iperf, op == Op::kGet ? 0.95 : 0.90);
   }
   if (zerocopy && hiredis) {
-    add("zerocopy (fixed) vs hiredis, GB/s", zerocopy, hiredis, zerocopy->median_gbps() / hiredis->median_gbps(), 1.3);
-    if (cpu_per_gb(*hiredis) > 0) {
-      add("zerocopy (fixed) vs hiredis, CPU s/GB", zerocopy, hiredis, cpu_per_gb(*zerocopy) / cpu_per_gb(*hiredis), 0.4, true);
-    }
+    add("zerocopy (fixed) vs hiredis, GB/s", zerocopy, hiredis, 1.3);
+    if (cpu_per_gb(*hiredis) > 0) add("zerocopy (fixed) vs hiredis, CPU s/GB", zerocopy, hiredis, 0.4, TrialMetric::kCpuPerGb, true);
   }
   // The write-up's redis-py figure is retrieval; redis-py passes a large SET
   // value to the socket without copying it, so its SET is no 3x away.
-  if (zerocopy && redis_py && op == Op::kGet) {
-    add("zerocopy (fixed) vs best redis-py", zerocopy, redis_py, zerocopy->median_gbps() / redis_py->median_gbps(), 3.0);
-  }
-  if (kvslo_best && benchmark) {
-    add("best kvslo vs redis-benchmark", kvslo_best, benchmark, kvslo_best->median_gbps() / benchmark->median_gbps(), 1.0);
-  }
+  if (zerocopy && redis_py && op == Op::kGet) add("zerocopy (fixed) vs best redis-py", zerocopy, redis_py, 3.0);
+  if (kvslo_best && benchmark) add("best kvslo vs redis-benchmark", kvslo_best, benchmark, 1.0);
 }
 
 }  // namespace
 
 nlohmann::json BarCheck::to_json() const {
-  return {{"name", name}, {"group", group}, {"ours", ours}, {"theirs", theirs}, {"ratio", ratio},
-          {"bar", bar},   {"at_most", at_most}, {"met", met()}};
+  return {{"name", name},
+          {"group", group},
+          {"ours", ours},
+          {"theirs", theirs},
+          {"ratio", ratio.estimate},
+          {"interval", {ratio.low, ratio.high}},
+          {"confidence", ratio.confidence},
+          {"rounds", ratio.n},
+          {"paired", paired},
+          {"bar", bar},
+          {"at_most", at_most},
+          {"decision", to_string(decision())},
+          {"met", met()}};
 }
 
-double iperf3_reference(const std::vector<PointResult>& points, const PointSpec& spec) {
+const PointMeasurement* iperf3_reference(const std::vector<PointResult>& points, const PointSpec& spec) {
   for (const auto& r : points) {
     if (r.measurement.spec.client == "iperf3" && usable(r) && group_of(r.measurement.spec) == group_of(spec)) {
-      return r.measurement.median_gbps();
+      return &r.measurement;
     }
   }
-  return 0;
+  return nullptr;
 }
 
 SideBySide compare_side_by_side(const std::vector<PointResult>& points) {
@@ -114,7 +126,7 @@ SideBySide compare_side_by_side(const std::vector<PointResult>& points) {
   std::map<Group, std::vector<const PointResult*>> groups;
   for (const auto& r : points) groups[group_of(r.measurement.spec)].push_back(&r);
   for (const auto& [g, group] : groups) {
-    const double wire = iperf3_reference(points, group.front()->measurement.spec);
+    const PointMeasurement* wire = iperf3_reference(points, group.front()->measurement.spec);
     for (const auto* r : group) out.table.push_back(table_row(group_label(g), *r, wire));
     add_bars(g, group, out.bars);
   }
@@ -126,6 +138,18 @@ SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured) {
   for (const auto& m : measured) points.push_back({m, judge_point(m, Slo{})});
   return compare_side_by_side(points);
 }
+
+namespace {
+
+// "83% [80-85]": the point's share of the wire with its interval.
+std::string pct_text(const nlohmann::json& row) {
+  if (row["pct_of_iperf3"].is_null()) return "-";
+  const auto& in = row["pct_of_iperf3_interval"];
+  return format_fixed(row["pct_of_iperf3"].get<double>(), 0) + "% [" + format_fixed(in[0].get<double>(), 0) + "-" +
+         format_fixed(in[1].get<double>(), 0) + "]";
+}
+
+}  // namespace
 
 void SideBySide::print(std::ostream& out) const {
   if (empty()) return;
@@ -146,28 +170,38 @@ void SideBySide::print(std::ostream& out) const {
     if (row["group"] != current) {
       current = row["group"];
       out << "  " << current << "\n";
-      std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %11s %11s\n", "client", width, "settings", "GB/s", "CPU s/GB",
+      std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %15s %11s\n", "client", width, "settings", "GB/s", "CPU s/GB",
                     "% of iperf3", "Redis busy");
       out << line;
     }
     const std::string client = row["client"].get<std::string>() + (row["peer"].get<bool>() ? "*" : "");
     const bool ok = row["status"] == "ok";
-    std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %11s %11s\n", client.c_str(), width, settings_of(row).c_str(),
+    std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %15s %11s\n", client.c_str(), width, settings_of(row).c_str(),
                   ok ? format_fixed(row["median_gbps"].get<double>(), 2).c_str() : row["status"].get<std::string>().c_str(),
                   ok && row["cpu_seconds_per_gb"].get<double>() > 0 ? format_fixed(row["cpu_seconds_per_gb"].get<double>(), 3).c_str() : "-",
-                  row["pct_of_iperf3"].is_null() ? "-" : (format_fixed(row["pct_of_iperf3"].get<double>(), 0) + "%").c_str(),
+                  pct_text(row).c_str(),
                   row["server_busy_cores"].is_null() ? "-" : (format_fixed(row["server_busy_cores"].get<double>(), 2) + " cores").c_str());
     out << line;
   }
   out << "  * a peer: what it cannot express is listed under \"peer\" in the results\n"
       << "  Redis busy: the server's CPU seconds per second of the trials; near 1 core its one thread was the limit\n";
   if (bars.empty()) return;
-  out << "\nThe bar (ratios within this run):\n";
+  out << "\nThe bar (ratios within this run, with their 95% intervals):\n";
+  bool unpaired = false, short_of_rounds = false;
   for (const auto& b : bars) {
-    std::snprintf(line, sizeof line, "  %-5s %-40s %-22s %6.2fx (bar %s %.2fx)\n", b.met() ? "MET" : "MISS", b.name.c_str(),
-                  b.group.c_str(), b.ratio, b.at_most ? "<=" : ">=", b.bar);
+    const std::string mark = b.paired ? "" : "u";
+    unpaired = unpaired || !b.paired;
+    short_of_rounds = short_of_rounds || !b.ratio.reaches();
+    std::snprintf(line, sizeof line, "  %-9s %-40s %-22s %-22s (bar %s %.2fx)%s\n", to_string(b.decision()).c_str(),
+                  b.name.c_str(), b.group.c_str(), (format_ratio(b.ratio) + mark).c_str(), b.at_most ? "<=" : ">=", b.bar,
+                  b.ratio.reaches() ? "" : ("  " + std::to_string(b.ratio.n) + " rounds reach only " +
+                                            format_fixed(b.ratio.confidence * 100, 0) + "%").c_str());
     out << line;
   }
+  out << "  MET/MISSED: the whole 95% interval is on one side of the bar; UNDECIDED: it straddles the bar\n"
+      << "  (or has too few rounds: 6 or more reach 95%). Ratio: Hodges-Lehmann over trials paired by round\n";
+  if (unpaired) out << "  u: unpaired (a point that could not take turns): Mann-Whitney interval of the two points' trials\n";
+  if (short_of_rounds) out << "  more rounds: --trials 6 or more, or --precision 5% to add rounds until the medians are that tight\n";
 }
 
 nlohmann::json SideBySide::to_json() const {

@@ -6,8 +6,11 @@
 //   zerocopy (fixed) >= 1.3x hiredis GB/s and <= 0.4x its CPU per GB
 //   zerocopy (fixed) >= 3x redis-py (GET, the write-up's retrieval figure)
 //   best kvslo >= redis-benchmark at equal connections
-// Bars are printed and written, never turned into an exit code: they are
-// figures of one run on one machine, not tests.
+// Every ratio comes with its 95% interval, from trials paired by round when
+// the points took turns (measure/point_comparison.hpp); a bar is MET or
+// MISSED only when the whole interval is on one side of it, UNDECIDED
+// otherwise. Bars are printed and written, never turned into an exit code:
+// they are figures of one run on one machine, not tests.
 
 #include <ostream>
 #include <string>
@@ -15,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "measure/intervals.hpp"
 #include "run/point_outcome.hpp"
 
 namespace kvslo {
@@ -23,10 +27,12 @@ struct BarCheck {
   std::string name;    // "best kvslo get vs iperf3 -R"
   std::string group;   // "get 4MiB streams=2"
   std::string ours, theirs;  // point labels compared
-  double ratio = 0;    // ours / theirs (for CPU: ours / theirs as well)
+  Interval ratio;      // ours / theirs (for CPU: ours / theirs as well)
+  bool paired = false;   // from rounds paired by turn (else from unpaired trials)
   double bar = 0;      // the ratio to reach
   bool at_most = false;  // the ratio must stay at or below the bar (CPU per GB)
-  bool met() const { return at_most ? ratio <= bar : ratio >= bar; }
+  BarDecision decision() const { return decide_bar(ratio, bar, at_most); }
+  bool met() const { return decision() == BarDecision::kMet; }
   nlohmann::json to_json() const;
 };
 
@@ -45,8 +51,8 @@ SideBySide compare_side_by_side(const std::vector<PointResult>& points);
 // no SLO figure, so the default SLO does).
 SideBySide compare_side_by_side(const std::vector<PointMeasurement>& measured);
 
-// The median GB/s of an iperf3 point of `points` in the same direction,
-// chunk size and stream count (0 when there is none).
-double iperf3_reference(const std::vector<PointResult>& points, const PointSpec& spec);
+// The iperf3 point of `points` in the same direction, chunk size and stream
+// count that may serve as the wire (null when there is none).
+const PointMeasurement* iperf3_reference(const std::vector<PointResult>& points, const PointSpec& spec);
 
 }  // namespace kvslo

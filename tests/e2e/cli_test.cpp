@@ -301,7 +301,7 @@ TEST_F(Cli, InterruptKeepsFinishedPointsAndStopsRedis) {
   auto out = dir_ / "r.json";
   pid_t child = ::fork();
   if (child == 0) {
-    std::string args = std::string(kSmall) + " --client zerocopy --streams 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1";
+    std::string args = std::string(kSmall) + " --client zerocopy --interleave off --streams 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1";
     ::execl("/bin/sh", "sh", "-c", (std::string("exec ") + KVSLO_BINARY + " run " + args + " --out " + out.string() + " >/dev/null 2>&1").c_str(),
             static_cast<char*>(nullptr));
     ::_exit(127);
