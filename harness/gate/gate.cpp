@@ -12,6 +12,7 @@
 #include "experiment/fields.hpp"
 #include "experiment/json_scan.hpp"
 #include "gate/significance.hpp"
+#include "measure/intervals.hpp"
 #include "measure/stats.hpp"
 #include "system/results_file.hpp"
 
@@ -137,23 +138,45 @@ std::string reference_failure(const json& p, GateMetric metric) {
   return why;
 }
 
+// The metric of each trial by its round, for points that took turns.
+std::map<int, double> round_values(const json& point, GateMetric metric) {
+  std::map<int, double> out;
+  for (const auto& t : point["trials"]) {
+    const double bytes = t.value("bytes", 0.0);
+    if (bytes <= 0 || !t.contains("round") || !t["round"].is_number_integer()) continue;
+    const double v = metric == GateMetric::kThroughput ? t.value("gbps", 0.0) : t.value("cpu_seconds", 0.0) / (bytes / 1e9);
+    if (v > 0) out[t["round"].get<int>()] = v;
+  }
+  return out;
+}
+
+bool took_turns(const json& a, const json& b) {
+  const json ga = a.value("turn_group", json()), gb = b.value("turn_group", json());
+  return ga.is_number_integer() && ga == gb;
+}
+
 // Same-run normalisation: divide by the reference measured alongside, so a
-// slower runner is not a regression.
+// slower runner is not a regression. When the point took turns with its
+// reference, each trial is divided by the reference's trial of the same
+// round, so drift within the run cancels too; otherwise by the reference's median.
 struct Normalizer {
   std::string mode;       // none | client
   std::string reference;  // client name
   struct Reference {
+    const json* point = nullptr;
     double figure = 0;
     std::string failure;  // why it cannot normalise; empty when it can
   };
   std::map<std::string, Reference> references;  // identity without client -> reference, for one metric
+  GateMetric metric = GateMetric::kThroughput;
 
-  void index(const json& doc, GateMetric metric) {
+  void index(const json& doc, GateMetric m) {
+    metric = m;
     references.clear();
     if (mode != "client") return;
     for (const auto& p : doc["points"]) {
       if (!is_reference(p)) continue;
-      references[identity(p["parameters"], true)] = {figure(trial_values(p, metric), metric), reference_failure(p, metric)};
+      references[identity(p["parameters"], true)] = {&p, figure(trial_values(p, metric), metric), reference_failure(p, metric)};
     }
   }
   bool is_reference(const json& point) const {
@@ -165,11 +188,23 @@ struct Normalizer {
     auto it = references.find(identity(point["parameters"], true));
     return it == references.end() ? "" : it->second.failure;
   }
-  std::optional<double> factor(const json& point) const {
-    if (mode == "none") return 1.0;
+  // The point's values normalised, and whether by rounds; nullopt without a usable reference.
+  std::optional<std::pair<std::vector<double>, bool>> normalised(const json& point) const {
+    std::vector<double> values = trial_values(point, metric);
+    if (mode == "none") return std::make_pair(values, false);
     auto it = references.find(identity(point["parameters"], true));
     if (it == references.end() || it->second.figure <= 0) return std::nullopt;
-    return 1.0 / it->second.figure;
+    const json& ref = *it->second.point;
+    if (metric != GateMetric::kBatchP99 && took_turns(point, ref)) {
+      const auto mine = round_values(point, metric), theirs = round_values(ref, metric);
+      std::vector<double> paired;
+      for (const auto& [round, v] : mine) {
+        if (auto r = theirs.find(round); r != theirs.end()) paired.push_back(v / r->second);
+      }
+      if (!paired.empty()) return std::make_pair(paired, true);
+    }
+    for (double& v : values) v /= it->second.figure;
+    return std::make_pair(values, false);
   }
 };
 
@@ -235,6 +270,11 @@ GateRow decide(GateRow row, const std::vector<double>& bv, const std::vector<dou
   if (metric == GateMetric::kBatchP99) {
     if (auto few = too_few_batches(bv.size(), cv.size()); !few.empty()) return with_status(row, GateStatus::kUntested, few);
   }
+  if (metric != GateMetric::kBatchP99) {
+    const Interval ratio = unpaired_ratio(cv, bv);  // current / baseline, Hodges-Lehmann with its Mann-Whitney interval
+    row.change_low = ratio.low - 1;
+    row.change_high = ratio.high - 1;
+  }
   const Evidence e = evidence(bv, cv, metric, row);
   const double worse_change = higher_is_better(metric) ? -row.change : row.change;
   if (worse_change > options.threshold && (e.p_worse <= options.alpha || e.separated_worse)) {
@@ -275,19 +315,33 @@ GateRow compare_point(const json& b, const json& c, GateMetric metric, const Nor
   if (auto f = base_norm.failure(b); !f.empty()) {
     return with_status(row, GateStatus::kFailed, "the baseline's normalisation reference failed (" + f + ")");
   }
-  auto bf = base_norm.factor(b), cf = cur_norm.factor(c);
-  if (!bf || !cf) {
+  auto bn = base_norm.normalised(b), cn = cur_norm.normalised(c);
+  if (!bn || !cn) {
     return with_status(row, GateStatus::kMissing, "no reference point (" + cur_norm.reference + ") with the same parameters");
   }
-  for (double& v : bv) v *= *bf;
-  for (double& v : cv) v *= *cf;
-  return decide(row, bv, cv, metric, options);
+  row.paired = bn->second && cn->second;
+  return decide(row, bn->first, cn->first, metric, options);
+}
+
+// A point one run has and the other has not.
+GateRow listed_only(GateStatus status, std::string point, std::string note) {
+  GateRow row;
+  row.status = status;
+  row.point = std::move(point);
+  row.note = std::move(note);
+  return row;
 }
 
 std::string percent(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%+.1f%%", v * 100);
   return b;
+}
+
+// "[-12.0%, +3.1%]", or "" when no interval was computed.
+std::string change_interval(const GateRow& r) {
+  if (r.metric.empty() || (r.change_low == 0 && r.change_high == 0)) return "";
+  return "[" + percent(r.change_low) + ", " + percent(r.change_high) + "]";
 }
 
 std::string number(double v) {
@@ -380,10 +434,10 @@ GateReport run_gate(const GateOptions& options) {
   GateReport report;
   report.fail_on_missing = options.fail_on_missing;
   for (const auto& [id, b] : base_points) {
-    if (!cur_points.count(id)) report.rows.push_back({GateStatus::kMissing, "", label(*b), 0, 0, 0, 1, "in the baseline only"});
+    if (!cur_points.count(id)) report.rows.push_back(listed_only(GateStatus::kMissing, label(*b), "in the baseline only"));
   }
   for (const auto& [id, c] : cur_points) {
-    if (!base_points.count(id)) report.rows.push_back({GateStatus::kNew, "", label(*c), 0, 0, 0, 1, "in the current run only"});
+    if (!base_points.count(id)) report.rows.push_back(listed_only(GateStatus::kNew, label(*c), "in the current run only"));
   }
   for (GateMetric metric : options.metrics) {
     Normalizer base_norm = norm, cur_norm = norm;
@@ -413,8 +467,17 @@ nlohmann::json merge_results(const std::vector<std::filesystem::path>& files) {
   json merged = load(files[0]).doc;
   std::map<std::string, json*> by_identity;
   for (auto& p : merged["points"]) by_identity[identity(p["parameters"])] = &p;
+  // Rounds of different runs are different rounds: each run's are numbered after the last one's.
+  auto last_round = [&merged] {
+    int last = -1;
+    for (const auto& p : merged["points"]) {
+      for (const auto& t : p["trials"]) last = std::max(last, t.value("round", -1));
+    }
+    return last;
+  };
   for (std::size_t f = 1; f < files.size(); ++f) {
     const Loaded other = load(files[f]);
+    const int round_offset = last_round() + 1;
     for (const auto& p : other.doc["points"]) {
       auto it = by_identity.find(identity(p["parameters"]));
       if (it == by_identity.end()) {
@@ -422,7 +485,12 @@ nlohmann::json merge_results(const std::vector<std::filesystem::path>& files) {
                                     " (merge runs of one scenario)");
       }
       json& target = *it->second;
-      for (const auto& t : p["trials"]) target["trials"].push_back(t);
+      for (json t : p["trials"]) {
+        if (t.contains("round") && t["round"].is_number_integer()) t["round"] = t["round"].get<int>() + round_offset;
+        target["trials"].push_back(t);
+      }
+      // Points that took turns in one run and not in another pair by round in neither.
+      if (target.value("turn_group", json()) != p.value("turn_group", json())) target["turn_group"] = nullptr;
       for (const auto& v : p.value("batch_latency_samples_ms", json::array())) target["batch_latency_samples_ms"].push_back(v);
       if (p.value("status", "") != "ok") {
         // A point that failed in any run failed in the pool: its outcome says so too.
@@ -451,16 +519,21 @@ nlohmann::json merge_results(const std::vector<std::filesystem::path>& files) {
 std::string gate_table(const GateReport& report, const GateOptions& options) {
   std::ostringstream out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-10s %-11s %10s %10s %8s %7s  %s\n", "status", "metric", "baseline", "current",
-                "change", "p", "point");
+  std::snprintf(line, sizeof line, "%-10s %-11s %10s %10s %8s %-18s %7s  %s\n", "status", "metric", "baseline", "current",
+                "change", "95% interval", "p", "point");
   out << line;
+  bool any_paired = false;
   for (const auto& r : report.rows) {
-    std::snprintf(line, sizeof line, "%-10s %-11s %10s %10s %8s %7s  %s%s\n", to_string(r.status).c_str(),
+    any_paired = any_paired || r.paired;
+    std::snprintf(line, sizeof line, "%-10s %-11s %10s %10s %8s %-18s %7s  %s%s%s\n", to_string(r.status).c_str(),
                   r.metric.c_str(), r.metric.empty() ? "" : number(r.baseline).c_str(),
                   r.metric.empty() ? "" : number(r.current).c_str(), r.metric.empty() ? "" : percent(r.change).c_str(),
-                  r.metric.empty() ? "" : number(r.p_value).c_str(), r.point.c_str(),
-                  r.note.empty() ? "" : ("  (" + r.note + ")").c_str());
+                  change_interval(r).c_str(), r.metric.empty() ? "" : number(r.p_value).c_str(), r.point.c_str(),
+                  r.paired ? " [paired]" : "", r.note.empty() ? "" : ("  (" + r.note + ")").c_str());
     out << line;
+  }
+  if (any_paired) {
+    out << "[paired]: each trial normalised by the reference's trial of the same round (the points took turns)\n";
   }
   std::map<GateStatus, int> counts;
   for (const auto& r : report.rows) ++counts[r.status];
@@ -480,11 +553,11 @@ std::string gate_markdown(const GateReport& report, const GateOptions& options) 
   out << "## kvslo gate: " << (report.exit_code() == 0 ? "PASS" : "FAIL") << "\n\n"
       << "Baseline `" << options.baseline.string() << "`, current `" << options.current.string() << "`; threshold "
       << percent(options.threshold).substr(1) << ", alpha " << options.alpha << ", normalize `" << options.normalize
-      << "`.\n\n| status | metric | baseline | current | change | p | point |\n|---|---|---|---|---|---|---|\n";
+      << "`.\n\n| status | metric | baseline | current | change | 95% interval | p | point |\n|---|---|---|---|---|---|---|---|\n";
   for (const auto& r : report.rows) {
     out << "| " << to_string(r.status) << " | " << r.metric << " | " << (r.metric.empty() ? "" : number(r.baseline))
         << " | " << (r.metric.empty() ? "" : number(r.current)) << " | " << (r.metric.empty() ? "" : percent(r.change))
-        << " | " << (r.metric.empty() ? "" : number(r.p_value)) << " | " << r.point << (r.note.empty() ? "" : " (" + r.note + ")")
+        << " | " << change_interval(r) << " | " << (r.metric.empty() ? "" : number(r.p_value)) << " | " << r.point << (r.note.empty() ? "" : " (" + r.note + ")")
         << " |\n";
   }
   if (report.slo_failed) out << "\n" << report.slo_note << "\n";

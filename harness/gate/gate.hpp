@@ -49,6 +49,9 @@ struct GateRow {
   std::string metric;  // empty for missing / new rows
   std::string point;   // label
   double baseline = 0, current = 0, change = 0, p_value = 1;
+  // The change's 95% interval (Hodges-Lehmann ratio of the trials, Mann-Whitney); 0..0 when not computed.
+  double change_low = 0, change_high = 0;
+  bool paired = false;  // normalised trial by trial against the reference's trial of the same round (both runs)
   std::string note;
 };
 

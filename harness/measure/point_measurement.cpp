@@ -7,6 +7,7 @@
 #include "experiment/fields.hpp"
 #include "experiment/units.hpp"
 #include "measure/peers/peers.hpp"
+#include "measure/point_comparison.hpp"
 #include "measure/stats.hpp"
 
 namespace kvslo {
@@ -151,6 +152,15 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   j["throughput_gbps"] = kvslo::to_json(spread(gbps));
   add_latencies(*this, j);
   j["time_limited"] = time_limited;
+  j["turn_group"] = turn_group >= 0 ? nlohmann::json(turn_group) : nlohmann::json(nullptr);
+  const Interval median = throughput_interval(*this);
+  j["throughput_interval"] = median.empty() ? nlohmann::json(nullptr)
+                                            : nlohmann::json{{"estimate", median.estimate},
+                                                             {"low", median.low},
+                                                             {"high", median.high},
+                                                             {"confidence", median.confidence},
+                                                             {"trials", median.n},
+                                                             {"relative_half_width", median.relative_half_width()}};
   // Attainment: the share of batches within the SLO's latency bound; goodput
   // is throughput that came with it.
   if (slo.batch_p99_ms && !batch_latency_ns.empty()) {

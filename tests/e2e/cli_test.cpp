@@ -62,6 +62,60 @@ TEST_F(Cli, RunWritesResultsAndVerdict) {
   EXPECT_EQ(j["summary"]["points"], 2);
 }
 
+TEST_F(Cli, ComparedPointsTakeTurnsRoundByRound) {
+  auto out = dir_ / "r.json";
+  auto o = kvslo(std::string("run ") + kSmall + " --client hiredis,zerocopy --streams 1,2 --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  auto j = read(out);
+  // One group per stream count, in the order of their first points.
+  ASSERT_EQ(j["interleave"]["groups"].size(), 2u) << j["interleave"].dump();
+  EXPECT_TRUE(j["interleave"]["seed"].is_number_unsigned());
+  ASSERT_EQ(j["points"].size(), 4u);
+  for (const auto& p : j["points"]) {
+    ASSERT_TRUE(p["turn_group"].is_number_integer()) << p["label"];
+    ASSERT_EQ(p["trials"].size(), 2u);
+    EXPECT_EQ(p["trials"][0]["round"], 0);
+    EXPECT_EQ(p["trials"][1]["round"], 1);
+    EXPECT_GE(p["trials"][1]["start_s"].get<double>(), p["trials"][0]["start_s"].get<double>());
+  }
+  // Round 1 of either point of a group starts after round 0 of both ended.
+  const auto& a = j["points"][0]["trials"];
+  const auto& b = j["points"][1]["trials"];
+  EXPECT_EQ(j["points"][0]["turn_group"], j["points"][1]["turn_group"]);
+  EXPECT_GT(std::min(a[1]["start_s"].get<double>(), b[1]["start_s"].get<double>()),
+            std::max(a[0]["start_s"].get<double>(), b[0]["start_s"].get<double>()));
+  EXPECT_NE(o.output.find("round 2/2: 2 points take turns"), std::string::npos) << o.output;
+
+  // --interleave off: today's order, each point's trials back to back, nothing paired.
+  o = kvslo(std::string("run ") + kSmall + " --client hiredis,zerocopy --interleave off --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  j = read(out);
+  EXPECT_TRUE(j["interleave"]["groups"].empty());
+  for (const auto& p : j["points"]) EXPECT_TRUE(p["turn_group"].is_null());
+  EXPECT_EQ(j["points"][0]["parameters"]["interleave"], false);
+}
+
+TEST_F(Cli, APrecisionTargetAddsRoundsUpToTheLimit) {
+  auto out = dir_ / "r.json";
+  // 2 trials reach no 95% interval: rounds are added until one does (6) and is
+  // within +-50%, or until 8.
+  auto o = kvslo(std::string("run ") + kSmall + " --client hiredis,zerocopy --precision 50% --max-trials 8 --out " +
+                 out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  auto j = read(out);
+  for (const auto& p : j["points"]) {
+    EXPECT_GE(p["trials"].size(), 6u) << p["label"];
+    EXPECT_LE(p["trials"].size(), 8u) << p["label"];
+    EXPECT_GE(p["throughput_interval"]["confidence"].get<double>(), 0.95);
+    EXPECT_EQ(p["parameters"]["precision"], 0.5);
+  }
+  // A precision that is no share is refused before anything runs.
+  o = kvslo(std::string("run ") + kSmall + " --precision 150% --out " + (dir_ / "x.json").string());
+  EXPECT_EQ(o.exit_code, 2) << o.output;
+  EXPECT_NE(o.output.find("precision"), std::string::npos) << o.output;
+  EXPECT_FALSE(fs::exists(dir_ / "x.json"));
+}
+
 TEST_F(Cli, SetAndExistsAndSweepLists) {
   auto out = dir_ / "r.json";
   auto o = kvslo(std::string("run ") + kSmall + " --client zerocopy --op set --streams 1,2 --out " + out.string());
