@@ -58,6 +58,10 @@ struct PointMeasurement {
   // seconds over their wall time; near 1.0 its one thread was the limit).
   // -1 when not known (iperf3, the null client).
   double server_busy() const;
+  // The Redis server's CPU seconds per GB moved over the trials: what a byte
+  // costs the server, which GB/s alone hides (a client whose reads make the
+  // server work harder pays for it on a busier server). -1 when not known.
+  double server_cpu_seconds_per_gb() const;
   // The measurement's fields of a point's results entry; the point's
   // outcome ("status", "slo", "outcome") and what the run knows around it
   // are added by point_entry(). `slo` gives attainment's latency bound.

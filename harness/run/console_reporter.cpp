@@ -9,12 +9,12 @@
 namespace kvslo {
 namespace {
 
-constexpr const char* kRowFormat = "%-9s %-6s %7s %5s %4s %4s %5s %23s %16s %9s %8s  %-5s %s\n";
+constexpr const char* kRowFormat = "%-9s %-6s %7s %5s %4s %4s %5s %23s %16s %9s %8s %8s  %-5s %s\n";
 
 std::string table_header() {
   char line[640];
   std::snprintf(line, sizeof line, kRowFormat, "client", "op", "chunk", "batch", "strm", "thr", "depth",
-                "GB/s median [min-max]", "batch p50/p99 ms", "chunk p99", "CPU s/GB", "SLO", "variant");
+                "GB/s median [min-max]", "batch p50/p99 ms", "chunk p99", "CPU s/GB", "srv s/GB", "SLO", "variant");
   return line;
 }
 
@@ -33,11 +33,13 @@ std::string table_row(const PointResult& r) {
       m.batch_latency_ns.empty() ? "-" : format_fixed(b.p50 / 1e6, 1) + "/" + format_fixed(b.p99 / 1e6, 1);
   const std::string chunk_ms = m.chunk_latency_ns.empty() ? "-" : format_fixed(c.p99 / 1e6, 2);
   const std::string cpu = cpu_per_gb >= 0 ? format_fixed(cpu_per_gb, 3) : "-";
+  const double server_per_gb = m.server_cpu_seconds_per_gb();
+  const std::string server_cpu = server_per_gb >= 0 ? format_fixed(server_per_gb, 3) : "-";
   char line[640];
   std::snprintf(line, sizeof line, kRowFormat, client.c_str(), to_string(s.op).c_str(), format_size(s.chunk_size).c_str(),
                 std::to_string(s.chunks_per_batch).c_str(), std::to_string(s.streams).c_str(),
                 std::to_string(s.threads).c_str(), std::to_string(s.pipeline_depth).c_str(), gbps.c_str(),
-                batch_ms.c_str(), chunk_ms.c_str(), cpu.c_str(), to_string(r.outcome.verdict),
+                batch_ms.c_str(), chunk_ms.c_str(), cpu.c_str(), server_cpu.c_str(), to_string(r.outcome.verdict),
                 s.variant().empty() ? "-" : s.variant().c_str());
   return line;
 }
@@ -126,6 +128,7 @@ void ConsoleReporter::report(const RunReport& run) {
   run.side_by_side.print(out_);
   print_wire(run.wire, run.points, out_);
   out_ << "\nThroughput is payload bytes / wall time of the timed batches, in GB/s (10^9 bytes/s).\n";
+  out_ << "CPU s/GB is kvslo's own CPU seconds per GB moved; srv s/GB the Redis server's (INFO cpu over the trials).\n";
   out_ << "Redis " << run.redis_version << " at " << run.server << (run.embedded ? " (embedded)" : "") << "\n";
   print_verdict(run, out_);
 }

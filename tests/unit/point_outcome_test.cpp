@@ -2,9 +2,11 @@
 // built from outcomes, and the "outcome" object of a point's results entry.
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "run/console_reporter.hpp"
 #include "run/point_outcome.hpp"
 #include "run/run_results.hpp"
 #include "run/run_server.hpp"
@@ -113,6 +115,49 @@ TEST(PointEntry, CarriesTheOutcomeBesideStatusAndSlo) {
   EXPECT_EQ(entry["outcome"]["may_be_best"], false);
   EXPECT_EQ(entry["slo"]["pass"], false);
   EXPECT_TRUE(entry["slo"]["applicable"].get<bool>());
+}
+
+// Server CPU per GB: over every trial's bytes, unknown when any trial's is.
+TEST(PointMeasurement, ServerCpuSecondsPerGbOverTheTrials) {
+  PointMeasurement m = measured("zerocopy", "get", 2);  // 2e9 bytes in 1 s
+  EXPECT_EQ(m.server_cpu_seconds_per_gb(), -1);          // the trial did not know it
+  m.trials.front().server_cpu_seconds = 0.5;
+  TrialFigures second = m.trials.front();
+  second.bytes = 1'000'000'000;
+  second.server_cpu_seconds = 0.4;
+  m.trials.push_back(second);
+  EXPECT_NEAR(m.server_cpu_seconds_per_gb(), 0.9 / 3.0, 1e-12);
+  EXPECT_NEAR(m.to_json(Slo{})["server_cpu_seconds_per_gb"].get<double>(), 0.3, 1e-12);
+  m.trials.back().server_cpu_seconds = -1;
+  EXPECT_TRUE(m.to_json(Slo{})["server_cpu_seconds_per_gb"].is_null());
+}
+
+TEST(ConsoleReporter, PrintsServerCpuPerGbBesideTheClients) {
+  PointMeasurement known = measured("zerocopy", "get", 2);
+  known.trials.front().server_cpu_seconds = 0.5;  // 0.25 s/GB
+  const PointMeasurement unknown = measured("hiredis", "get", 2);
+  const std::vector<PointResult> points{{known, judge_point(known, Slo{})}, {unknown, judge_point(unknown, Slo{})}};
+  const RunSummary summary = summarize_run(points);
+  const SideBySide side_by_side;
+  const RunServer server(std::optional<std::string>("redis://127.0.0.1:1"), {});
+  const RunWire wire(std::nullopt, server);
+  const Slo slo;
+  std::ostringstream out;
+  ConsoleReporter(out).report(RunReport{points, summary, side_by_side, wire, slo, 2, false, 1, "7.0.15", "redis://127.0.0.1:1", true});
+  std::istringstream lines(out.str());
+  std::string line, header, zerocopy, hiredis;
+  while (std::getline(lines, line)) {
+    if (line.rfind("client ", 0) == 0) header = line;
+    if (line.rfind("zerocopy ", 0) == 0) zerocopy = line;
+    if (line.rfind("hiredis ", 0) == 0) hiredis = line;
+  }
+  const auto column = header.find("srv s/GB");
+  ASSERT_NE(column, std::string::npos) << out.str();
+  // Right-aligned under its header: the figure ends where the header does.
+  const auto end = column + std::string("srv s/GB").size();
+  ASSERT_GE(zerocopy.size(), end) << out.str();
+  EXPECT_EQ(zerocopy.substr(end - 5, 5), "0.250") << out.str();
+  EXPECT_EQ(hiredis.substr(end - 1, 1), "-") << out.str();
 }
 
 }  // namespace
