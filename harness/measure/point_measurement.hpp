@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "experiment/point_spec.hpp"
 #include "experiment/slo.hpp"
 #include "kv_client.hpp"
+#include "measure/server_quiet.hpp"
 
 namespace kvslo {
 
@@ -45,6 +47,7 @@ struct PointMeasurement {
   std::string failure;  // why the point could not be measured at all
   bool interrupted = false;
   bool time_limited = false;  // the point's time limit cut its trials short
+  std::optional<QuietWait> quiet_wait;  // the wait for a quiet server after this point's dataset load
 
   std::size_t failed_keys() const;
   // Socket buffer requests the kernel capped, one line each.

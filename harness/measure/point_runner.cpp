@@ -52,6 +52,9 @@ void PointRunner::ensure_dataset(const PointSpec& spec) {
     written_.emplace(id, spec);  // before loading: a load cut short is deleted too
   }
   load_chunks(endpoint_, dataset(spec), spec.op_timeout, stop_requested_);
+  // What the server still does after a load (a BGSAVE its save rules start,
+  // lazy freeing) would count against the first point measured: wait for it, bounded.
+  last_quiet_wait_ = wait_for_quiet_server(endpoint_, kQuietBudget, stop_requested_);
   loaded_.insert(id);
 }
 
@@ -86,6 +89,7 @@ PointMeasurement PointRunner::run(const PointSpec& spec) {
     // any other); redis-benchmark and iperf3 bring their own; null reads nothing.
     const ClientEntry& client = client_entry(spec.client);
     if (client.reads_kvslo_dataset) ensure_dataset(spec);
+    m.quiet_wait = take_quiet_wait();
     if (client.peer()) {
       run_external_peer(spec, peers_, m);
     } else {

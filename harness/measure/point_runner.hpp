@@ -7,8 +7,10 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "experiment/point_spec.hpp"
@@ -16,6 +18,7 @@
 #include "measure/dataset.hpp"
 #include "measure/peers/peers.hpp"
 #include "measure/point_measurement.hpp"
+#include "measure/server_quiet.hpp"
 
 namespace kvslo {
 
@@ -39,6 +42,9 @@ class PointRunner {
   }
 
   PointMeasurement run(const PointSpec& spec);
+  // The wait for a quiet server after the last dataset load, once: a point
+  // that loaded its dataset records it, the points after it do not.
+  std::optional<QuietWait> take_quiet_wait() { return std::exchange(last_quiet_wait_, std::nullopt); }
 
  private:
   void ensure_dataset(const PointSpec& spec);
@@ -59,6 +65,7 @@ class PointRunner {
   PeerContext peers_;
   std::map<std::string, PointSpec> written_;  // by dataset_identity: datasets kvslo began to write (and must delete)
   std::set<std::string> loaded_;              // datasets written completely
+  std::optional<QuietWait> last_quiet_wait_;  // after the last load, until a point takes it
 };
 
 }  // namespace kvslo

@@ -54,6 +54,15 @@ void print_point_notes(const PointMeasurement& m, std::ostream& out) {
         << ", transfer " << format_fixed(t.p50 / 1e6, 1) << "/" << format_fixed(t.p99 / 1e6, 1) << ", hand-off "
         << format_fixed(h.p50 / 1e6, 3) << "/" << format_fixed(h.p99 / 1e6, 3) << "; GB per worker: " << workers << "\n";
   }
+  if (m.quiet_wait && !m.quiet_wait->quiet) {
+    const QuietWait& w = *m.quiet_wait;
+    std::string still;
+    for (const auto& p : w.pending) still += (still.empty() ? "" : ", ") + p;
+    out << "    warning: the server was not quiet after the dataset load (waited " << format_fixed(w.seconds, 1) << " s"
+        << (w.cpu_rate >= 0 ? ", its CPU " + format_fixed(w.cpu_rate * 100, 0) + "% of a core" : "")
+        << (still.empty() ? "" : ", still running: " + still) << (w.error.empty() ? "" : ", " + w.error)
+        << "); the first trials may read low\n";
+  }
   if (!m.failure.empty()) out << "    error: " << m.failure << "\n";
   for (const auto& w : m.buffer_warnings()) out << "    warning: " << w << "\n";
   for (std::size_t i = 0; i < m.errors.size() && i < 3; ++i) out << "    " << m.errors[i] << "\n";
