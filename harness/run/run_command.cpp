@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "experiment/tail_samples.hpp"
 #include "run/console_reporter.hpp"
 #include "run/json_reporter.hpp"
 #include "run/point_loop.hpp"
@@ -134,6 +135,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
   for (const auto& skipped : request.skipped) {
     std::cerr << "kvslo: skipped " << skipped.where << ": it cannot run (" << skipped.reason << ")\n";
   }
+  for (const auto& w : tail_sample_warnings(request.points, request.slo)) std::cerr << "kvslo: " << w << "\n";
   ResultsFile file(request.out, results_header(request, redis));
   ResultsWriter results(file);
   if (!results.save()) {

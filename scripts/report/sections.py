@@ -218,7 +218,7 @@ def plot_figures(results, plots):
 
 POINT_COLUMNS = [("index", "#"), ("client", "client"), ("op", "op"), ("chunk", "chunk"), ("batch", "batch"),
                  ("streams", "streams"), ("threads", "threads"), ("depth", "depth"), ("variant", "variant"),
-                 ("gbps", "GB/s median [min-max]"), ("batch_ms", "batch ms p50 / p99 / max"), ("cpu", "CPU s/GB"),
+                 ("gbps", "GB/s median [min-max]"), ("batch_ms", "batch ms p50 / p99 / max (n)"), ("cpu", "CPU s/GB"),
                  ("server_cpu", "Redis CPU s/GB"), ("slo", "SLO")]
 
 
@@ -229,13 +229,28 @@ def _point_row(p):
             "batch": str(p.p("chunks_per_batch")), "streams": str(p.p("streams")), "threads": str(p.p("threads")),
             "depth": str(p.p("pipeline_depth")), "variant": p.variant or "-",
             "gbps": f"{p.gbps:.2f} [{p.gbps_min:.2f}-{p.gbps_max:.2f}]",
-            "batch_ms": f"{bl.get('p50', 0):.1f} / {bl.get('p99', 0):.1f} / {bl.get('max', 0):.1f}",
+            "batch_ms": f"{bl.get('p50', 0):.1f} / {bl.get('p99', 0):.1f}{_tail_mark(bl)} / {bl.get('max', 0):.1f}"
+                        f" ({bl.get('count', 0)})",
             "cpu": _per_gb(cpu), "server_cpu": _per_gb(p.raw.get("server_cpu_seconds_per_gb")),
             "slo": p.outcome.verdict}
 
 
+# A nearest-rank p99 of fewer than 100 samples is their maximum (p99.9: 1,000),
+# as kvslo's console marks it (harness/experiment/tail_samples.hpp).
+SAMPLES_FOR_P99 = 100
+TAIL_FOOTNOTE = ("~ a p99 of fewer than 100 samples (p99.9: 1,000) is their maximum, not a tail; "
+                 "(n) is the sample count.")
+
+
+def _tail_mark(latency):
+    return "~" if latency.get("count", 0) < SAMPLES_FOR_P99 else ""
+
+
 def every_point(results, plots):
-    return [Heading("Every point", 2), table(POINT_COLUMNS, [_point_row(p) for p in results.points])]
+    blocks = [Heading("Every point", 2), table(POINT_COLUMNS, [_point_row(p) for p in results.points])]
+    if any(_tail_mark(p.batch_latency) for p in results.points):
+        blocks.append(paragraph(TAIL_FOOTNOTE))
+    return blocks
 
 
 # --- environment -------------------------------------------------------------

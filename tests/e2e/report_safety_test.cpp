@@ -290,6 +290,7 @@ TEST_F(ReportSafety, SchemaTwo_TheReportShowsWhatEachPointSaysOfItself) {
   EXPECT_NE(md.find("| marked-variant |"), std::string::npos) << md;
   EXPECT_NE(md.find("| FAILED |"), std::string::npos) << md;
   EXPECT_NE(md.find("| 0.457 |"), std::string::npos) << md;  // Redis CPU s/GB beside the client's
+  EXPECT_NE(md.find("batch ms p50 / p99 / max (n)"), std::string::npos) << md;  // every percentile with its count
 
   doc["schema_version"] = 3;
   spit(file, doc.dump());
