@@ -11,6 +11,8 @@
 // 2.9 s writing 512 MiB, invisible in the parent's used_cpu_* until it
 // exits. So quiet means: the server's own CPU is low AND no child (RDB save,
 // AOF rewrite, module fork) is running AND nothing waits to be freed lazily.
+// Not foreseen: a save whose rule falls due after the wait (its seconds not
+// yet reached when the load ends); the first trials then share the host with it.
 
 #include <atomic>
 #include <chrono>
