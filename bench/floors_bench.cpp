@@ -2,8 +2,6 @@
 // what the kernel costs to move it over loopback (TCP, as Redis is reached,
 // and a unix socket pair), and how long an eventfd takes from signal to a
 // blocked thread running again (the tiled client's completion path).
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include "bench_sizes.hpp"
+#include "net/loopback_pair.hpp"
 
 namespace {
 
@@ -31,32 +30,6 @@ void BM_Memcpy(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(size));
 }
 BENCHMARK(BM_Memcpy)->Apply(kvslo::bench::chunk_sizes);
-
-// A connected TCP pair on 127.0.0.1 (NODELAY, default buffers), or {-1, -1}.
-std::pair<int, int> tcp_loopback_pair() {
-  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener, 1) != 0 ||
-      ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(listener);
-    return {-1, -1};
-  }
-  const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (::connect(client, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(listener);
-    ::close(client);
-    return {-1, -1};
-  }
-  const int server = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-  ::close(listener);
-  const int one = 1;
-  ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  ::setsockopt(server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return {server, client};
-}
 
 std::pair<int, int> unix_socket_pair() {
   int fds[2];
@@ -106,7 +79,7 @@ void receive_chunks(benchmark::State& state, std::pair<int, int> pair) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(size));
 }
 
-void BM_LoopbackTcp(benchmark::State& state) { receive_chunks(state, tcp_loopback_pair()); }
+void BM_LoopbackTcp(benchmark::State& state) { receive_chunks(state, kvslo::net::tcp_loopback_pair()); }
 BENCHMARK(BM_LoopbackTcp)->Apply(kvslo::bench::chunk_sizes)->UseRealTime();
 
 void BM_UnixSocketPair(benchmark::State& state) { receive_chunks(state, unix_socket_pair()); }

@@ -9,6 +9,7 @@
 #include "exit_codes.hpp"
 #include "experiment/models.hpp"
 #include "experiment/scenario.hpp"
+#include "experiment/tail_samples.hpp"
 
 namespace kvslo::cli {
 
@@ -32,6 +33,7 @@ Subcommand register_validate(CLI::App& app) {
               for (std::size_t i = 0; i < points.size(); ++i) std::cout << "  " << i + 1 << ". " << points[i].label() << "\n";
               if (!skipped.empty()) std::cout << "skipped " << skipped.size() << " combinations that cannot run:\n";
               for (const auto& s : skipped) std::cout << "  " << s.where << ": " << s.reason << "\n";
+              for (const auto& w : tail_sample_warnings(points, scenario.slo)) std::cerr << "kvslo validate: " << w << "\n";
               return static_cast<int>(kExitOk);
             } catch (const std::invalid_argument& e) {
               std::cerr << "kvslo validate: " << e.what() << "\n";

@@ -110,6 +110,16 @@ double PointMeasurement::server_busy() const {
   return seconds > 0 ? cpu / seconds : -1;
 }
 
+double PointMeasurement::server_cpu_seconds_per_gb() const {
+  double bytes = 0, cpu = 0;
+  for (const auto& t : trials) {
+    if (t.server_cpu_seconds < 0) return -1;
+    bytes += static_cast<double>(t.bytes);
+    cpu += t.server_cpu_seconds;
+  }
+  return bytes > 0 ? cpu / (bytes / 1e9) : -1;
+}
+
 double PointMeasurement::cpu_seconds_per_gb() const {
   double bytes = 0, cpu = 0;
   for (const auto& t : trials) {
@@ -175,6 +185,9 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   j["cpu_seconds_per_gb"] = cpu_per_gb >= 0 ? nlohmann::json(cpu_per_gb) : nlohmann::json(nullptr);
   const double busy = server_busy();
   j["server_busy_cores"] = busy >= 0 ? nlohmann::json(busy) : nlohmann::json(nullptr);
+  const double server_per_gb = server_cpu_seconds_per_gb();
+  j["server_cpu_seconds_per_gb"] = server_per_gb >= 0 ? nlohmann::json(server_per_gb) : nlohmann::json(nullptr);
+  if (quiet_wait) j["server_quiet_wait"] = quiet_wait->to_json();
   add_keys_and_connections(*this, j);
   if (client_entry(spec.client).kind != ClientKind::kKvslo) {
     j["peer"] = peer.is_object() ? peer : nlohmann::json::object();

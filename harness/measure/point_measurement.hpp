@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "experiment/point_spec.hpp"
 #include "experiment/slo.hpp"
 #include "kv_client.hpp"
+#include "measure/server_quiet.hpp"
 
 namespace kvslo {
 
@@ -48,6 +50,7 @@ struct PointMeasurement {
   int turn_group = -1;  // points with the same group (>= 0) took turns by round: their trials pair
   bool interrupted = false;
   bool time_limited = false;  // the point's time limit cut its trials short
+  std::optional<QuietWait> quiet_wait;  // the wait for a quiet server after this point's dataset load
 
   std::size_t failed_keys() const;
   // Socket buffer requests the kernel capped, one line each.
@@ -61,6 +64,10 @@ struct PointMeasurement {
   // seconds over their wall time; near 1.0 its one thread was the limit).
   // -1 when not known (iperf3, the null client).
   double server_busy() const;
+  // The Redis server's CPU seconds per GB moved over the trials: what a byte
+  // costs the server, which GB/s alone hides (a client whose reads make the
+  // server work harder pays for it on a busier server). -1 when not known.
+  double server_cpu_seconds_per_gb() const;
   // The measurement's fields of a point's results entry; the point's
   // outcome ("status", "slo", "outcome") and what the run knows around it
   // are added by point_entry(). `slo` gives attainment's latency bound.

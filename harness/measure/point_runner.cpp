@@ -28,6 +28,9 @@ void PointRunner::ensure_dataset(const PointSpec& spec) {
     written_.emplace(id, spec);  // before loading: a load cut short is deleted too
   }
   load_chunks(endpoint_, dataset(spec), spec.op_timeout, stop_requested_);
+  // What the server still does after a load (a BGSAVE its save rules start,
+  // lazy freeing) would count against the first point measured: wait for it, bounded.
+  last_quiet_wait_ = wait_for_quiet_server(endpoint_, kQuietBudget, stop_requested_);
   loaded_.insert(id);
 }
 
@@ -60,8 +63,10 @@ std::unique_ptr<PointSession> PointRunner::open(const PointSpec& spec) {
     // any other); redis-benchmark and iperf3 bring their own; null reads nothing.
     const ClientEntry& client = client_entry(spec.client);
     if (client.reads_kvslo_dataset) ensure_dataset(spec);
-    if (client.peer()) return open_peer_session(spec, peers_, origin_);
-    return open_client_session(spec, endpoint_, stop_requested_, origin_);
+    auto session = client.peer() ? open_peer_session(spec, peers_, origin_)
+                                 : open_client_session(spec, endpoint_, stop_requested_, origin_);
+    session->note_quiet_wait(take_quiet_wait());
+    return session;
   } catch (const Interrupted&) {
     return failed_session(spec, "", true, origin_);
   } catch (const std::exception& e) {

@@ -7,8 +7,10 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "experiment/point_spec.hpp"
@@ -17,6 +19,7 @@
 #include "measure/peers/peers.hpp"
 #include "measure/point_measurement.hpp"
 #include "measure/point_session.hpp"
+#include "measure/server_quiet.hpp"
 
 namespace kvslo {
 
@@ -47,6 +50,9 @@ class PointRunner {
   std::unique_ptr<PointSession> open(const PointSpec& spec);
   // Measures a point alone: opened, then its trials back to back.
   PointMeasurement run(const PointSpec& spec);
+  // The wait for a quiet server after the last dataset load, once: a point
+  // that loaded its dataset records it, the points after it do not.
+  std::optional<QuietWait> take_quiet_wait() { return std::exchange(last_quiet_wait_, std::nullopt); }
 
  private:
   void ensure_dataset(const PointSpec& spec);
@@ -58,6 +64,7 @@ class PointRunner {
   Clock::time_point origin_;
   std::map<std::string, PointSpec> written_;  // by dataset_identity: datasets kvslo began to write (and must delete)
   std::set<std::string> loaded_;              // datasets written completely
+  std::optional<QuietWait> last_quiet_wait_;  // after the last load, until a point takes it
 };
 
 }  // namespace kvslo

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "measure/peers/peers.hpp"
 #include "measure/point_measurement.hpp"
@@ -30,6 +31,8 @@ class PointSession {
   // its own dataset per run): it has no rounds to pair.
   virtual bool takes_turns() const { return true; }
   const PointMeasurement& measurement() const { return m_; }
+  // The wait for a quiet server after the dataset load this point caused, if it did.
+  void note_quiet_wait(std::optional<QuietWait> wait) { m_.quiet_wait = std::move(wait); }
   // The measurement, with the client's connections; the session is done.
   PointMeasurement finish();
 

@@ -5,16 +5,17 @@
 #include "experiment/client_catalog.hpp"
 #include "experiment/units.hpp"
 #include "measure/stats.hpp"
+#include "run/tail_mark.hpp"
 
 namespace kvslo {
 namespace {
 
-constexpr const char* kRowFormat = "%-9s %-6s %7s %5s %4s %4s %5s %23s %16s %9s %8s  %-5s %s\n";
+constexpr const char* kRowFormat = "%-9s %-6s %7s %5s %4s %4s %5s %23s %21s %15s %8s %8s  %-5s %s\n";
 
 std::string table_header() {
   char line[640];
   std::snprintf(line, sizeof line, kRowFormat, "client", "op", "chunk", "batch", "strm", "thr", "depth",
-                "GB/s median [min-max]", "batch p50/p99 ms", "chunk p99", "CPU s/GB", "SLO", "variant");
+                "GB/s median [min-max]", "batch p50/p99 ms (n)", "chunk p99 (n)", "CPU s/GB", "srv s/GB", "SLO", "variant");
   return line;
 }
 
@@ -29,15 +30,20 @@ std::string table_row(const PointResult& r) {
   const double cpu_per_gb = m.cpu_seconds_per_gb();
   const std::string client = s.client + (client_entry(s.client).kind != ClientKind::kKvslo ? "*" : "");
   const std::string gbps = format_fixed(sp.median) + " [" + format_fixed(sp.min) + "-" + format_fixed(sp.max) + "]";
-  const std::string batch_ms =
-      m.batch_latency_ns.empty() ? "-" : format_fixed(b.p50 / 1e6, 1) + "/" + format_fixed(b.p99 / 1e6, 1);
-  const std::string chunk_ms = m.chunk_latency_ns.empty() ? "-" : format_fixed(c.p99 / 1e6, 2);
+  const std::string batch_ms = m.batch_latency_ns.empty() ? "-"
+                               : format_fixed(b.p50 / 1e6, 1) + "/" + marked_percentile(b.p99 / 1e6, 1, b.count, 0.99) +
+                                     " (" + std::to_string(b.count) + ")";
+  const std::string chunk_ms = m.chunk_latency_ns.empty()
+                                   ? "-"
+                                   : marked_percentile(c.p99 / 1e6, 2, c.count, 0.99) + " (" + std::to_string(c.count) + ")";
   const std::string cpu = cpu_per_gb >= 0 ? format_fixed(cpu_per_gb, 3) : "-";
+  const double server_per_gb = m.server_cpu_seconds_per_gb();
+  const std::string server_cpu = server_per_gb >= 0 ? format_fixed(server_per_gb, 3) : "-";
   char line[640];
   std::snprintf(line, sizeof line, kRowFormat, client.c_str(), to_string(s.op).c_str(), format_size(s.chunk_size).c_str(),
                 std::to_string(s.chunks_per_batch).c_str(), std::to_string(s.streams).c_str(),
                 std::to_string(s.threads).c_str(), std::to_string(s.pipeline_depth).c_str(), gbps.c_str(),
-                batch_ms.c_str(), chunk_ms.c_str(), cpu.c_str(), to_string(r.outcome.verdict),
+                batch_ms.c_str(), chunk_ms.c_str(), cpu.c_str(), server_cpu.c_str(), to_string(r.outcome.verdict),
                 s.variant().empty() ? "-" : s.variant().c_str());
   return line;
 }
@@ -48,9 +54,19 @@ void print_point_notes(const PointMeasurement& m, std::ostream& out) {
     auto q = summarize(m.queue_wait_ns), t = summarize(m.transfer_ns), h = summarize(m.handoff_ns);
     std::string workers;
     for (auto w : m.worker_bytes) workers += (workers.empty() ? "" : " / ") + format_fixed(static_cast<double>(w) / 1e9, 2);
-    out << "    stages p50/p99 ms: queue " << format_fixed(q.p50 / 1e6, 3) << "/" << format_fixed(q.p99 / 1e6, 3)
-        << ", transfer " << format_fixed(t.p50 / 1e6, 1) << "/" << format_fixed(t.p99 / 1e6, 1) << ", hand-off "
-        << format_fixed(h.p50 / 1e6, 3) << "/" << format_fixed(h.p99 / 1e6, 3) << "; GB per worker: " << workers << "\n";
+    out << "    stages p50/p99 ms (n=" << t.count << "): queue " << format_fixed(q.p50 / 1e6, 3) << "/"
+        << marked_percentile(q.p99 / 1e6, 3, q.count, 0.99) << ", transfer " << format_fixed(t.p50 / 1e6, 1) << "/"
+        << marked_percentile(t.p99 / 1e6, 1, t.count, 0.99) << ", hand-off " << format_fixed(h.p50 / 1e6, 3) << "/"
+        << marked_percentile(h.p99 / 1e6, 3, h.count, 0.99) << "; GB per worker: " << workers << "\n";
+  }
+  if (m.quiet_wait && !m.quiet_wait->quiet) {
+    const QuietWait& w = *m.quiet_wait;
+    std::string still;
+    for (const auto& p : w.pending) still += (still.empty() ? "" : ", ") + p;
+    out << "    warning: the server was not quiet after the dataset load (waited " << format_fixed(w.seconds, 1) << " s"
+        << (w.cpu_rate >= 0 ? ", its CPU " + format_fixed(w.cpu_rate * 100, 0) + "% of a core" : "")
+        << (still.empty() ? "" : ", still running: " + still) << (w.error.empty() ? "" : ", " + w.error)
+        << "); the first trials may read low\n";
   }
   if (!m.failure.empty()) out << "    error: " << m.failure << "\n";
   for (const auto& w : m.buffer_warnings()) out << "    warning: " << w << "\n";
@@ -98,9 +114,22 @@ void print_attainment(const std::vector<PointResult>& points, double bound_ms, s
     const PointMeasurement& m = r.measurement;
     if (m.batch_latency_ns.empty() || m.spec.op == Op::kExists) continue;
     const double within = m.attainment(bound_ms);
-    out << "    " << m.spec.label() << ": " << format_fixed(within * 100, 1) << "% -> goodput "
-        << format_gbps(m.median_gbps() * within) << "\n";
+    const std::size_t n = m.batch_latency_ns.size();
+    // The bound is a p99's: judged from fewer than 100 batches, it is judged by their slowest.
+    out << "    " << m.spec.label() << ": " << format_fixed(within * 100, 1) << "% of " << n << " batches"
+        << (short_of_samples(n, 0.99) ? "~" : "") << " -> goodput " << format_gbps(m.median_gbps() * within) << "\n";
   }
+}
+
+// Whether any printed p99 came from fewer than 100 samples (the footnote explains "~").
+bool any_short_tail(const std::vector<PointResult>& points) {
+  for (const auto& r : points) {
+    const PointMeasurement& m = r.measurement;
+    for (const auto* samples : {&m.batch_latency_ns, &m.chunk_latency_ns, &m.transfer_ns}) {
+      if (!samples->empty() && short_of_samples(samples->size(), 0.99)) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -126,6 +155,8 @@ void ConsoleReporter::report(const RunReport& run) {
   run.side_by_side.print(out_);
   print_wire(run.wire, run.points, out_);
   out_ << "\nThroughput is payload bytes / wall time of the timed batches, in GB/s (10^9 bytes/s).\n";
+  out_ << "CPU s/GB is kvslo's own CPU seconds per GB moved; srv s/GB the Redis server's (INFO cpu over the trials).\n";
+  if (any_short_tail(run.points)) out_ << kTailFootnote << "\n";
   out_ << "Redis " << run.redis_version << " at " << run.server << (run.embedded ? " (embedded)" : "") << "\n";
   print_verdict(run, out_);
 }

@@ -4,9 +4,11 @@
 #include <iostream>
 #include <memory>
 
+#include "experiment/tail_samples.hpp"
 #include "run/console_reporter.hpp"
 #include "run/json_reporter.hpp"
 #include "run/point_loop.hpp"
+#include "run/run_noise.hpp"
 #include "system/results_file.hpp"
 #include "run/run_preflight.hpp"
 #include "run/run_results.hpp"
@@ -77,8 +79,11 @@ int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requ
                    ResultsWriter& results) {
   RunWire wire(request.wire, server);
   if (wire.requested()) results.file().set("network", wire.measure(request.points, stop_requested));
+  RunNoise noise(server.endpoint(), server.embedded() || on_this_host(server.endpoint()));
   const auto started = std::chrono::steady_clock::now();
   const MeasuredPoints measured = measure_points(request, stop_requested, server, wire, results);
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  results.file().set("host_noise", noise.finish(measured.points));
   const RunSummary summary = summarize_run(measured.points);
   const SideBySide side_by_side = compare_side_by_side(measured.points);
   const RunReport report{
@@ -89,7 +94,7 @@ int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requ
       .slo = request.slo,
       .planned = request.points.size(),
       .interrupted = stop_requested.load(),
-      .elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+      .elapsed_seconds = elapsed,
       .redis_version = results.file().document()["environment"]["redis"].value("redis_version", std::string("?")),
       .server = server.endpoint().display(),
       .embedded = server.embedded(),
@@ -105,6 +110,7 @@ int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requ
     return kExitInfrastructure;
   }
   std::cout << "Results: " << results.file().path().string() << "\n";
+  if (const std::string line = noise.notable(); !line.empty()) std::cerr << line << "\n";
   if (report.interrupted) {
     std::cerr << "kvslo: interrupted; " << measured.points.size() << " finished points are in "
               << results.file().path().string() << "\n";
@@ -129,6 +135,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
   for (const auto& skipped : request.skipped) {
     std::cerr << "kvslo: skipped " << skipped.where << ": it cannot run (" << skipped.reason << ")\n";
   }
+  for (const auto& w : tail_sample_warnings(request.points, request.slo)) std::cerr << "kvslo: " << w << "\n";
   ResultsFile file(request.out, results_header(request, redis));
   ResultsWriter results(file);
   if (!results.save()) {

@@ -58,6 +58,8 @@ nlohmann::json table_row(const std::string& group, const PointResult& r, const P
     row["pct_of_iperf3"] = pct.estimate * 100;
     row["pct_of_iperf3_interval"] = {pct.low * 100, pct.high * 100};
   }
+  const double server_per_gb = m.server_cpu_seconds_per_gb();
+  row["server_cpu_seconds_per_gb"] = server_per_gb >= 0 ? nlohmann::json(server_per_gb) : nlohmann::json(nullptr);
   return row;
 }
 
@@ -170,21 +172,23 @@ void SideBySide::print(std::ostream& out) const {
     if (row["group"] != current) {
       current = row["group"];
       out << "  " << current << "\n";
-      std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %15s %11s\n", "client", width, "settings", "GB/s", "CPU s/GB",
-                    "% of iperf3", "Redis busy");
+      std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %15s %11s %9s\n", "client", width, "settings", "GB/s",
+                    "CPU s/GB", "% of iperf3", "Redis busy", "srv s/GB");
       out << line;
     }
     const std::string client = row["client"].get<std::string>() + (row["peer"].get<bool>() ? "*" : "");
     const bool ok = row["status"] == "ok";
-    std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %15s %11s\n", client.c_str(), width, settings_of(row).c_str(),
+    std::snprintf(line, sizeof line, "    %-16s %-*s %8s %9s %15s %11s %9s\n", client.c_str(), width, settings_of(row).c_str(),
                   ok ? format_fixed(row["median_gbps"].get<double>(), 2).c_str() : row["status"].get<std::string>().c_str(),
                   ok && row["cpu_seconds_per_gb"].get<double>() > 0 ? format_fixed(row["cpu_seconds_per_gb"].get<double>(), 3).c_str() : "-",
                   pct_text(row).c_str(),
-                  row["server_busy_cores"].is_null() ? "-" : (format_fixed(row["server_busy_cores"].get<double>(), 2) + " cores").c_str());
+                  row["server_busy_cores"].is_null() ? "-" : (format_fixed(row["server_busy_cores"].get<double>(), 2) + " cores").c_str(),
+                  row["server_cpu_seconds_per_gb"].is_null() ? "-" : format_fixed(row["server_cpu_seconds_per_gb"].get<double>(), 3).c_str());
     out << line;
   }
   out << "  * a peer: what it cannot express is listed under \"peer\" in the results\n"
-      << "  Redis busy: the server's CPU seconds per second of the trials; near 1 core its one thread was the limit\n";
+      << "  Redis busy: the server's CPU seconds per second of the trials; near 1 core its one thread was the limit\n"
+      << "  srv s/GB: the server's CPU seconds per GB moved (what a byte cost Redis, whatever the GB/s)\n";
   if (bars.empty()) return;
   out << "\nThe bar (ratios within this run, with their 95% intervals):\n";
   bool unpaired = false, short_of_rounds = false;

@@ -187,7 +187,8 @@ def latency_percentiles(results, outdir):
         ys = [i + j * height for i in range(len(points))]
         ax.barh(ys, [p.batch_latency.get(n, 0) for p in points], height=height, label=n, color=COLORS[j])
     ax.set_yticks([i + 0.4 - height / 2 for i in range(len(points))])
-    ax.set_yticklabels([p.label for p in points], fontsize=8)
+    # Each point's sample count: a p99 of fewer than 100 batches is their maximum.
+    ax.set_yticklabels([f"{p.label} (n={p.batch_latency.get('count', 0)})" for p in points], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("batch latency (ms; a batch is done when its last chunk is)")
     bound = results.slo.get("batch_p99_ms")

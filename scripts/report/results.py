@@ -132,6 +132,7 @@ _POINT = {
     "wire_gbps?": "number|null",
     "pct_of_wire?": "number|null",
     "cpu_seconds_per_gb?": "number|null",
+    "server_cpu_seconds_per_gb?": "number|null",
     "connections?": ("objects|null", {"sndbuf_granted": "number", "rcvbuf_granted": "number"}),
     "peer?": ("object|null", {"limits?": "strings|null"}),
 }
@@ -166,7 +167,8 @@ _SIDE_BY_SIDE = {
     "table?": ("objects|null", {
         "group": "string", "client": "string", "peer": "bool", "variant": "string|null", "pipeline_depth": "number",
         "threads": "number", "status": "string", "median_gbps": "number", "cpu_seconds_per_gb": "number",
-        "pct_of_iperf3?": "number|null", "server_busy_cores?": "number|null"}),
+        "pct_of_iperf3?": "number|null", "server_busy_cores?": "number|null",
+        "server_cpu_seconds_per_gb?": "number|null"}),
     "bars?": ("objects", {"name": "string", "group": "string", "ours": "string", "theirs": "string",
                                "ratio": "number", "bar": "number", "at_most": "bool", "met": "bool"}),
 }

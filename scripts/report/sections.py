@@ -87,11 +87,11 @@ def failures(results, plots):
 
 SIDE_NOTE = ("Every client and reference peer ran on the same Redis in this run. CPU is each client's own "
              "(iperf3's as it reports it); Redis busy is the server's CPU seconds per second of the trials, and near "
-             "1.0 its one thread was the limit. A peer runs with the point's chunk size, streams and working set; what it "
+             "1.0 its one thread was the limit; Redis CPU s/GB is what each GB moved cost the server. A peer runs with the point's chunk size, streams and working set; what it "
              "cannot express is listed below the table.")
 SIDE_COLUMNS = [("group", "group"), ("client", "client"), ("depth", "depth"), ("threads", "threads"),
                 ("variant", "variant"), ("gbps", "GB/s"), ("cpu", "CPU s/GB"), ("pct_of_iperf3", "% of iperf3"),
-                ("redis_busy", "Redis busy (cores)")]
+                ("redis_busy", "Redis busy (cores)"), ("server_cpu", "Redis CPU s/GB")]
 BAR_COLUMNS = [("met", ""), ("name", "bar"), ("group", "group"), ("ratio", "ratio"), ("needed", "needed"),
                ("ours", "ours"), ("theirs", "theirs")]
 
@@ -103,7 +103,13 @@ def _side_row(r):
             "gbps": f"{r['median_gbps']:.2f}" if ok else "failed",
             "cpu": f"{r['cpu_seconds_per_gb']:.3f}" if ok and r["cpu_seconds_per_gb"] > 0 else "-",
             "pct_of_iperf3": "-" if r.get("pct_of_iperf3") is None else f"{r['pct_of_iperf3']:.0f}%",
-            "redis_busy": "-" if r.get("server_busy_cores") is None else f"{r['server_busy_cores']:.2f}"}
+            "redis_busy": "-" if r.get("server_busy_cores") is None else f"{r['server_busy_cores']:.2f}",
+            "server_cpu": _per_gb(r.get("server_cpu_seconds_per_gb"))}
+
+
+def _per_gb(seconds_per_gb):
+    """CPU seconds per GB, or '-' when not known (older files, peers the server cannot attribute)."""
+    return "-" if seconds_per_gb is None else f"{seconds_per_gb:.3f}"
 
 
 def _bar_row(b):
@@ -212,8 +218,8 @@ def plot_figures(results, plots):
 
 POINT_COLUMNS = [("index", "#"), ("client", "client"), ("op", "op"), ("chunk", "chunk"), ("batch", "batch"),
                  ("streams", "streams"), ("threads", "threads"), ("depth", "depth"), ("variant", "variant"),
-                 ("gbps", "GB/s median [min-max]"), ("batch_ms", "batch ms p50 / p99 / max"), ("cpu", "CPU s/GB"),
-                 ("slo", "SLO")]
+                 ("gbps", "GB/s median [min-max]"), ("batch_ms", "batch ms p50 / p99 / max (n)"), ("cpu", "CPU s/GB"),
+                 ("server_cpu", "Redis CPU s/GB"), ("slo", "SLO")]
 
 
 def _point_row(p):
@@ -223,12 +229,28 @@ def _point_row(p):
             "batch": str(p.p("chunks_per_batch")), "streams": str(p.p("streams")), "threads": str(p.p("threads")),
             "depth": str(p.p("pipeline_depth")), "variant": p.variant or "-",
             "gbps": f"{p.gbps:.2f} [{p.gbps_min:.2f}-{p.gbps_max:.2f}]",
-            "batch_ms": f"{bl.get('p50', 0):.1f} / {bl.get('p99', 0):.1f} / {bl.get('max', 0):.1f}",
-            "cpu": "-" if cpu is None else f"{cpu:.3f}", "slo": p.outcome.verdict}
+            "batch_ms": f"{bl.get('p50', 0):.1f} / {bl.get('p99', 0):.1f}{_tail_mark(bl)} / {bl.get('max', 0):.1f}"
+                        f" ({bl.get('count', 0)})",
+            "cpu": _per_gb(cpu), "server_cpu": _per_gb(p.raw.get("server_cpu_seconds_per_gb")),
+            "slo": p.outcome.verdict}
+
+
+# A nearest-rank p99 of fewer than 100 samples is their maximum (p99.9: 1,000),
+# as kvslo's console marks it (harness/experiment/tail_samples.hpp).
+SAMPLES_FOR_P99 = 100
+TAIL_FOOTNOTE = ("~ a p99 of fewer than 100 samples (p99.9: 1,000) is their maximum, not a tail; "
+                 "(n) is the sample count.")
+
+
+def _tail_mark(latency):
+    return "~" if latency.get("count", 0) < SAMPLES_FOR_P99 else ""
 
 
 def every_point(results, plots):
-    return [Heading("Every point", 2), table(POINT_COLUMNS, [_point_row(p) for p in results.points])]
+    blocks = [Heading("Every point", 2), table(POINT_COLUMNS, [_point_row(p) for p in results.points])]
+    if any(_tail_mark(p.batch_latency) for p in results.points):
+        blocks.append(paragraph(TAIL_FOOTNOTE))
+    return blocks
 
 
 # --- environment -------------------------------------------------------------

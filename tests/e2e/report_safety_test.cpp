@@ -281,6 +281,7 @@ TEST_F(ReportSafety, SchemaTwo_TheReportShowsWhatEachPointSaysOfItself) {
   json doc = as_schema_two(json::parse(slurp(results())));
   doc["points"][0]["variant"] = "marked-variant";
   doc["points"][0]["outcome"]["verdict"] = "FAILED";
+  doc["points"][0]["server_cpu_seconds_per_gb"] = 0.4567;
   const auto file = dir_ / "v2.json";
   spit(file, doc.dump());
   const Outcome o = report(file, dir_ / "v2-report");
@@ -288,6 +289,8 @@ TEST_F(ReportSafety, SchemaTwo_TheReportShowsWhatEachPointSaysOfItself) {
   const std::string md = slurp(dir_ / "v2-report" / "report.md");
   EXPECT_NE(md.find("| marked-variant |"), std::string::npos) << md;
   EXPECT_NE(md.find("| FAILED |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 0.457 |"), std::string::npos) << md;  // Redis CPU s/GB beside the client's
+  EXPECT_NE(md.find("batch ms p50 / p99 / max (n)"), std::string::npos) << md;  // every percentile with its count
 
   doc["schema_version"] = 3;
   spit(file, doc.dump());

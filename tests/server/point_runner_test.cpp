@@ -31,6 +31,12 @@ TEST(OpenLoop, LatencyCountsFromTheIntendedStart) {
   spec.arrival = Arrival{};
   PointMeasurement closed = runner.run(spec);
   ASSERT_EQ(closed.batch_latency_ns.size(), 20u);
+  // The first point loaded the dataset and waited for the idle server; the second reused it.
+  ASSERT_TRUE(open.quiet_wait.has_value());
+  EXPECT_TRUE(open.quiet_wait->quiet) << open.quiet_wait->to_json().dump();
+  EXPECT_EQ(open.to_json(Slo{})["server_quiet_wait"]["quiet"], true);
+  EXPECT_FALSE(closed.quiet_wait.has_value());
+  EXPECT_FALSE(closed.to_json(Slo{}).contains("server_quiet_wait"));
   // Closed loop: each latency is a service time. Open loop: the last batch
   // waited behind the 19 before it, so its latency is far above any single
   // service time (no coordinated omission).

@@ -2,10 +2,14 @@
 // built from outcomes, and the "outcome" object of a point's results entry.
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "run/console_reporter.hpp"
 #include "run/point_outcome.hpp"
+#include "experiment/tail_samples.hpp"
+#include "run/tail_mark.hpp"
 #include "run/run_results.hpp"
 #include "run/run_server.hpp"
 #include "run/run_summary.hpp"
@@ -113,6 +117,86 @@ TEST(PointEntry, CarriesTheOutcomeBesideStatusAndSlo) {
   EXPECT_EQ(entry["outcome"]["may_be_best"], false);
   EXPECT_EQ(entry["slo"]["pass"], false);
   EXPECT_TRUE(entry["slo"]["applicable"].get<bool>());
+}
+
+// Server CPU per GB: over every trial's bytes, unknown when any trial's is.
+TEST(PointMeasurement, ServerCpuSecondsPerGbOverTheTrials) {
+  PointMeasurement m = measured("zerocopy", "get", 2);  // 2e9 bytes in 1 s
+  EXPECT_EQ(m.server_cpu_seconds_per_gb(), -1);          // the trial did not know it
+  m.trials.front().server_cpu_seconds = 0.5;
+  TrialFigures second = m.trials.front();
+  second.bytes = 1'000'000'000;
+  second.server_cpu_seconds = 0.4;
+  m.trials.push_back(second);
+  EXPECT_NEAR(m.server_cpu_seconds_per_gb(), 0.9 / 3.0, 1e-12);
+  EXPECT_NEAR(m.to_json(Slo{})["server_cpu_seconds_per_gb"].get<double>(), 0.3, 1e-12);
+  m.trials.back().server_cpu_seconds = -1;
+  EXPECT_TRUE(m.to_json(Slo{})["server_cpu_seconds_per_gb"].is_null());
+}
+
+std::string console(const std::vector<PointMeasurement>& measured, const Slo& slo = Slo{}) {
+  std::vector<PointResult> points;
+  for (const auto& m : measured) points.push_back({m, judge_point(m, slo)});
+  const RunSummary summary = summarize_run(points);
+  const SideBySide side_by_side;
+  const RunServer server(std::optional<std::string>("redis://127.0.0.1:1"), {});
+  const RunWire wire(std::nullopt, server);
+  std::ostringstream out;
+  ConsoleReporter(out).report(RunReport{points, summary, side_by_side, wire, slo, measured.size(), false, 1, "7.0.15",
+                                        "redis://127.0.0.1:1", true});
+  return out.str();
+}
+
+TEST(TailMark, APercentileShortOfSamplesIsMarked) {
+  EXPECT_EQ(marked_percentile(51.23, 1, 32, 0.99), "51.2~");
+  EXPECT_EQ(marked_percentile(51.23, 1, 99, 0.99), "51.2~");
+  EXPECT_EQ(marked_percentile(51.23, 1, 100, 0.99), "51.2");
+  EXPECT_TRUE(short_of_samples(999, 0.999));
+  EXPECT_FALSE(short_of_samples(1000, 0.999));
+  EXPECT_EQ(samples_needed(0.99), 100u);
+  EXPECT_EQ(samples_needed(0.999), 1000u);
+}
+
+TEST(ConsoleReporter, EveryPercentileCarriesItsCountAndAShortTailIsMarked) {
+  PointMeasurement few = measured("zerocopy", "get", 2);  // 2 batches: p99 is their maximum
+  PointMeasurement many = measured("hiredis", "get", 2);
+  many.batch_latency_ns.assign(100, 3e6);
+  many.chunk_latency_ns.assign(800, 1e6);
+  Slo slo;
+  slo.batch_p99_ms = 10;
+  const std::string out = console({few, many}, slo);
+  EXPECT_NE(out.find("batch p50/p99 ms (n)"), std::string::npos) << out;
+  EXPECT_NE(out.find(" 1.0/2.0~ (2) "), std::string::npos) << out;
+  EXPECT_NE(out.find(" 3.0/3.0 (100) "), std::string::npos) << out;
+  EXPECT_NE(out.find(" 1.00 (800) "), std::string::npos) << out;
+  EXPECT_NE(out.find(kTailFootnote), std::string::npos) << out;
+  EXPECT_NE(out.find("100.0% of 2 batches~ -> goodput"), std::string::npos) << out;
+  EXPECT_NE(out.find("100.0% of 100 batches -> goodput"), std::string::npos) << out;
+  // Enough samples everywhere: no mark, no footnote.
+  const std::string enough = console({many}, slo);
+  EXPECT_EQ(enough.find(kTailFootnote), std::string::npos) << enough;
+  EXPECT_EQ(enough.find("~"), std::string::npos) << enough;
+}
+
+TEST(ConsoleReporter, PrintsServerCpuPerGbBesideTheClients) {
+  PointMeasurement known = measured("zerocopy", "get", 2);
+  known.trials.front().server_cpu_seconds = 0.5;  // 0.25 s/GB
+  const PointMeasurement unknown = measured("hiredis", "get", 2);
+  const std::string out = console({known, unknown});
+  std::istringstream lines(out);
+  std::string line, header, zerocopy, hiredis;
+  while (std::getline(lines, line)) {
+    if (line.rfind("client ", 0) == 0) header = line;
+    if (line.rfind("zerocopy ", 0) == 0) zerocopy = line;
+    if (line.rfind("hiredis ", 0) == 0) hiredis = line;
+  }
+  const auto column = header.find("srv s/GB");
+  ASSERT_NE(column, std::string::npos) << out;
+  // Right-aligned under its header: the figure ends where the header does.
+  const auto end = column + std::string("srv s/GB").size();
+  ASSERT_GE(zerocopy.size(), end) << out;
+  EXPECT_EQ(zerocopy.substr(end - 5, 5), "0.250") << out;
+  EXPECT_EQ(hiredis.substr(end - 1, 1), "-") << out;
 }
 
 }  // namespace

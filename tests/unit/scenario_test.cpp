@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "experiment/scenario.hpp"
+#include "experiment/tail_samples.hpp"
 #include "network/wire.hpp"
 #include "support/scratch_dir.hpp"
 
@@ -101,6 +102,8 @@ TEST(ShippedScenarios, EveryOneValidates) {
     auto s = Scenario::load(e.path(), models());
     EXPECT_FALSE(s.description.empty()) << e.path();
     EXPECT_FALSE(s.expand(models()).empty()) << e.path();
+    // A scenario that judges a batch p99 collects the 100 batches a p99 needs.
+    EXPECT_EQ(tail_sample_warnings(s.expand(models()), s.slo), std::vector<std::string>{}) << e.path();
     ++count;
   }
   EXPECT_GE(count, 8u);
@@ -373,6 +376,22 @@ TEST_F(ScenarioFiles, FaultMatrix_PointCountIsBounded) {
       "axes": {"chunks_per_batch": )" + values(1, 100) + R"(, "pipeline_depth": )" + values(1, 100) + "}}"), models());
   EXPECT_EQ(s.expand(models()).size(), 10'000u);
   EXPECT_THROW(s.override_with("streams=1,2", models()), ScenarioError);
+}
+
+TEST(ScenarioText, ALatencyBoundFromTooFewBatchesIsWarnedAbout) {
+  auto s = Scenario::parse(R"({"workload": {"working_set": "64MiB", "chunk_size": "4MiB", "chunks_per_batch": 4,
+                                             "trials": 3, "batches_per_trial": 10},
+                               "slo": {"batch_p99_ms": 100}})",
+                           "tails.json", models());
+  auto warnings = tail_sample_warnings(s.expand(models()), s.slo);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings.front().find("judged from 30 batches per point (3 trials x 10 batches)"), std::string::npos)
+      << warnings.front();
+  s.override_with("workload.batches_per_trial=34", models());  // 102 batches
+  EXPECT_TRUE(tail_sample_warnings(s.expand(models()), s.slo).empty());
+  s.slo.batch_p99_ms.reset();  // nothing judges the tail: any count will do
+  s.override_with("workload.batches_per_trial=1", models());
+  EXPECT_TRUE(tail_sample_warnings(s.expand(models()), s.slo).empty());
 }
 
 // The fuzz target parses text without a file; load reads the file and does the same.
