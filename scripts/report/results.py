@@ -167,10 +167,12 @@ _SIDE_BY_SIDE = {
     "table?": ("objects|null", {
         "group": "string", "client": "string", "peer": "bool", "variant": "string|null", "pipeline_depth": "number",
         "threads": "number", "status": "string", "median_gbps": "number", "cpu_seconds_per_gb": "number",
-        "pct_of_iperf3?": "number|null", "server_busy_cores?": "number|null",
+        "pct_of_iperf3?": "number|null", "pct_of_iperf3_interval?": "numbers|null", "server_busy_cores?": "number|null",
         "server_cpu_seconds_per_gb?": "number|null"}),
     "bars?": ("objects", {"name": "string", "group": "string", "ours": "string", "theirs": "string",
-                               "ratio": "number", "bar": "number", "at_most": "bool", "met": "bool"}),
+                               "ratio": "number", "bar": "number", "at_most": "bool", "met": "bool",
+                               "interval?": "numbers", "confidence?": "number", "rounds?": "number", "paired?": "bool",
+                               "decision?": "string"}),
 }
 _DOCUMENT = {
     "slo": ("object", {"retrieval_gbps": "number", "batch_p99_ms?": "number|null", "store_gbps?": "number|null"}),

@@ -92,8 +92,12 @@ SIDE_NOTE = ("Every client and reference peer ran on the same Redis in this run.
 SIDE_COLUMNS = [("group", "group"), ("client", "client"), ("depth", "depth"), ("threads", "threads"),
                 ("variant", "variant"), ("gbps", "GB/s"), ("cpu", "CPU s/GB"), ("pct_of_iperf3", "% of iperf3"),
                 ("redis_busy", "Redis busy (cores)"), ("server_cpu", "Redis CPU s/GB")]
-BAR_COLUMNS = [("met", ""), ("name", "bar"), ("group", "group"), ("ratio", "ratio"), ("needed", "needed"),
-               ("ours", "ours"), ("theirs", "theirs")]
+BAR_COLUMNS = [("met", ""), ("name", "bar"), ("group", "group"), ("ratio", "ratio [95% interval]"),
+               ("needed", "needed"), ("ours", "ours"), ("theirs", "theirs")]
+BAR_NOTE = ("Each ratio is the Hodges-Lehmann estimate over the two points' trials, paired by round when they took turns "
+            "(Wilcoxon signed-rank interval), unpaired otherwise (Mann-Whitney interval, marked u). MET or MISSED: the whole "
+            "95% interval is on one side of the bar; UNDECIDED: it straddles the bar, or has fewer than 6 rounds and so "
+            "cannot reach 95%.")
 
 
 def _side_row(r):
@@ -102,7 +106,7 @@ def _side_row(r):
             "depth": str(r["pipeline_depth"]), "threads": str(r["threads"]), "variant": r["variant"] or "-",
             "gbps": f"{r['median_gbps']:.2f}" if ok else "failed",
             "cpu": f"{r['cpu_seconds_per_gb']:.3f}" if ok and r["cpu_seconds_per_gb"] > 0 else "-",
-            "pct_of_iperf3": "-" if r.get("pct_of_iperf3") is None else f"{r['pct_of_iperf3']:.0f}%",
+            "pct_of_iperf3": _pct(r),
             "redis_busy": "-" if r.get("server_busy_cores") is None else f"{r['server_busy_cores']:.2f}",
             "server_cpu": _per_gb(r.get("server_cpu_seconds_per_gb"))}
 
@@ -112,8 +116,21 @@ def _per_gb(seconds_per_gb):
     return "-" if seconds_per_gb is None else f"{seconds_per_gb:.3f}"
 
 
+def _pct(r):
+    """'83% [80-85]': a point's share of iperf3 with its interval (older files: the share alone)."""
+    if r.get("pct_of_iperf3") is None:
+        return "-"
+    interval = r.get("pct_of_iperf3_interval")
+    return f"{r['pct_of_iperf3']:.0f}%" + (f" [{interval[0]:.0f}-{interval[1]:.0f}]" if interval else "")
+
+
 def _bar_row(b):
-    return {"met": "MET" if b["met"] else "MISS", "name": b["name"], "group": b["group"], "ratio": f"{b['ratio']:.2f}x",
+    # Files before intervals have only `met`: a point estimate, MET or MISS.
+    decision = b.get("decision") or ("MET" if b["met"] else "MISS")
+    ratio = f"{b['ratio']:.2f}x"
+    if b.get("interval"):
+        ratio += f" [{b['interval'][0]:.2f}-{b['interval'][1]:.2f}]" + ("" if b.get("paired", True) else " u")
+    return {"met": decision, "name": b["name"], "group": b["group"], "ratio": ratio,
             "needed": ("<= " if b["at_most"] else ">= ") + f"{b['bar']:.2f}x", "ours": b["ours"], "theirs": b["theirs"]}
 
 
@@ -124,7 +141,8 @@ def side_by_side(results, plots):
     blocks = [Heading("Clients and peers side by side", 2), paragraph(SIDE_NOTE),
               table(SIDE_COLUMNS, [_side_row(r) for r in sbs["table"]])]
     if sbs.get("bars"):
-        blocks += [paragraph("The bar (ratios within this run):"), table(BAR_COLUMNS, [_bar_row(b) for b in sbs["bars"]])]
+        blocks += [paragraph("The bar (ratios within this run): " + BAR_NOTE),
+                   table(BAR_COLUMNS, [_bar_row(b) for b in sbs["bars"]])]
     limits = [ListItem(f"#{p.index} {p.p('client')} {p.p('op')} streams={p.p('streams')} depth={p.p('pipeline_depth')}",
                        tuple(p.peer["limits"])) for p in results.points if p.peer and p.peer.get("limits")]
     blocks += [paragraph("What the peers could not express:"), BulletList(tuple(limits))]
