@@ -153,6 +153,8 @@ void ConsoleReporter::report(const RunReport& run) {
   out_ << "\n";
   print_points(run.points, out_);
   run.side_by_side.print(out_);
+  // With peers the side-by-side table holds these comparisons and more.
+  if (run.side_by_side.empty()) print_comparisons(run.comparisons, out_);
   print_wire(run.wire, run.points, out_);
   out_ << "\nThroughput is payload bytes / wall time of the timed batches, in GB/s (10^9 bytes/s).\n";
   out_ << "CPU s/GB is kvslo's own CPU seconds per GB moved; srv s/GB the Redis server's (INFO cpu over the trials).\n";

@@ -22,6 +22,9 @@ nlohmann::json summary_json(const RunReport& run) {
 
 void JsonReporter::report(const RunReport& run) {
   if (!run.side_by_side.empty()) results_.set("side_by_side", run.side_by_side.to_json());
+  nlohmann::json comparisons = nlohmann::json::array();
+  for (const auto& c : run.comparisons) comparisons.push_back(c.to_json());
+  results_.set("paired_comparisons", comparisons);
   results_.set("summary", summary_json(run));
 }
 

@@ -42,9 +42,13 @@ class PointLoop {
 
   MeasuredPoints run() {
     const auto groups = turn_groups(request_.points);
+    // Groups run one after the other, so each holds consecutive entries of `points` (their `index`).
     nlohmann::json turns{{"seed", seed_}, {"groups", nlohmann::json::array()}};
+    std::size_t position = 0;
     for (const auto& g : groups) {
-      if (g.size() > 1) turns["groups"].push_back(g);
+      nlohmann::json indexes = nlohmann::json::array();
+      for (std::size_t k = 0; k < g.size(); ++k) indexes.push_back(position++);
+      if (g.size() > 1) turns["groups"].push_back(indexes);
     }
     results_.file().set("interleave", turns);
     for (const auto& group : groups) {
@@ -67,7 +71,7 @@ class PointLoop {
     std::vector<std::unique_ptr<PointSession>> sessions;
     for (std::size_t i : members) {
       if (stop_) break;
-      progress_.starting(started_++, request_.points[i]);
+      progress_.starting(started_++, request_.points[i], sessions.empty());
       sessions.push_back(runner_.open(request_.points[i]));
     }
     run_rounds(members, sessions);

@@ -15,9 +15,9 @@ std::string format_duration(double seconds) {
 Progress::Progress(std::size_t total)
     : total_(total), live_(::isatty(2) == 1), start_(std::chrono::steady_clock::now()) {}
 
-void Progress::starting(std::size_t i, const PointSpec& spec) {
+void Progress::starting(std::size_t i, const PointSpec& spec, bool estimate) {
   const std::string eta =
-      i == 0 ? "" : ", ETA " + format_duration(elapsed() / static_cast<double>(i) * static_cast<double>(total_ - i));
+      i == 0 || !estimate ? "" : ", ETA " + format_duration(elapsed() / static_cast<double>(i) * static_cast<double>(total_ - i));
   const std::string text = "[" + std::to_string(i + 1) + "/" + std::to_string(total_) + "] " + spec.label() + eta + last_;
   if (live_) {
     std::cerr << "\r\033[K" << text << std::flush;

@@ -15,8 +15,10 @@ std::string format_duration(double seconds);
 class Progress {
  public:
   explicit Progress(std::size_t total);
-  // Point `i` (from 0) starts (or opens, when points take turns); an ETA from the points so far.
-  void starting(std::size_t i, const PointSpec& spec);
+  // Point `i` (from 0) starts (or opens, when points take turns); an ETA
+  // from the points so far, unless `estimate` is false (points opened
+  // together have not run yet).
+  void starting(std::size_t i, const PointSpec& spec, bool estimate = true);
   // Points taking turns begin round `round` (from 0) of at least `rounds`.
   void round(int round, int rounds, std::size_t points);
   // The point ended: its GB/s, or its status when it did not succeed;

@@ -86,10 +86,12 @@ int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requ
   results.file().set("host_noise", noise.finish(measured.points));
   const RunSummary summary = summarize_run(measured.points);
   const SideBySide side_by_side = compare_side_by_side(measured.points);
+  const std::vector<PairedComparison> comparisons = compare_with_baseline(measured.points);
   const RunReport report{
       .points = measured.points,
       .summary = summary,
       .side_by_side = side_by_side,
+      .comparisons = comparisons,
       .wire = wire,
       .slo = request.slo,
       .planned = request.points.size(),

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "experiment/slo.hpp"
+#include "run/paired_comparisons.hpp"
 #include "run/point_outcome.hpp"
 #include "run/run_summary.hpp"
 #include "run/run_wire.hpp"
@@ -20,6 +21,7 @@ struct RunReport {
   const std::vector<PointResult>& points;  // measured, in order
   const RunSummary& summary;
   const SideBySide& side_by_side;
+  const std::vector<PairedComparison>& comparisons;  // kvslo's clients against the baseline client, paired by round
   const RunWire& wire;
   const Slo& slo;
   std::size_t planned = 0;       // points the run meant to measure

@@ -139,11 +139,12 @@ std::string console(const std::vector<PointMeasurement>& measured, const Slo& sl
   for (const auto& m : measured) points.push_back({m, judge_point(m, slo)});
   const RunSummary summary = summarize_run(points);
   const SideBySide side_by_side;
+  const std::vector<PairedComparison> comparisons = compare_with_baseline(points);
   const RunServer server(std::optional<std::string>("redis://127.0.0.1:1"), {});
   const RunWire wire(std::nullopt, server);
   std::ostringstream out;
-  ConsoleReporter(out).report(RunReport{points, summary, side_by_side, wire, slo, measured.size(), false, 1, "7.0.15",
-                                        "redis://127.0.0.1:1", true});
+  ConsoleReporter(out).report(RunReport{points, summary, side_by_side, comparisons, wire, slo, measured.size(), false, 1,
+                                        "7.0.15", "redis://127.0.0.1:1", true});
   return out.str();
 }
 
@@ -197,6 +198,56 @@ TEST(ConsoleReporter, PrintsServerCpuPerGbBesideTheClients) {
   ASSERT_GE(zerocopy.size(), end) << out;
   EXPECT_EQ(zerocopy.substr(end - 5, 5), "0.250") << out;
   EXPECT_EQ(hiredis.substr(end - 1, 1), "-") << out;
+}
+
+}  // namespace
+}  // namespace kvslo
+
+namespace kvslo {
+namespace {
+
+PointMeasurement took_turns_at(const std::string& client, const std::vector<double>& gbps) {
+  PointMeasurement m;
+  m.spec.client = client;
+  m.turn_group = 0;
+  for (std::size_t r = 0; r < gbps.size(); ++r) {
+    TrialFigures t;
+    t.bytes = 1'000'000'000;
+    t.seconds = 1 / gbps[r];
+    t.cpu_seconds = client == "hiredis" ? 0.5 : 0.2;
+    t.server_cpu_seconds = client == "hiredis" ? 0.3 : 0.4;
+    t.batches = 1;
+    t.round = static_cast<int>(r);
+    m.trials.push_back(t);
+  }
+  return m;
+}
+
+TEST(PairedComparisons, EachClientAgainstTheBaselineOfItsRounds) {
+  // The host halves its speed half way; zerocopy is 1.2x hiredis in every round.
+  const std::vector<double> host{4, 4, 4, 2, 2, 2};
+  std::vector<double> faster;
+  for (double g : host) faster.push_back(g * 1.2);
+  std::vector<PointResult> points;
+  for (const auto& m : {took_turns_at("hiredis", host), took_turns_at("zerocopy", faster)}) {
+    points.push_back({m, judge_point(m, Slo{})});
+  }
+  const auto comparisons = compare_with_baseline(points);
+  ASSERT_EQ(comparisons.size(), 1u);
+  const PairedComparison& c = comparisons.front();
+  EXPECT_NEAR(c.gbps.estimate, 1.2, 1e-9);
+  EXPECT_NEAR(c.gbps.low, 1.2, 1e-9);
+  EXPECT_TRUE(c.gbps.reaches());
+  EXPECT_NEAR(c.cpu_per_gb.estimate, 0.4, 1e-9);
+  EXPECT_NEAR(c.ours_server_per_gb, 0.4, 1e-9);
+  EXPECT_NEAR(c.baseline_server_per_gb, 0.3, 1e-9);
+  std::ostringstream out;
+  print_comparisons(comparisons, out);
+  EXPECT_NE(out.str().find("1.20x [1.20-1.20]"), std::string::npos) << out.str();
+  EXPECT_EQ(c.to_json()["gbps"]["rounds"], 6);
+  // Points that did not take turns are not compared here.
+  points[1].measurement.turn_group = -1;
+  EXPECT_TRUE(compare_with_baseline(points).empty());
 }
 
 }  // namespace
