@@ -1,5 +1,7 @@
 #include "net/socket.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
@@ -87,13 +89,18 @@ bool idle_socket_is_stale(int fd) {
 
 Socket::~Socket() { close(); }
 
-Socket::Socket(Socket&& other) noexcept : fd_(other.fd_), peer_(std::move(other.peer_)) { other.fd_ = -1; }
+Socket::Socket(Socket&& other) noexcept
+    : fd_(other.fd_), peer_(std::move(other.peer_)), low_water_(other.low_water_), low_water_cap_(other.low_water_cap_) {
+  other.fd_ = -1;
+}
 
 Socket& Socket::operator=(Socket&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = other.fd_;
     peer_ = std::move(other.peer_);
+    low_water_ = other.low_water_;
+    low_water_cap_ = other.low_water_cap_;
     other.fd_ = -1;
   }
   return *this;
@@ -102,6 +109,17 @@ Socket& Socket::operator=(Socket&& other) noexcept {
 void Socket::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  low_water_ = 1;
+  low_water_cap_ = 0;
+}
+
+void Socket::set_receive_low_water(std::size_t bytes) {
+  if (fd_ < 0) return;
+  if (low_water_cap_ == 0) low_water_cap_ = std::max(1, buffers_of(fd_).rcvbuf / 4);
+  const int mark = static_cast<int>(std::clamp<std::size_t>(bytes, 1, static_cast<std::size_t>(low_water_cap_)));
+  if (mark == low_water_) return;
+  // Best effort: a kernel that refuses it wakes the reader as before.
+  if (::setsockopt(fd_, SOL_SOCKET, SO_RCVLOWAT, &mark, sizeof mark) == 0) low_water_ = mark;
 }
 
 Socket Socket::connect(const Endpoint& endpoint, const SocketOptions& options, Deadline deadline) {

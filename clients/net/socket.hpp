@@ -74,6 +74,13 @@ class Socket {
   void recv_exact(std::span<std::byte> buffer, Deadline deadline);
   // Waits until poll reports one of `events`; a NetError (timeout) past the deadline.
   void wait(short events, Deadline deadline, const char* what);
+  // Reports the socket readable only once `bytes` can be read (SO_RCVLOWAT),
+  // at most a quarter of its receive buffer so the mark can always be
+  // reached; 1 restores the default. A reader that knows how many bytes are
+  // on their way sleeps until they are there instead of waking for every
+  // segment, and the sender (a Redis thread on the same cores) stops paying a
+  // wake-up per write. A closed connection or an error still wakes it.
+  void set_receive_low_water(std::size_t bytes);
 
  private:
   Socket(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {}
@@ -81,6 +88,8 @@ class Socket {
 
   int fd_ = -1;
   std::string peer_;  // endpoint.display(): safe for messages
+  int low_water_ = 1;      // SO_RCVLOWAT as set
+  int low_water_cap_ = 0;  // a quarter of the receive buffer (0: not read yet)
 };
 
 // What the kernel granted a connected socket (see SocketBuffers).

