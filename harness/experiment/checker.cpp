@@ -68,10 +68,15 @@ double Checker::fraction(const std::string& path, const json& v, double min) con
   if (v.is_number()) {
     share = v.get<double>();
   } else if (v.is_string()) {
+    // "5%", or "0.05" as a flag gives it.
     const std::string text = v.get<std::string>();
+    const bool percent = !text.empty() && text.back() == '%';
+    const std::string number = percent ? text.substr(0, text.size() - 1) : text;
     char* end = nullptr;
-    const double percent = text.empty() || text.back() != '%' ? -1 : std::strtod(text.c_str(), &end);
-    if (end == text.c_str() + text.size() - 1 && std::isdigit(static_cast<unsigned char>(text.front()))) share = percent / 100;
+    const double parsed = number.empty() ? -1 : std::strtod(number.c_str(), &end);
+    if (end == number.c_str() + number.size() && std::isdigit(static_cast<unsigned char>(number.front()))) {
+      share = percent ? parsed / 100 : parsed;
+    }
   }
   if (!(share >= min) || !(share < 1)) expected(path, what, v);
   return share;

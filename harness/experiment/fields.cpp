@@ -500,7 +500,7 @@ std::vector<Field> workload_fields() {
   batches.record = [](const PointSpec& p, json& j) { j["batches_per_trial"] = p.batches(); };
   flag(add(batches), "--batches", FlagForm::kValue);
 
-  Field time_limit = field("time_limit_per_point", "per point; trials stop early past it (\"60s\")", {"time_limit_ms"});
+  Field time_limit = field("time_limit_per_point", "per point, of its own trials' time (with turns, its wall time is longer); trials stop early past it (\"60s\")", {"time_limit_ms"});
   time_limit.apply = [](PointSpec& p, const json& v, const FieldInput& in) { p.time_limit = in.check.duration(in.path, v, "\"60s\""); };
   time_limit.record = [](const PointSpec& p, json& j) { j["time_limit_ms"] = p.time_limit ? json(p.time_limit->count()) : json(nullptr); };
   add(time_limit);

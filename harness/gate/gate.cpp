@@ -261,7 +261,11 @@ Evidence evidence(const std::vector<double>& bv, const std::vector<double>& cv, 
 }
 
 // Regressed or improved only when the figure moved by more than the threshold
-// AND the samples say it is no accident.
+// AND the samples say it is no accident: for throughput and CPU per GB, the
+// interval of current / baseline (Hodges-Lehmann, Mann-Whitney, at 1 - 2
+// alpha: a one-sided test at alpha each way) lies wholly on one side of 1,
+// or the two runs' ranges do not overlap (a handful of trials whose
+// interval cannot reach that level); for batch_p99, the exceedance test.
 GateRow decide(GateRow row, const std::vector<double>& bv, const std::vector<double>& cv, GateMetric metric,
                const GateOptions& options) {
   row.baseline = figure(bv, metric);
@@ -270,17 +274,26 @@ GateRow decide(GateRow row, const std::vector<double>& bv, const std::vector<dou
   if (metric == GateMetric::kBatchP99) {
     if (auto few = too_few_batches(bv.size(), cv.size()); !few.empty()) return with_status(row, GateStatus::kUntested, few);
   }
+  Evidence e = evidence(bv, cv, metric, row);
+  bool worse = e.p_worse <= options.alpha, better = e.p_better <= options.alpha;
   if (metric != GateMetric::kBatchP99) {
-    const Interval ratio = unpaired_ratio(cv, bv);  // current / baseline, Hodges-Lehmann with its Mann-Whitney interval
-    row.change_low = ratio.low - 1;
-    row.change_high = ratio.high - 1;
+    const double level = 1 - 2 * options.alpha;
+    const Interval ratio = unpaired_ratio(cv, bv, level);
+    if (!ratio.empty()) {
+      row.change_low = ratio.low - 1;
+      row.change_high = ratio.high - 1;
+      row.change_confidence = ratio.confidence;
+    }
+    const bool decided = !ratio.empty() && ratio.reaches(level);
+    const bool up = decided && ratio.low > 1, down = decided && ratio.high < 1;
+    worse = higher_is_better(metric) ? down : up;
+    better = higher_is_better(metric) ? up : down;
   }
-  const Evidence e = evidence(bv, cv, metric, row);
   const double worse_change = higher_is_better(metric) ? -row.change : row.change;
-  if (worse_change > options.threshold && (e.p_worse <= options.alpha || e.separated_worse)) {
+  if (worse_change > options.threshold && (worse || e.separated_worse)) {
     row.status = GateStatus::kRegressed;
     row.p_value = e.p_worse;
-  } else if (-worse_change > options.threshold && (e.p_better <= options.alpha || e.separated_better)) {
+  } else if (-worse_change > options.threshold && (better || e.separated_better)) {
     row.status = GateStatus::kImproved;
     row.p_value = e.p_better;
   } else {
@@ -338,10 +351,18 @@ std::string percent(double v) {
   return b;
 }
 
-// "[-12.0%, +3.1%]", or "" when no interval was computed.
-std::string change_interval(const GateRow& r) {
-  if (r.metric.empty() || (r.change_low == 0 && r.change_high == 0)) return "";
-  return "[" + percent(r.change_low) + ", " + percent(r.change_high) + "]";
+// "[-12.0%, +3.1%]", marked "~" when it covers less than asked, or "" when none was computed.
+std::string change_interval(const GateRow& r, const GateOptions& options) {
+  if (r.metric.empty() || r.change_confidence <= 0) return "";
+  const bool short_of_level = r.change_confidence < 1 - 2 * options.alpha - 1e-12;
+  return "[" + percent(r.change_low) + ", " + percent(r.change_high) + "]" + (short_of_level ? "~" : "");
+}
+
+// "90% interval" for alpha 0.05: the level of the intervals the gate decides with.
+std::string interval_heading(const GateOptions& options) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.0f%% interval", (1 - 2 * options.alpha) * 100);
+  return b;
 }
 
 std::string number(double v) {
@@ -511,8 +532,10 @@ nlohmann::json merge_results(const std::vector<std::filesystem::path>& files) {
     p["batch_latency"] = to_json(summarize(samples), 1e-6, "ms");
   }
   json sources = json::array();
-  for (const auto& f : files) sources.push_back(f.string());
+  for (const auto& f : files) sources.push_back(f.filename().string());
   merged["merged_from"] = sources;
+  // Each run took turns in its own shuffled order: the first run's seed speaks for none of the others.
+  if (merged.contains("interleave")) merged["interleave"]["seed"] = nullptr;
   return merged;
 }
 
@@ -520,7 +543,7 @@ std::string gate_table(const GateReport& report, const GateOptions& options) {
   std::ostringstream out;
   char line[512];
   std::snprintf(line, sizeof line, "%-10s %-11s %10s %10s %8s %-18s %7s  %s\n", "status", "metric", "baseline", "current",
-                "change", "95% interval", "p", "point");
+                "change", interval_heading(options).c_str(), "p", "point");
   out << line;
   bool any_paired = false;
   for (const auto& r : report.rows) {
@@ -528,10 +551,12 @@ std::string gate_table(const GateReport& report, const GateOptions& options) {
     std::snprintf(line, sizeof line, "%-10s %-11s %10s %10s %8s %-18s %7s  %s%s%s\n", to_string(r.status).c_str(),
                   r.metric.c_str(), r.metric.empty() ? "" : number(r.baseline).c_str(),
                   r.metric.empty() ? "" : number(r.current).c_str(), r.metric.empty() ? "" : percent(r.change).c_str(),
-                  change_interval(r).c_str(), r.metric.empty() ? "" : number(r.p_value).c_str(), r.point.c_str(),
+                  change_interval(r, options).c_str(), r.metric.empty() ? "" : number(r.p_value).c_str(), r.point.c_str(),
                   r.paired ? " [paired]" : "", r.note.empty() ? "" : ("  (" + r.note + ")").c_str());
     out << line;
   }
+  out << "change: of the medians; interval: of current / baseline, the Hodges-Lehmann ratio of the trials with its\n"
+         "Mann-Whitney interval (~: fewer trials than reach that level); a regression needs both beyond the threshold's side\n";
   if (any_paired) {
     out << "[paired]: each trial normalised by the reference's trial of the same round (the points took turns)\n";
   }
@@ -553,11 +578,12 @@ std::string gate_markdown(const GateReport& report, const GateOptions& options) 
   out << "## kvslo gate: " << (report.exit_code() == 0 ? "PASS" : "FAIL") << "\n\n"
       << "Baseline `" << options.baseline.string() << "`, current `" << options.current.string() << "`; threshold "
       << percent(options.threshold).substr(1) << ", alpha " << options.alpha << ", normalize `" << options.normalize
-      << "`.\n\n| status | metric | baseline | current | change | 95% interval | p | point |\n|---|---|---|---|---|---|---|---|\n";
+      << "`.\n\n| status | metric | baseline | current | change | " << interval_heading(options)
+      << " | p | point |\n|---|---|---|---|---|---|---|---|\n";
   for (const auto& r : report.rows) {
     out << "| " << to_string(r.status) << " | " << r.metric << " | " << (r.metric.empty() ? "" : number(r.baseline))
         << " | " << (r.metric.empty() ? "" : number(r.current)) << " | " << (r.metric.empty() ? "" : percent(r.change))
-        << " | " << change_interval(r) << " | " << (r.metric.empty() ? "" : number(r.p_value)) << " | " << r.point << (r.note.empty() ? "" : " (" + r.note + ")")
+        << " | " << change_interval(r, options) << " | " << (r.metric.empty() ? "" : number(r.p_value)) << " | " << r.point << (r.note.empty() ? "" : " (" + r.note + ")")
         << " |\n";
   }
   if (report.slo_failed) out << "\n" << report.slo_note << "\n";

@@ -2,8 +2,11 @@
 // `kvslo gate`: compares a run against a baseline point by point and fails
 // on a real regression, not on noise. A point regresses on a metric when its
 // figure moved the wrong way by more than the threshold AND the samples are
-// separated: for throughput and CPU per GB, the trials' median and a
-// one-sided Mann-Whitney p <= alpha (or non-overlapping ranges); for
+// separated: for throughput and CPU per GB, the trials' median, and the
+// interval of current / baseline at 1 - 2 alpha (Hodges-Lehmann with its
+// Mann-Whitney interval, the intervals every kvslo ratio uses) wholly on the
+// worse side of 1 (or non-overlapping ranges); with --normalize, each trial
+// is first divided by its reference's trial of the same round; for
 // batch_p99, the batches' p99 and a one-sided Fisher exact test that a larger
 // share of batches lies above the other run's p99 (a rank test of the whole
 // distribution does not see a slow tail).
@@ -49,8 +52,9 @@ struct GateRow {
   std::string metric;  // empty for missing / new rows
   std::string point;   // label
   double baseline = 0, current = 0, change = 0, p_value = 1;
-  // The change's 95% interval (Hodges-Lehmann ratio of the trials, Mann-Whitney); 0..0 when not computed.
-  double change_low = 0, change_high = 0;
+  // The change's interval at 1 - 2 alpha (Hodges-Lehmann ratio of the trials,
+  // Mann-Whitney) and its exact coverage (0: none computed, as for batch_p99).
+  double change_low = 0, change_high = 0, change_confidence = 0;
   bool paired = false;  // normalised trial by trial against the reference's trial of the same round (both runs)
   std::string note;
 };

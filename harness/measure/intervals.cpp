@@ -16,7 +16,7 @@ constexpr std::size_t kExactRankSum = 40;
 constexpr std::size_t kMaxWalsh = 300;
 
 double z_of(double level) {
-  // Two-sided normal quantiles for the levels kvslo uses; others by bisection of erfc.
+  // The two-sided normal quantile, by bisection of erfc.
   double lo = 0, hi = 10;
   for (int i = 0; i < 200; ++i) {
     const double mid = (lo + hi) / 2;
@@ -69,7 +69,7 @@ Bound signed_rank_bound(std::size_t n, double level) {
 // Mann-Whitney statistic's null distribution for samples of a and b values.
 Bound rank_sum_bound(std::size_t a, std::size_t b, double level) {
   const std::size_t n = a * b;
-  if (a > kExactRankSum || b > kExactRankSum) {
+  if (a * b > kExactRankSum * kExactRankSum) {
     return normal_bound(static_cast<double>(n) / 2,
                         std::sqrt(static_cast<double>(a) * static_cast<double>(b) * static_cast<double>(a + b + 1) / 12), n,
                         level);
@@ -97,13 +97,17 @@ double median_of_sorted(const std::vector<double>& v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-// The sign-test interval of the median, for samples too large for Walsh averages.
-Interval sign_interval(std::vector<double> values, double level) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  const double mean = static_cast<double>(n) / 2, sd = std::sqrt(static_cast<double>(n)) / 2;
-  const Bound b = normal_bound(mean, sd, n, level);
-  return {median_of_sorted(values), values[b.k - 1], values[n - b.k], b.coverage, n};
+// The sign test's null distribution (binomial, p = 1/2) for n values.
+Bound sign_bound(std::size_t n, double level) {
+  if (n > kExactSignedRank * 5) {
+    return normal_bound(static_cast<double>(n) / 2, std::sqrt(static_cast<double>(n)) / 2, n, level);
+  }
+  std::vector<double> counts(n + 1, 0.0);  // binomial coefficients
+  counts[0] = 1;
+  for (std::size_t r = 1; r <= n; ++r) {
+    for (std::size_t k = r; k >= 1; --k) counts[k] += counts[k - 1];
+  }
+  return bound_from_counts(counts, std::ldexp(1.0, static_cast<int>(n)), level);
 }
 
 Interval exp_of(Interval i) {
@@ -118,7 +122,7 @@ Interval exp_of(Interval i) {
 Interval location_interval(std::vector<double> values, double level) {
   const std::size_t n = values.size();
   if (n == 0) return {};
-  if (n > kMaxWalsh) return sign_interval(std::move(values), level);
+  if (n > kMaxWalsh) return median_interval(std::move(values), level);
   std::vector<double> walsh;
   walsh.reserve(n * (n + 1) / 2);
   for (std::size_t i = 0; i < n; ++i) {
@@ -127,6 +131,14 @@ Interval location_interval(std::vector<double> values, double level) {
   std::sort(walsh.begin(), walsh.end());
   const Bound b = signed_rank_bound(n, level);
   return {median_of_sorted(walsh), walsh[b.k - 1], walsh[walsh.size() - b.k], b.coverage, n};
+}
+
+Interval median_interval(std::vector<double> values, double level) {
+  const std::size_t n = values.size();
+  if (n == 0) return {};
+  std::sort(values.begin(), values.end());
+  const Bound b = sign_bound(n, level);
+  return {median_of_sorted(values), values[b.k - 1], values[n - b.k], b.coverage, n};
 }
 
 Interval positive_interval(const std::vector<double>& values, double level) {

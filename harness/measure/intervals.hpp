@@ -4,15 +4,22 @@
 //
 // Why these methods: a point has 3 to 30 trials and a noisy host makes their
 // distribution skewed and heavy-tailed, so nothing here assumes normality.
-// The centre is the Hodges-Lehmann estimate and the interval is the exact
-// Wilcoxon signed-rank interval (one sample, or the per-round ratios of two
-// interleaved points) or the exact Mann-Whitney interval (two unpaired
-// samples). Both are distribution-free with an exact coverage at any sample
-// size, where a bootstrap over so few rounds is known to give intervals
-// that are too narrow. The price is honest: below 6 rounds no interval
-// reaches 95% (the widest, min..max, covers 1 - 2/2^n), and a verdict from
-// it is UNDECIDED. Ratios are taken on logarithms, so 2x and 0.5x are
-// symmetric and the interval of a ratio is a ratio.
+//   - One point's median: the sign-test interval of the median (order
+//     statistics of the sample; exact coverage, distribution-free).
+//   - Two points that took turns: the per-round ratios' Hodges-Lehmann
+//     estimate with the Wilcoxon signed-rank interval, exact when the log
+//     ratios are symmetric about their centre (drift that hits both points of
+//     a round alike cancels in the ratio; what is left is closer to symmetric
+//     than the raw figures), approximate otherwise.
+//   - Two unpaired samples: the two-sample Hodges-Lehmann ratio with the
+//     Mann-Whitney interval, exact when the samples differ by a shift (of
+//     logarithms: by a factor).
+// A bootstrap over so few rounds is known to give intervals that are too
+// narrow. The price is stated: below 6 rounds no interval reaches 95% (the
+// widest, min..max, covers 1 - 2/2^n), and a verdict from it is UNDECIDED.
+// Ratios are taken on logarithms, so 2x and 0.5x are symmetric and the
+// interval of a ratio is a ratio. When a precision target chose how many
+// rounds to run, the coverage is nominal rather than exact.
 
 #include <cstddef>
 #include <limits>
@@ -37,6 +44,8 @@ struct Interval {
 
 // The centre of `values` and its interval (Hodges-Lehmann, Wilcoxon signed rank).
 Interval location_interval(std::vector<double> values, double level = kConfidenceLevel);
+// The sample median and the sign-test interval of the median.
+Interval median_interval(std::vector<double> values, double level = kConfidenceLevel);
 // The same for positive figures (GB/s, CPU s/GB), on their logarithms.
 // Non-positive values are left out.
 Interval positive_interval(const std::vector<double>& values, double level = kConfidenceLevel);

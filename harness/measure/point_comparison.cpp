@@ -46,7 +46,7 @@ Interval point_ratio(const PointMeasurement& a, const PointMeasurement& b, Trial
 }
 
 Interval throughput_interval(const PointMeasurement& m) {
-  return positive_interval(trial_values(m, TrialMetric::kThroughput));
+  return median_interval(trial_values(m, TrialMetric::kThroughput));
 }
 
 }  // namespace kvslo

@@ -19,7 +19,7 @@ std::vector<double> trial_values(const PointMeasurement& m, TrialMetric metric);
 bool took_turns(const PointMeasurement& a, const PointMeasurement& b);
 // a's metric over b's, per round when they took turns.
 Interval point_ratio(const PointMeasurement& a, const PointMeasurement& b, TrialMetric metric);
-// The point's own median throughput with its interval.
+// The point's own median throughput with its interval (the sign test's).
 Interval throughput_interval(const PointMeasurement& m);
 
 }  // namespace kvslo

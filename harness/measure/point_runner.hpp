@@ -4,9 +4,8 @@
 // which warms up, runs the timed trials and verifies what came back.
 
 #include <atomic>
-#include <chrono>
-#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,7 +13,6 @@
 #include <vector>
 
 #include "experiment/point_spec.hpp"
-#include "kv_client.hpp"
 #include "measure/dataset.hpp"
 #include "measure/peers/peers.hpp"
 #include "measure/point_measurement.hpp"
@@ -48,7 +46,8 @@ class PointRunner {
   // Opens a point (its dataset, connections, warm-up) for trials taken in
   // turn with other points; never throws (a failure is in the session).
   std::unique_ptr<PointSession> open(const PointSpec& spec);
-  // Measures a point alone: opened, then its trials back to back.
+  // Measures a point alone: opened, then its trials back to back (the run
+  // opens points itself, to interleave them; tests measure one point).
   PointMeasurement run(const PointSpec& spec);
   // The wait for a quiet server after the last dataset load, once: a point
   // that loaded its dataset records it, the points after it do not.

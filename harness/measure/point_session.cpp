@@ -69,6 +69,13 @@ void PointSession::run_trial(int round) {
   if (t.batches > 0 || t.seconds > 0) m_.trials.push_back(t);
 }
 
+void PointSession::note_rounds_missed(int rounds) {
+  const bool cut = m_.spec.time_limit && spent_ >= *m_.spec.time_limit;
+  if (takes_turns() && cut && m_.failure.empty() && !m_.interrupted && static_cast<int>(m_.trials.size()) < rounds) {
+    m_.time_limited = true;
+  }
+}
+
 PointMeasurement PointSession::finish() {
   guarded([&] { on_finish(); });
   return std::move(m_);

@@ -33,6 +33,8 @@ class PointSession {
   const PointMeasurement& measurement() const { return m_; }
   // The wait for a quiet server after the dataset load this point caused, if it did.
   void note_quiet_wait(std::optional<QuietWait> wait) { m_.quiet_wait = std::move(wait); }
+  // Marks the point time limited when its time limit kept it from `rounds` trials.
+  void note_rounds_missed(int rounds);
   // The measurement, with the client's connections; the session is done.
   PointMeasurement finish();
 
@@ -58,9 +60,9 @@ class PointSession {
 // A session of one of kvslo's own clients against `endpoint` (warm-up runs here).
 std::unique_ptr<PointSession> open_client_session(const PointSpec& spec, const net::Endpoint& endpoint,
                                                   const std::atomic<bool>& stop, PointSession::Clock::time_point origin);
-// A session of an external peer: one run of the peer per trial (its warm-up
-// with the first), or, for a peer that loads its own dataset per run, every
-// trial at once when opened.
+// A session of an external peer: one run of the peer per trial (each run a
+// new process, with its own warm-up), or, for a peer that loads its own
+// dataset per run, every trial at once when opened.
 std::unique_ptr<PointSession> open_peer_session(const PointSpec& spec, const PeerContext& peers,
                                                 PointSession::Clock::time_point origin);
 // A point that could not even be opened (its dataset, a refused setting).

@@ -41,17 +41,8 @@ class PointLoop {
         measured_(request.points.size(), false), seed_(std::random_device{}()) {}
 
   MeasuredPoints run() {
-    const auto groups = turn_groups(request_.points);
-    // Groups run one after the other, so each holds consecutive entries of `points` (their `index`).
-    nlohmann::json turns{{"seed", seed_}, {"groups", nlohmann::json::array()}};
-    std::size_t position = 0;
-    for (const auto& g : groups) {
-      nlohmann::json indexes = nlohmann::json::array();
-      for (std::size_t k = 0; k < g.size(); ++k) indexes.push_back(position++);
-      if (g.size() > 1) turns["groups"].push_back(indexes);
-    }
-    results_.file().set("interleave", turns);
-    for (const auto& group : groups) {
+    results_.file().set("interleave", turns_);
+    for (const auto& group : turn_groups(request_.points)) {
       if (stop_ || !run_group(group)) break;
     }
     progress_.done();
@@ -74,12 +65,17 @@ class PointLoop {
       progress_.starting(started_++, request_.points[i], sessions.empty());
       sessions.push_back(runner_.open(request_.points[i]));
     }
-    run_rounds(members, sessions);
+    const int rounds = run_rounds(members, sessions);
     const int group = members.size() > 1 ? next_group_++ : -1;
     bool failed = false;
+    nlohmann::json took_turns = nlohmann::json::array();  // `index` of each point that took turns
     for (std::size_t k = 0; k < sessions.size(); ++k) {
+      sessions[k]->note_rounds_missed(rounds);
       PointMeasurement m = sessions[k]->finish();
-      if (sessions[k]->takes_turns()) m.turn_group = group;
+      if (sessions[k]->takes_turns() && group >= 0) {
+        m.turn_group = group;
+        took_turns.push_back(out_.points.size());
+      }
       PointOutcome outcome = judge_point(m, request_.slo);
       progress_.finished(members.size() > 1 ? m.spec.label() : "",
                          outcome.ok() ? format_gbps(m.median_gbps()) : to_string(outcome.status));
@@ -89,6 +85,10 @@ class PointLoop {
     }
     const std::size_t opened = sessions.size();
     sessions.clear();  // connections and buffers go before the next group opens
+    if (took_turns.size() > 1) {
+      turns_["groups"].push_back(took_turns);
+      results_.file().set("interleave", turns_);
+    }
     for (std::size_t k = out_.points.size() - opened; k < out_.points.size(); ++k) record(k);
     for (std::size_t k = 0; k < opened; ++k) drop_dataset_if_done(members[k]);
     if (!results_.save()) {
@@ -102,20 +102,26 @@ class PointLoop {
     return true;
   }
 
-  // Round after round, each point one trial, in a shuffled order.
-  void run_rounds(const std::vector<std::size_t>& members, std::vector<std::unique_ptr<PointSession>>& sessions) {
+  // Round after round, each point one trial, in a shuffled order; returns
+  // the rounds the plan asked for before it stopped (or was stopped).
+  int run_rounds(const std::vector<std::size_t>& members, std::vector<std::unique_ptr<PointSession>>& sessions) {
     const RoundPlan plan = round_plan(request_.points, members);
     std::vector<std::size_t> slots(sessions.size());
     for (std::size_t k = 0; k < slots.size(); ++k) slots[k] = k;
-    for (int round = 0; !stop_; ++round) {
+    int round = 0;
+    for (; !stop_; ++round) {
       std::vector<Interval> intervals;
       for (const auto& s : sessions) {
         if (s->can_run_trial()) intervals.push_back(throughput_interval(s->measurement()));
       }
-      if (intervals.empty() || !plan.wants_more(round, intervals)) return;
+      if (intervals.empty() || !plan.wants_more(round, intervals)) break;
       if (sessions.size() > 1) progress_.round(round, plan.min_rounds, sessions.size());
-      for (std::size_t k : round_order(slots, seed_, round)) sessions[k]->run_trial(round);
+      for (std::size_t k : round_order(slots, seed_, round)) {
+        if (stop_) break;  // Ctrl-C: the rest of the round is not run
+        sessions[k]->run_trial(round);
+      }
     }
+    return std::max(round, plan.min_rounds);
   }
 
   void record(std::size_t k) {
@@ -153,6 +159,7 @@ class PointLoop {
   nlohmann::json actual_settings_;
   std::vector<bool> measured_;
   std::uint64_t seed_;
+  nlohmann::json turns_{{"seed", seed_}, {"groups", nlohmann::json::array()}};  // the results' `interleave`
   std::size_t started_ = 0;
   int next_group_ = 0;
   MeasuredPoints out_;

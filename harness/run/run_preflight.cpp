@@ -42,10 +42,16 @@ std::uint64_t raise_descriptor_limit() {
 }  // namespace
 
 std::uint64_t peak_dataset_bytes(const std::vector<PointSpec>& as_listed) {
-  // Points that take turns are measured together, in the order of their groups.
+  // Points that take turns are measured together, in the order of their
+  // groups, and a dataset is dropped only when its group is done.
   std::vector<PointSpec> points;
+  std::vector<std::size_t> group_end;  // per point: the position of its group's last point
   for (const auto& group : turn_groups(as_listed)) {
-    for (std::size_t i : group) points.push_back(as_listed[i]);
+    const std::size_t end = points.size() + group.size() - 1;
+    for (std::size_t i : group) {
+      points.push_back(as_listed[i]);
+      group_end.push_back(end);
+    }
   }
   struct Lifetime {
     std::size_t first, last;
@@ -55,7 +61,7 @@ std::uint64_t peak_dataset_bytes(const std::vector<PointSpec>& as_listed) {
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (!reads_kvslo_dataset(points[i])) continue;
     auto [it, fresh] = datasets.try_emplace(dataset_identity(points[i]), Lifetime{i, i, dataset_bytes(points[i])});
-    it->second.last = i;
+    it->second.last = group_end[i];
   }
   // Bytes held at point i: the datasets alive there (loaded at or before i,
   // dropped after i), plus redis-benchmark's own while it runs.

@@ -61,9 +61,9 @@ nlohmann::json point_entry(const PointResult& result, const Slo& slo, const Poin
     point["wire_gbps"] = wire.gbps;
     point["wire_source"] = wire.source;
     point["pct_of_wire"] = m.median_gbps() / wire.gbps * 100;
-    if (wire.point) {
-      // From the trials, paired by round when the point took turns with the wire.
-      const Interval share = point_ratio(m, *wire.point, TrialMetric::kThroughput);
+    // From the trials, paired by round when the point took turns with the wire.
+    if (const Interval share = wire.point ? point_ratio(m, *wire.point, TrialMetric::kThroughput) : Interval{};
+        !share.empty()) {
       point["pct_of_wire"] = share.estimate * 100;
       point["pct_of_wire_interval"] = {share.low * 100, share.high * 100};
     }

@@ -25,7 +25,7 @@ nlohmann::json results_header(const RunRequest& request, const nlohmann::json& r
 // What the run knows around a point besides its measurement.
 struct PointContext {
   std::size_t index = 0;
-  const std::vector<PointResult>& earlier;  // the run's points before this one
+  const std::vector<PointResult>& earlier;  // the run's points measured so far (its whole turn group included)
   const RunWire& wire;
   const nlohmann::json& actual_settings;    // the server's io-threads settings
   bool embedded = false;

@@ -54,9 +54,10 @@ nlohmann::json table_row(const std::string& group, const PointResult& r, const P
   row["pct_of_iperf3"] = nullptr;
   row["pct_of_iperf3_interval"] = nullptr;
   if (wire && usable(r)) {
-    const Interval pct = point_ratio(m, *wire, TrialMetric::kThroughput);
-    row["pct_of_iperf3"] = pct.estimate * 100;
-    row["pct_of_iperf3_interval"] = {pct.low * 100, pct.high * 100};
+    if (const Interval pct = point_ratio(m, *wire, TrialMetric::kThroughput); !pct.empty()) {
+      row["pct_of_iperf3"] = pct.estimate * 100;
+      row["pct_of_iperf3_interval"] = {pct.low * 100, pct.high * 100};
+    }
   }
   const double server_per_gb = m.server_cpu_seconds_per_gb();
   row["server_cpu_seconds_per_gb"] = server_per_gb >= 0 ? nlohmann::json(server_per_gb) : nlohmann::json(nullptr);

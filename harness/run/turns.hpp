@@ -7,6 +7,7 @@
 // every point of a round alike, and ratios paired by round cancel it.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "experiment/point_spec.hpp"
@@ -19,12 +20,13 @@ namespace kvslo {
 std::vector<std::vector<std::size_t>> turn_groups(const std::vector<PointSpec>& points);
 
 // The order of `members` in round `round`: a shuffle seeded by (seed, round),
-// so a run can be replayed in the same order.
+// so the order a run used can be told from its recorded seed.
 std::vector<std::size_t> round_order(std::vector<std::size_t> members, std::uint64_t seed, int round);
 
 // How many rounds a group runs: at least the most `trials` of its points;
-// with a precision target, more (up to max_trials) while a point's median
-// interval is wider than the target.
+// with a precision target, more (up to max_trials; without a target
+// max_trials has no effect) while a point's median interval is wider than
+// the target or below 95%.
 struct RoundPlan {
   int min_rounds = 1, max_rounds = 1;
   std::optional<double> precision;

@@ -182,6 +182,9 @@ _DOCUMENT = {
     "scenario?": ("object|null", {"name?": "string|null", "description?": "string|null"}),
     "network?": ("object|null", _NETWORK),
     "side_by_side?": ("object|null", _SIDE_BY_SIDE),
+    "paired_comparisons?": ("objects|null", {"group": "string", "ours": "string", "baseline": "string",
+                                             "gbps": "object|null", "cpu_per_gb": "object|null",
+                                             "server_cpu_seconds_per_gb": "object"}),
     "summary?": "object|null",
     "points": ("objects", _POINT),
 }
@@ -386,6 +389,7 @@ class Results:
         self.network = doc.get("network") or {}
         self.scenario = doc.get("scenario") or {}
         self.side_by_side = doc.get("side_by_side") or {}
+        self.paired_comparisons = doc.get("paired_comparisons") or []
 
     def client_info_of(self, client):
         """What kind of client a name is, as the points that ran it say (None if none did):

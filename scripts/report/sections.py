@@ -149,6 +149,33 @@ def side_by_side(results, plots):
     return blocks
 
 
+PAIRED_COLUMNS = [("group", "group"), ("client", "client"), ("gbps", "GB/s vs baseline"), ("cpu", "CPU s/GB vs baseline"),
+                  ("server", "Redis CPU s/GB"), ("server_baseline", "serving the baseline")]
+PAIRED_NOTE = ("Each of kvslo's clients against the baseline client (hiredis) it took turns with: ratios from trials "
+               "paired by round, Hodges-Lehmann with the Wilcoxon signed-rank 95% interval (~: fewer than 6 rounds, "
+               "which cannot reach 95%), and what each byte cost the Redis server serving either.")
+
+
+def _interval_text(i):
+    if not i:
+        return "-"
+    return f"{i['ratio']:.2f}x [{i['low']:.2f}-{i['high']:.2f}]" + ("" if i["confidence"] >= 0.95 else " ~")
+
+
+def _paired_row(c):
+    return {"group": c["group"], "client": c["ours"].split(" ")[0], "gbps": _interval_text(c["gbps"]),
+            "cpu": _interval_text(c["cpu_per_gb"]), "server": _per_gb(c["server_cpu_seconds_per_gb"].get("ours")),
+            "server_baseline": _per_gb(c["server_cpu_seconds_per_gb"].get("baseline"))}
+
+
+def paired_comparisons(results, plots):
+    """A run without peers compares its clients here (with peers, the side-by-side table does)."""
+    if results.side_by_side.get("table") or not results.paired_comparisons:
+        return []
+    return [Heading("Against the baseline client, round by round", 2), paragraph(PAIRED_NOTE),
+            table(PAIRED_COLUMNS, [_paired_row(c) for c in results.paired_comparisons])]
+
+
 # --- network -----------------------------------------------------------------
 
 WIRE_COLUMNS = [("streams", "streams"), ("write_size", "write size"), ("gbps", "GB/s"), ("gbit", "Gbit/s"),
@@ -294,4 +321,5 @@ def environment(results, plots):
     return [Heading("Environment", 2), table(ENVIRONMENT_COLUMNS, [{"what": k, "value": v} for k, v in facts])]
 
 
-SECTIONS = [verdict, best_per_client, failures, side_by_side, network, plot_figures, every_point, environment]
+SECTIONS = [verdict, best_per_client, failures, side_by_side, paired_comparisons, network, plot_figures, every_point,
+            environment]

@@ -51,6 +51,23 @@ TEST(Intervals, LargeSamplesFallBackToTheMediansSignInterval) {
   EXPECT_LT(i.high - i.low, 100);
 }
 
+TEST(Intervals, TheMediansIntervalIsTheSignTests) {
+  // Six values: min..max covers 1 - 2/64; ten: the 2nd to the 9th cover 1 - 2 x 11/1024.
+  Interval six = median_interval({3, 1, 2, 6, 5, 4});
+  EXPECT_DOUBLE_EQ(six.estimate, 3.5);
+  EXPECT_DOUBLE_EQ(six.low, 1);
+  EXPECT_DOUBLE_EQ(six.high, 6);
+  EXPECT_DOUBLE_EQ(six.confidence, 1 - 2.0 / 64);
+  std::vector<double> v;
+  for (int i = 1; i <= 10; ++i) v.push_back(i);
+  const Interval ten = median_interval(v);
+  EXPECT_DOUBLE_EQ(ten.low, 2);
+  EXPECT_DOUBLE_EQ(ten.high, 9);
+  EXPECT_DOUBLE_EQ(ten.confidence, 1 - 2 * 11.0 / 1024);
+  EXPECT_FALSE(median_interval({1, 2, 3}).reaches());
+  EXPECT_TRUE(median_interval({}).empty());
+}
+
 TEST(Intervals, PairingCancelsDriftThatHidesTheRatio) {
   // The host slows down 3x over the run; in every round a is 1.2x b.
   std::vector<double> a, b;
