@@ -69,9 +69,11 @@ void PointSession::run_trial(int round) {
   if (t.batches > 0 || t.seconds > 0) m_.trials.push_back(t);
 }
 
-void PointSession::note_rounds_missed(int rounds) {
-  const bool cut = m_.spec.time_limit && spent_ >= *m_.spec.time_limit;
-  if (takes_turns() && cut && m_.failure.empty() && !m_.interrupted && static_cast<int>(m_.trials.size()) < rounds) {
+void PointSession::note_rounds_missed(int rounds, bool stopped) {
+  if (!takes_turns() || !m_.failure.empty() || m_.interrupted || static_cast<int>(m_.trials.size()) >= rounds) return;
+  if (stopped) {
+    m_.interrupted = true;
+  } else if (m_.spec.time_limit && spent_ >= *m_.spec.time_limit) {
     m_.time_limited = true;
   }
 }

@@ -33,8 +33,9 @@ class PointSession {
   const PointMeasurement& measurement() const { return m_; }
   // The wait for a quiet server after the dataset load this point caused, if it did.
   void note_quiet_wait(std::optional<QuietWait> wait) { m_.quiet_wait = std::move(wait); }
-  // Marks the point time limited when its time limit kept it from `rounds` trials.
-  void note_rounds_missed(int rounds);
+  // Says why the point has fewer than `rounds` trials: Ctrl-C (`stopped`)
+  // ended its group's rounds, or its time limit did.
+  void note_rounds_missed(int rounds, bool stopped);
   // The measurement, with the client's connections; the session is done.
   PointMeasurement finish();
 

@@ -70,7 +70,7 @@ class PointLoop {
     bool failed = false;
     nlohmann::json took_turns = nlohmann::json::array();  // `index` of each point that took turns
     for (std::size_t k = 0; k < sessions.size(); ++k) {
-      sessions[k]->note_rounds_missed(rounds);
+      sessions[k]->note_rounds_missed(rounds, stop_);
       PointMeasurement m = sessions[k]->finish();
       if (sessions[k]->takes_turns() && group >= 0) {
         m.turn_group = group;

@@ -204,6 +204,30 @@ TEST_F(FaultMatrix, Item03_InterruptDeletesTheKeysKvsloWroteOnAUsersServer) {
   EXPECT_EQ(admin.call({"GET", "someone-elses-key"}).text, "stays");
 }
 
+TEST_F(FaultMatrix, Item03_InterruptDuringTurnsKeepsEveryOpenedPointsTrials) {
+  // Two points taking turns for many rounds: Ctrl-C ends the round, and both
+  // points are written with the trials they ran, marked interrupted.
+  const fs::path out = dir_ / "r.json", log = dir_ / "log";
+  Background run("run --working-set 32MiB --chunk-size 1MiB --chunks-per-batch 8 --trials 500 --warmup 1 "
+                 "--client hiredis,zerocopy --out " + out.string(), log);
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && slurp(log).find("round 3/500") == std::string::npos) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_NE(slurp(log).find("round 3/500"), std::string::npos) << slurp(log);
+  run.signal_group(SIGINT);
+  EXPECT_EQ(run.wait(60s), 130) << slurp(log);
+  const auto j = nlohmann::json::parse(slurp(out));
+  ASSERT_EQ(j["points"].size(), 2u) << slurp(log);
+  for (const auto& p : j["points"]) {
+    EXPECT_GE(p["trials"].size(), 2u) << p["label"];
+    EXPECT_LT(p["trials"].size(), 500u) << p["label"];
+    EXPECT_EQ(p["status"], "interrupted") << p["label"];
+    EXPECT_EQ(p["turn_group"], 0) << p["label"];
+  }
+  EXPECT_EQ(j["summary"]["interrupted"], true);
+}
+
 TEST_F(FaultMatrix, Item03_FailFastDeletesTheKeysKvsloWrote) {
   EmbeddedRedis server;
   CommandChannel admin(server.endpoint(), 2000ms);
