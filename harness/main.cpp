@@ -6,9 +6,12 @@
 
 #include "cli/commands.hpp"
 #include "exit_codes.hpp"
+#include "system/allocator.hpp"
 
 int main(int argc, char** argv) {
   using namespace kvslo::cli;
+  // Before any client allocates: one allocator state for the whole run (system/allocator.hpp).
+  kvslo::settle_allocator();
   // A server that closes a connection while a client writes (hiredis uses
   // plain write) must fail that point, not kill kvslo with no summary.
   ::signal(SIGPIPE, SIG_IGN);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for a bounded time:
-# resp_parser_fuzz (the RESP parser) and scenario_fuzz (scenario files and
-# --set values).
+# resp_parser_fuzz (the RESP parser), scenario_fuzz (scenario files and
+# --set values) and request_reader_fuzz (the reference server's requests).
 # Usage: scripts/fuzz.sh [seconds per target]   (default 60)
 set -euo pipefail
 seconds=${1:-60}
@@ -25,3 +25,4 @@ fuzz() {
 
 fuzz resp_parser_fuzz tests/fuzz/corpus -max_len=8192
 fuzz scenario_fuzz tests/fuzz/scenario_corpus -max_len=4096 -dict=tests/fuzz/scenario.dict
+fuzz request_reader_fuzz tests/fuzz/request_corpus -max_len=8192

@@ -1,8 +1,6 @@
 #include "hiredis/hiredis_client.hpp"
 
 #include <hiredis/hiredis.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +10,7 @@
 #include <thread>
 
 #include "batch_job.hpp"
+#include "net/sigpipe_blocked.hpp"
 #include "net/socket.hpp"
 
 namespace kvslo {
@@ -27,32 +26,11 @@ KeyStatus status_of_context_error(const redisContext* c) {
                                                                                         : KeyStatus::kIoError;
 }
 
-// hiredis writes with plain write(): a server that closes a connection while a
-// large SET is being written raises SIGPIPE, which kills a process that does
-// not ignore it. hiredis cannot be told MSG_NOSIGNAL, so the serving thread
-// blocks SIGPIPE and discards one aimed at it (SIGPIPE is thread-directed);
-// the write fails with EPIPE and the keys get an I/O error instead.
-class SigpipeBlocked {
- public:
-  SigpipeBlocked() {
-    sigemptyset(&pipe_);
-    sigaddset(&pipe_, SIGPIPE);
-    ::pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
-  }
-  ~SigpipeBlocked() {
-    if (!sigismember(&previous_, SIGPIPE)) {
-      const timespec now{0, 0};
-      while (::sigtimedwait(&pipe_, nullptr, &now) == SIGPIPE) {
-      }
-    }
-    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-  }
-  SigpipeBlocked(const SigpipeBlocked&) = delete;
-  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
-
- private:
-  sigset_t pipe_{}, previous_{};
-};
+// hiredis writes with plain write() and cannot be told MSG_NOSIGNAL: a server
+// that closes a connection while a large SET is being written would raise
+// SIGPIPE, so the serving thread blocks it (net::SigpipeBlocked) and the keys
+// get an I/O error instead.
+using net::SigpipeBlocked;
 
 // Per connection: the keys it serves and how far it got.
 struct Lane {

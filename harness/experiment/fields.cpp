@@ -427,6 +427,16 @@ void add_variant_fields(std::vector<Field>& t) {
     return to_string(p.arrival.mode) + "@" + rate + "/s";
   });
 
+  Field server = choice_field("server", &PointSpec::server,
+                              "the embedded server: redis (redis-server), or reference (kvslo's reference server, "
+                              "which never copies a value: the clients' own ceiling; redis.io-threads sets its threads)");
+  server.record = [](const PointSpec& p, json& j) {
+    if (p.server != ServerKind::kRedis) j["server"] = to_string(p.server);
+  };
+  flag(with(add(server), Identity::kPoint, Shown::kVariant,
+            [](const PointSpec& p) { return p.server == ServerKind::kRedis ? "" : "server=" + to_string(p.server); }),
+       "--server", FlagForm::kList);
+
   Field redis = field("redis.", "the embedded server's settings (" + redis_setting_list() + ")", {"redis_settings"});
   redis.apply = apply_redis_setting;
   redis.record = [](const PointSpec& p, json& j) { j["redis_settings"] = p.redis_settings; };

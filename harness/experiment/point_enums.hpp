@@ -20,6 +20,9 @@ enum class ArrivalMode { kClosed, kConstant, kPoisson };
 // Where GET payloads land: in the caller's buffer, or in a staging buffer
 // and then copied (what a client without zero-copy receive does).
 enum class Receive { kInPlace, kBounce };
+// The program of the embedded server: Redis, or kvslo's reference server,
+// which never copies a value in user space (the clients' own ceiling).
+enum class ServerKind { kRedis, kReference };
 
 template <typename E>
 struct EnumNames;
@@ -42,6 +45,12 @@ template <>
 struct EnumNames<Receive> {
   static constexpr std::pair<Receive, std::string_view> kNames[] = {{Receive::kInPlace, "in-place"},
                                                                     {Receive::kBounce, "bounce"}};
+};
+
+template <>
+struct EnumNames<ServerKind> {
+  static constexpr std::pair<ServerKind, std::string_view> kNames[] = {{ServerKind::kRedis, "redis"},
+                                                                       {ServerKind::kReference, "reference"}};
 };
 
 template <typename E>

@@ -77,6 +77,7 @@ struct PointSpec {
   std::chrono::milliseconds op_timeout{10000};
   Layout layout = Layout::kFixed;
   std::map<std::string, std::string> redis_settings;  // embedded Redis config for this point
+  ServerKind server = ServerKind::kRedis;             // the embedded server's program
   Arrival arrival;
   std::optional<std::chrono::milliseconds> time_limit;  // per point; trials stop early past it
   // Where the chunk size came from, when a model gave it.

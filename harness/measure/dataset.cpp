@@ -22,6 +22,7 @@ std::string metadata_key(const std::string& chunk_key) { return chunk_key + ":le
 std::string dataset_identity(const PointSpec& p) {
   std::string id = p.key_prefix + "|" + std::to_string(p.chunk_size) + "|" + std::to_string(p.key_count());
   for (const auto& [key, value] : p.redis_settings) id += "|" + key + "=" + value;  // a restart empties the server
+  if (p.server != ServerKind::kRedis) id += "|server=" + to_string(p.server);
   return id;
 }
 

@@ -66,6 +66,11 @@ void add_keys_and_connections(const PointMeasurement& m, nlohmann::json& j) {
 
 }  // namespace
 
+void PointMeasurement::keep_error(std::string error) {
+  constexpr std::size_t kErrorsKept = 10;
+  if (errors.size() < kErrorsKept) errors.push_back(std::move(error));
+}
+
 std::size_t PointMeasurement::failed_keys() const {
   std::size_t n = 0;
   for (std::size_t s = 0; s < kKeyStatusCount; ++s) {

@@ -52,6 +52,8 @@ struct PointMeasurement {
   bool time_limited = false;  // the point's time limit cut its trials short
   std::optional<QuietWait> quiet_wait;  // the wait for a quiet server after this point's dataset load
 
+  // Keeps `error` if fewer than the first few are kept already.
+  void keep_error(std::string error);
   std::size_t failed_keys() const;
   // Socket buffer requests the kernel capped, one line each.
   std::vector<std::string> buffer_warnings() const;

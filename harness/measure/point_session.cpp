@@ -16,7 +16,6 @@ namespace kvslo {
 namespace {
 
 using Clock = PointSession::Clock;
-constexpr std::size_t kErrorsKept = 10;
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -34,16 +33,11 @@ bool all_transport_failures(const BatchResult& r) {
          std::all_of(r.keys.begin(), r.keys.end(), [](const KeyOutcome& k) { return transport_failure(k.status); });
 }
 
-void keep_error(PointMeasurement& m, std::string error) {
-  if (m.errors.size() < kErrorsKept) m.errors.push_back(std::move(error));
-}
-
 }  // namespace
 
 PointSession::PointSession(const PointSpec& spec, Clock::time_point origin) : origin_(origin) { m_.spec = spec; }
 
-template <typename F>
-void PointSession::guarded(F&& what) {
+void PointSession::guarded(const std::function<void()>& what) {
   try {
     what();
   } catch (const Interrupted&) {
@@ -213,7 +207,7 @@ class ClientSession final : public PointSession {
       ++m_.status_counts[static_cast<std::size_t>(k.status)];
       if (k.status != KeyStatus::kOk) {
         ++trial.failed_keys;
-        keep_error(m_, "key " + std::string(batch_->key(i)) + ": " + std::string(to_string(k.status)) +
+        m_.keep_error("key " + std::string(batch_->key(i)) + ": " + std::string(to_string(k.status)) +
                            (k.message.empty() ? "" : ": " + k.message));
         continue;
       }
@@ -233,7 +227,7 @@ class ClientSession final : public PointSession {
       } else {
         ++m_.verify_failures;
         ++trial.failed_keys;
-        keep_error(m_, "key " + std::string(batch_->key(i)) + ": " + wrong);
+        m_.keep_error("key " + std::string(batch_->key(i)) + ": " + wrong);
       }
     }
   }
@@ -247,7 +241,7 @@ class ClientSession final : public PointSession {
   Clock::time_point trial_start_;
 };
 
-// A peer run once per trial. Each run is a new process with new
+// A peer run once per trial (iperf3). Each run is a new process with new
 // connections, so each warms up again (as it would alone).
 class PeerSession final : public PointSession {
  public:
@@ -282,7 +276,7 @@ class PeerSession final : public PointSession {
     append(m.chunk_latency_ns, run.chunk_latency_ns);
     for (std::size_t s = 0; s < m.status_counts.size(); ++s) m.status_counts[s] += run.status_counts[s];
     m.verify_failures += run.verify_failures;
-    for (auto& e : run.errors) keep_error(m, std::move(e));
+    for (auto& e : run.errors) m.keep_error(std::move(e));
     if (!m.peer.is_object()) {
       m.peer = run.peer;
     } else if (run.peer.is_object()) {
@@ -335,6 +329,7 @@ std::unique_ptr<PointSession> open_client_session(const PointSpec& spec, const n
 
 std::unique_ptr<PointSession> open_peer_session(const PointSpec& spec, const PeerContext& peers, Clock::time_point origin) {
   if (client_entry(spec.client).loads_own_dataset) return std::make_unique<WholePeerSession>(spec, peers, origin);
+  if (spec.client == "redis-py") return open_redis_py_session(spec, peers, origin);
   return std::make_unique<PeerSession>(spec, peers, origin);
 }
 

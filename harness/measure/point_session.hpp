@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -46,8 +47,7 @@ class PointSession {
   virtual void trial(TrialFigures& trial) = 0;
   virtual void on_finish() {}
   // Runs `what`, keeping an exception as the point's failure or interruption.
-  template <typename F>
-  void guarded(F&& what);
+  void guarded(const std::function<void()>& what);
   // Time this point has spent in its own trials (its time limit counts only that).
   Clock::duration spent() const { return spent_; }
 
@@ -61,11 +61,14 @@ class PointSession {
 // A session of one of kvslo's own clients against `endpoint` (warm-up runs here).
 std::unique_ptr<PointSession> open_client_session(const PointSpec& spec, const net::Endpoint& endpoint,
                                                   const std::atomic<bool>& stop, PointSession::Clock::time_point origin);
-// A session of an external peer: one run of the peer per trial (each run a
-// new process, with its own warm-up), or, for a peer that loads its own
-// dataset per run, every trial at once when opened.
+// A session of an external peer: one process serving every trial (redis-py),
+// one run of the peer per trial (iperf3), or, for a peer that loads its own
+// dataset per run, every trial at once when opened (redis-benchmark).
 std::unique_ptr<PointSession> open_peer_session(const PointSpec& spec, const PeerContext& peers,
                                                 PointSession::Clock::time_point origin);
+// The redis-py peer's session (peers/peer_redis_py.cpp).
+std::unique_ptr<PointSession> open_redis_py_session(const PointSpec& spec, const PeerContext& peers,
+                                                    PointSession::Clock::time_point origin);
 // A point that could not even be opened (its dataset, a refused setting).
 std::unique_ptr<PointSession> failed_session(const PointSpec& spec, std::string failure, bool interrupted,
                                              PointSession::Clock::time_point origin);

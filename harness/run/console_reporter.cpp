@@ -159,7 +159,7 @@ void ConsoleReporter::report(const RunReport& run) {
   out_ << "\nThroughput is payload bytes / wall time of the timed batches, in GB/s (10^9 bytes/s).\n";
   out_ << "CPU s/GB is kvslo's own CPU seconds per GB moved; srv s/GB the Redis server's (INFO cpu over the trials).\n";
   if (any_short_tail(run.points)) out_ << kTailFootnote << "\n";
-  out_ << "Redis " << run.redis_version << " at " << run.server << (run.embedded ? " (embedded)" : "") << "\n";
+  out_ << run.server_name << " at " << run.server << (run.embedded ? " (embedded)" : "") << "\n";
   print_verdict(run, out_);
 }
 

@@ -53,9 +53,9 @@ class PointLoop {
   // Opens every point of the group, runs its rounds, then judges, records and
   // writes each point; false when the loop must stop.
   bool run_group(const std::vector<std::size_t>& members) {
-    // Redis settings are an axis: the embedded server restarts with each
-    // combination; an external server is only read, never changed.
-    if (server_.use_settings(request_.points[members.front()].redis_settings)) {
+    // The server and its settings are axes: the embedded server restarts with
+    // each combination; an external server is only read, never changed.
+    if (server_.use_server_of(request_.points[members.front()])) {
       runner_.use_server(server_.endpoint());
       actual_settings_ = server_.actual_settings();
     }

@@ -41,8 +41,11 @@ PointOutcome judge_point(const PointMeasurement& m, const Slo& slo) {
   o.status = status_of(m);
   // Only a point that succeeded may be a client's best or compete in a bar.
   o.may_be_best = o.ok() && !m.trials.empty();
-  // The SLO judges Redis retrieval: iperf3 and the null client move no Redis data.
-  if (client_entry(m.spec.client).judged_by_slo) {
+  // The SLO judges Redis retrieval: iperf3 and the null client move no Redis
+  // data, and the reference server is a ceiling, not Redis.
+  if (m.spec.server == ServerKind::kReference) {
+    o.slo = Verdict{false, false, {"the reference server is kvslo's ceiling, not Redis"}};
+  } else if (client_entry(m.spec.client).judged_by_slo) {
     o.slo = judge(slo, m.figures());
   } else {
     o.slo = Verdict{false, false, {m.spec.client + " moves no Redis data"}};

@@ -97,7 +97,7 @@ int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requ
       .planned = request.points.size(),
       .interrupted = stop_requested.load(),
       .elapsed_seconds = elapsed,
-      .redis_version = results.file().document()["environment"]["redis"].value("redis_version", std::string("?")),
+      .server_name = server_name(results.file().document()["environment"]["redis"]),
       .server = server.endpoint().display(),
       .embedded = server.embedded(),
   };

@@ -27,7 +27,7 @@ struct RunReport {
   std::size_t planned = 0;       // points the run meant to measure
   bool interrupted = false;      // Ctrl-C
   double elapsed_seconds = 0;    // the points' time, the wire's excluded
-  std::string redis_version;     // as the results' environment has it ("?" when unknown)
+  std::string server_name;       // "Redis 7.0.15", from the results' environment ("Redis ?" when unknown)
   std::string server;            // the Redis endpoint, as shown
   bool embedded = false;         // kvslo started that Redis
 };

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "measure/point_comparison.hpp"
+#include "system/allocator.hpp"
 #include "system/environment.hpp"
 
 namespace kvslo {
@@ -39,6 +40,7 @@ nlohmann::json results_header(const RunRequest& request, const nlohmann::json& r
                        {"sizes", "bytes (KiB/MiB/GiB = 2^10/2^20/2^30, KB/MB/GB = 10^3/10^6/10^9)"}};
   document["environment"] = {{"host", describe_host()},
                              {"build", describe_build()},
+                             {"allocator", describe_allocator()},
                              {"redis", redis},
                              {"knobs", measurement_knobs()}};
   document["slo"] = request.slo.to_json();

@@ -1,7 +1,7 @@
 #pragma once
-// The Redis a run measures: one kvslo starts (loopback, a free port, a
+// The server a run measures: one kvslo starts (loopback, a free port, a
 // private 0700 directory, a random password that is never shown), restarted
-// when a point's Redis settings differ, or the user's, which is only read.
+// when a point's server or its settings differ, or the user's, which is only read.
 
 #include <map>
 #include <memory>
@@ -20,23 +20,26 @@ namespace kvslo {
 class RunServer {
  public:
   // `redis_url` empty: an embedded server sized for `points`, started with
-  // the first point's settings. Throws std::invalid_argument for a bad URL,
+  // the first point's server and settings. Throws std::invalid_argument for
+  // a bad URL, or a point that asks for another server than the user's;
   // another exception when the embedded server cannot start.
   RunServer(const std::optional<std::string>& redis_url, const std::vector<PointSpec>& points);
   bool embedded() const { return embedded_ != nullptr; }
   const net::Endpoint& endpoint() const { return endpoint_; }
-  // Restarts the embedded server when `settings` differ (io-threads cannot
-  // change at run time); returns whether it did.
-  bool use_settings(const std::map<std::string, std::string>& settings);
-  // The server's io-threads settings as it reports them (an "error" when it cannot).
+  // Restarts the embedded server when `point`'s server or settings differ
+  // (io-threads cannot change at run time); returns whether it did.
+  bool use_server_of(const PointSpec& point);
+  // The server's io-threads settings as it reports them, and its name and
+  // version (an "error" when it cannot say).
   nlohmann::json actual_settings() const;
 
  private:
-  void start(const std::map<std::string, std::string>& settings);
+  void start(ServerKind kind, const std::map<std::string, std::string>& settings);
 
   std::uint64_t maxmemory_;
   std::unique_ptr<EmbeddedRedis> embedded_;
   net::Endpoint endpoint_;
+  ServerKind kind_ = ServerKind::kRedis;
   std::map<std::string, std::string> settings_;
 };
 

@@ -13,12 +13,14 @@ namespace kvslo {
 namespace {
 
 // Op by name, so that groups print in the order they always have (exists, get, set).
-using Group = std::tuple<std::string, std::uint64_t, int>;  // op, chunk size, streams
+using Group = std::tuple<std::string, std::uint64_t, int, ServerKind>;  // op, chunk size, streams, server
 
-Group group_of(const PointSpec& s) { return {to_string(s.op), s.chunk_size, s.streams}; }
+Group group_of(const PointSpec& s) { return {to_string(s.op), s.chunk_size, s.streams, s.server}; }
 
 std::string group_label(const Group& g) {
-  return std::get<0>(g) + " " + format_size(std::get<1>(g)) + " streams=" + std::to_string(std::get<2>(g));
+  const ServerKind server = std::get<3>(g);
+  return std::get<0>(g) + " " + format_size(std::get<1>(g)) + " streams=" + std::to_string(std::get<2>(g)) +
+         (server == ServerKind::kRedis ? "" : " server=" + to_string(server));
 }
 
 bool usable(const PointResult& r) { return r.outcome.may_be_best && r.measurement.median_gbps() > 0; }

@@ -18,6 +18,7 @@
 #include <thread>
 #include <utility>
 
+#include "net/sigpipe_blocked.hpp"
 #include "net/socket.hpp"  // poll_timeout_ms
 
 extern char** environ;
@@ -62,6 +63,7 @@ struct Prepared {
   std::vector<std::string> argv_text, environment_text;
   std::vector<char*> argv, envp;  // envp empty: ours unchanged
   StreamEnds out, err;
+  OwnedFd in_child_side, in_parent_side;  // its stdin, with ChildOptions::input
 };
 
 StreamEnds open_stream(const ChildStream& stream) {
@@ -114,7 +116,7 @@ pid_t spawn(const Prepared& prepared, int death_signal) {
   std::cout.flush();
   std::fflush(nullptr);
   const pid_t parent = ::getpid();
-  const int out_fd = prepared.out.child_side.fd, err_fd = prepared.err.child_side.fd;
+  const int out_fd = prepared.out.child_side.fd, err_fd = prepared.err.child_side.fd, in_fd = prepared.in_child_side.fd;
   const pid_t child = ::fork();
   if (child < 0) fail("fork", ChildError::Stage::kFork);
   if (child == 0) {
@@ -122,6 +124,7 @@ pid_t spawn(const Prepared& prepared, int death_signal) {
     // If kvslo dies, the child is told to end; a parent already gone is caught by getppid.
     ::prctl(PR_SET_PDEATHSIG, death_signal);
     if (::getppid() != parent) ::_exit(127);
+    if (in_fd >= 0) ::dup2(in_fd, 0);
     if (out_fd >= 0) ::dup2(out_fd, 1);
     if (err_fd >= 0) ::dup2(err_fd, 2);
     if (prepared.envp.empty()) {
@@ -148,7 +151,14 @@ ChildProcess::ChildProcess(const ChildOptions& options) {
   }
   prepared.out = open_stream(options.out);
   prepared.err = open_stream(options.err);
+  if (options.input) {
+    int pipe[2];
+    if (::pipe2(pipe, O_CLOEXEC) != 0) fail("pipe");
+    prepared.in_child_side.fd = pipe[0];
+    prepared.in_parent_side.fd = pipe[1];
+  }
   pid_ = spawn(prepared, options.death_signal);
+  in_pipe_ = prepared.in_parent_side.release();
   out_pipe_ = prepared.out.parent_side.release();
   err_pipe_ = prepared.err.parent_side.release();
 }
@@ -161,7 +171,7 @@ ChildProcess::~ChildProcess() {
 bool ChildProcess::pipes_open() const { return out_pipe_ >= 0 || err_pipe_ >= 0; }
 
 void ChildProcess::close_pipes() {
-  for (int* fd : {&out_pipe_, &err_pipe_}) {
+  for (int* fd : {&out_pipe_, &err_pipe_, &in_pipe_}) {
     if (*fd >= 0) ::close(*fd);
     *fd = -1;
   }
@@ -225,6 +235,47 @@ ChildWait ChildProcess::wait(Clock::time_point deadline, const std::atomic<bool>
       std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
       pause = std::min(pause * 2, std::chrono::milliseconds(50));  // quick for short helpers, cheap for long ones
     }
+  }
+}
+
+bool ChildProcess::send(std::string_view text) {
+  const net::SigpipeBlocked no_sigpipe;  // a child that closed its stdin makes this EPIPE, not a signal
+  while (!text.empty() && in_pipe_ >= 0) {
+    const ssize_t n = ::write(in_pipe_, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return text.empty();
+}
+
+void ChildProcess::close_input() {
+  if (in_pipe_ >= 0) ::close(in_pipe_);
+  in_pipe_ = -1;
+}
+
+std::optional<std::string> ChildProcess::read_line(Clock::time_point deadline, const std::atomic<bool>* stop,
+                                                   ChildWait& why) {
+  for (;;) {
+    if (const auto end = out_.find('\n'); end != std::string::npos) {
+      std::string line = out_.substr(0, end);
+      out_.erase(0, end + 1);
+      return line;
+    }
+    if (stop && *stop) {
+      why = ChildWait::kStopped;
+      return std::nullopt;
+    }
+    if (out_pipe_ < 0) {
+      why = ChildWait::kExited;
+      return std::nullopt;
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) {
+      why = ChildWait::kTimedOut;
+      return std::nullopt;
+    }
+    read_pipes(std::min(deadline, now + std::chrono::milliseconds(100)));  // slices: a stop is seen soon
   }
 }
 

@@ -10,7 +10,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +48,7 @@ struct ChildOptions {
   std::vector<std::pair<std::string, std::string>> environment;  // added to ours, replacing same names
   ChildStream out, err;
   int death_signal = SIGTERM;  // what the child gets when kvslo dies
+  bool input = false;  // a pipe to its stdin, written with send(); otherwise it has ours
 };
 
 // Why a wait returned.
@@ -69,6 +72,18 @@ class ChildProcess {
   // Reads captured output and waits until it ends, `deadline` passes or
   // `stop` is raised; the child is left running in the last two cases.
   ChildWait wait(std::chrono::steady_clock::time_point deadline, const std::atomic<bool>* stop = nullptr);
+
+  // For a child that answers requests one line at a time (ChildOptions::input
+  // and a captured stdout). Writes all of `text` to its stdin; false when it
+  // can no longer read it (it closed its stdin, or ended).
+  bool send(std::string_view text);
+  // Closes its stdin, which it sees as the end of the requests.
+  void close_input();
+  // The next whole line it printed on stdout, without its newline, taken out
+  // of out(). Nothing when `deadline` passes, `stop` is raised or its stdout
+  // ends first: `why` then says which (kExited for the end of its stdout).
+  std::optional<std::string> read_line(std::chrono::steady_clock::time_point deadline, const std::atomic<bool>* stop,
+                                       ChildWait& why);
   // SIGTERM to its group (so it can clean up), SIGKILL if it has not ended
   // within `grace`; reaped either way.
   void terminate(std::chrono::milliseconds grace);
@@ -94,6 +109,7 @@ class ChildProcess {
   int exit_code_ = -1;
   double cpu_seconds_ = 0;
   int out_pipe_ = -1, err_pipe_ = -1;  // read ends, when captured
+  int in_pipe_ = -1;                   // write end of its stdin, with ChildOptions::input
   std::string out_, err_;
 };
 

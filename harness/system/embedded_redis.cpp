@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unistd.h>
 
 #include "command_channel.hpp"
 #include "system/child_process.hpp"
@@ -33,18 +34,32 @@ std::string quote(const std::string& value) {
   return out + "\"";
 }
 
+// Next to kvslo's own build (CMake records where), or $KVSLO_REFERENCE_SERVER.
+std::string reference_server_path() {
+  const char* chosen = std::getenv("KVSLO_REFERENCE_SERVER");
+  if (chosen && *chosen) return ::access(chosen, X_OK) == 0 ? chosen : "";
+#ifdef KVSLO_REFERENCE_SERVER_PATH
+  if (::access(KVSLO_REFERENCE_SERVER_PATH, X_OK) == 0) return KVSLO_REFERENCE_SERVER_PATH;
+#endif
+  return {};
+}
+
 }  // namespace
 
 EmbeddedRedis::EmbeddedRedis(EmbeddedRedisOptions options) : options_(std::move(options)) {
-  const std::string server = find_on_path("redis-server");
+  const bool reference = options_.kind == ServerKind::kReference;
+  if (reference && options_.unix_socket) throw std::invalid_argument("the reference server listens on TCP only");
+  const std::string server = reference ? reference_server_path() : find_on_path("redis-server");
   if (server.empty()) {
     throw std::runtime_error(
-        "redis-server not found on PATH: install it with 'apt-get install redis-server' (or run "
-        "scripts/install-deps.sh), or point kvslo at a running server with --redis redis://host:port");
+        reference ? "kvslo-reference-server not found: build it with scripts/build.sh (or set KVSLO_REFERENCE_SERVER "
+                    "to its path)"
+                  : "redis-server not found on PATH: install it with 'apt-get install redis-server' (or run "
+                    "scripts/install-deps.sh), or point kvslo at a running server with --redis redis://host:port");
   }
-  std::string templ = (fs::temp_directory_path() / "kvslo-redis-XXXXXX").string();
+  std::string templ = (fs::temp_directory_path() / (reference ? "kvslo-reference-XXXXXX" : "kvslo-redis-XXXXXX")).string();
   if (::mkdtemp(templ.data()) == nullptr) {
-    throw std::runtime_error("creating a temp dir for redis-server: " + std::string(std::strerror(errno)));
+    throw std::runtime_error("creating a temp dir for " + program() + ": " + std::string(std::strerror(errno)));
   }
   directory_ = templ;
   std::string failure;
@@ -53,7 +68,7 @@ EmbeddedRedis::EmbeddedRedis(EmbeddedRedisOptions options) : options_(std::move(
   }
   std::error_code ignored;
   fs::remove_all(directory_, ignored);
-  throw std::runtime_error("redis-server did not start: " + failure);
+  throw std::runtime_error(program() + " did not start: " + failure);
 }
 
 EmbeddedRedis::~EmbeddedRedis() {
@@ -74,6 +89,32 @@ void EmbeddedRedis::write_config(const std::string& path, std::uint16_t port) co
   for (const auto& [key, value] : options_.config) config << key << " " << quote(value) << "\n";
 }
 
+std::string EmbeddedRedis::program() const {
+  return options_.kind == ServerKind::kReference ? "kvslo-reference-server" : "redis-server";
+}
+
+std::string EmbeddedRedis::log_path() const {
+  return directory_ + (options_.kind == ServerKind::kReference ? "/reference.log" : "/redis.log");
+}
+
+ChildOptions EmbeddedRedis::reference_command(const std::string& server, std::uint16_t port) const {
+  std::string threads = "1";
+  for (const auto& [key, value] : options_.config) {
+    if (key == "io-threads") threads = value;  // the one setting it shares with Redis
+  }
+  ChildOptions options;
+  options.argv = {server, "--bind", "127.0.0.1", "--port", std::to_string(port), "--threads", threads,
+                  "--maxmemory", std::to_string(options_.maxmemory_bytes)};
+  // Its environment, not its command line (which any local user can read).
+  if (!options_.requirepass.empty()) options.environment.emplace_back("KVSLO_REFERENCE_PASSWORD", options_.requirepass);
+  options.out = ChildStream::discard();  // "port <n>": kvslo chose it
+  std::error_code ignored;
+  fs::remove(log_path(), ignored);  // a failed attempt's, in our own directory
+  options.err = ChildStream::file(log_path());
+  options.death_signal = SIGKILL;
+  return options;
+}
+
 // Whether the server answering on port_ is ours (another process may have
 // taken the port first); nullopt while nothing answers yet.
 std::optional<bool> EmbeddedRedis::answer_is_ours() {
@@ -87,7 +128,7 @@ std::optional<bool> EmbeddedRedis::answer_is_ours() {
     const resp::Reply pong = channel.call({"PING"});
     if (pong.type != resp::Reply::Type::kSimpleString) return std::nullopt;  // e.g. still loading
     const InfoFields info = read_info(channel, "server");
-    version_ = info.find("redis_version").value_or("");
+    version_ = info.find(options_.kind == ServerKind::kReference ? "kvslo_reference_version" : "redis_version").value_or("");
     return info.find("process_id") == std::to_string(server_->pid());
   } catch (const std::exception&) {
     return std::nullopt;  // not listening yet
@@ -95,13 +136,17 @@ std::optional<bool> EmbeddedRedis::answer_is_ours() {
 }
 
 bool EmbeddedRedis::try_start(const std::string& server, std::uint16_t port, std::string& failure) {
-  const std::string config_path = directory_ + "/redis.conf";
-  write_config(config_path, port);
-  ::chmod(config_path.c_str(), 0600);
   try {
-    // Its own process group: a Ctrl-C at the terminal goes to kvslo, which then
-    // stops the server after the current batch, instead of killing it mid-batch.
-    server_ = std::make_unique<ChildProcess>(ChildOptions{{server, config_path}, {}, {}, {}, SIGKILL});
+    if (options_.kind == ServerKind::kReference) {
+      server_ = std::make_unique<ChildProcess>(reference_command(server, port));
+    } else {
+      const std::string config_path = directory_ + "/redis.conf";
+      write_config(config_path, port);
+      ::chmod(config_path.c_str(), 0600);
+      // Its own process group: a Ctrl-C at the terminal goes to kvslo, which then
+      // stops the server after the current batch, instead of killing it mid-batch.
+      server_ = std::make_unique<ChildProcess>(ChildOptions{{server, config_path}, {}, {}, {}, SIGKILL});
+    }
   } catch (const ChildError& e) {
     failure = e.what();
     return false;
@@ -111,7 +156,7 @@ bool EmbeddedRedis::try_start(const std::string& server, std::uint16_t port, std
   while (std::chrono::steady_clock::now() < deadline) {
     if (server_->poll_exit()) {
       server_.reset();
-      failure = "redis-server exited during start-up; its log says:\n" + log_tail();
+      failure = program() + " exited during start-up; its log says:\n" + log_tail();
       return false;
     }
     if (const std::optional<bool> ours = answer_is_ours()) {
@@ -122,14 +167,14 @@ bool EmbeddedRedis::try_start(const std::string& server, std::uint16_t port, std
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  failure = "redis-server did not answer PING within " + std::to_string(options_.start_timeout.count()) +
+  failure = program() + " did not answer PING within " + std::to_string(options_.start_timeout.count()) +
             " ms; its log says:\n" + log_tail();
   kill_now();
   return false;
 }
 
 std::string EmbeddedRedis::log_tail() const {
-  std::ifstream log(directory_ + "/redis.log");
+  std::ifstream log(log_path());
   std::vector<std::string> lines;
   for (std::string line; std::getline(log, line);) lines.push_back(line);
   std::string out;

@@ -3,7 +3,9 @@
 // a private temp dir, persistence off, maxmemory sized by the caller and
 // eviction off (so an undersized server fails loudly instead of silently
 // dropping chunks). It is stopped on destruction, and dies with this
-// process if this process dies (PR_SET_PDEATHSIG).
+// process if this process dies (PR_SET_PDEATHSIG). The same, with kvslo's
+// reference server in place of redis-server (kind kReference; its password
+// goes through its environment, io-threads sets its threads).
 
 #include <sys/types.h>
 
@@ -15,13 +17,16 @@
 #include <utility>
 #include <vector>
 
+#include "experiment/point_enums.hpp"
 #include "net/endpoint.hpp"
 
 namespace kvslo {
 
 class ChildProcess;
+struct ChildOptions;
 
 struct EmbeddedRedisOptions {
+  ServerKind kind = ServerKind::kRedis;
   std::uint64_t maxmemory_bytes = 0;  // 0: no limit
   std::string requirepass;            // empty: no AUTH
   bool unix_socket = false;           // also listen on <dir>/redis.sock
@@ -42,6 +47,7 @@ class EmbeddedRedis {
   std::uint16_t port() const { return port_; }
   pid_t pid() const;  // -1 when not running
   const std::string& directory() const { return directory_; }
+  // redis_version, or the reference server's kvslo_reference_version.
   const std::string& version() const { return version_; }
   bool running() const;
 
@@ -56,7 +62,10 @@ class EmbeddedRedis {
   bool try_start(const std::string& server, std::uint16_t port, std::string& failure);
   std::optional<bool> answer_is_ours();
   void write_config(const std::string& path, std::uint16_t port) const;
+  ChildOptions reference_command(const std::string& server, std::uint16_t port) const;
   std::string log_tail() const;
+  std::string log_path() const;
+  std::string program() const;  // its name, for messages
 
   EmbeddedRedisOptions options_;
   std::string directory_;

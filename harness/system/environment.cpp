@@ -64,6 +64,9 @@ const std::vector<Knob>& knobs() {
        {"zerocopy", "tiled"}},
       {"KVSLO_REDIS_BENCHMARK", "the redis-benchmark peer runs this build instead of the one on PATH", {"redis-benchmark"}},
       {"KVSLO_PYTHON", "the redis-py peer and the report run under this interpreter", {"redis-py"}},
+      {"KVSLO_MALLOC_DYNAMIC",
+       "glibc's malloc keeps its dynamic thresholds: clients that allocate per batch (hiredis SET) may change speed mid-run",
+       {"hiredis", "zerocopy", "tiled", "null"}},
       {"KVSLO_SCRIPTS", "helper scripts (the redis-py peer, the report) come from this directory", {"redis-py"}},
   };
   return list;
@@ -131,12 +134,20 @@ nlohmann::json describe_build() {
                            __VERSION__)}};
 }
 
+std::string server_name(const nlohmann::json& redis) {
+  if (redis.value("server_name", std::string()) == "kvslo-reference") {
+    return "the kvslo reference server " + redis.value("kvslo_reference_version", std::string("?")) + " (not Redis)";
+  }
+  return "Redis " + redis.value("redis_version", std::string("?"));
+}
+
 nlohmann::json describe_redis(const net::Endpoint& endpoint, bool embedded) {
   nlohmann::json out{{"endpoint", endpoint.display()}, {"embedded", embedded}};
   try {
     CommandChannel channel(endpoint, std::chrono::milliseconds(3000));
     const InfoFields info = read_info(channel, "server");
-    for (const char* field : {"redis_version", "redis_mode", "os", "arch_bits", "multiplexing_api"}) {
+    for (const char* field : {"redis_version", "redis_mode", "os", "arch_bits", "multiplexing_api", "server_name",
+                              "kvslo_reference_version"}) {
       if (auto value = info.find(field)) out[field] = *value;
     }
     const nlohmann::json config = config_get(channel, {"maxmemory", "maxmemory-policy", "io-threads", "io-threads-do-reads",

@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
 """The redis-py peer: GET/SET batches the way redis-py's users write them.
 
-kvslo runs this as a reference "client" and reads one JSON document from its
-stdout. Depth 1 is the plain loop (r.get(k) per key); a larger depth sends
+kvslo runs this as a reference "client" that stays up for the whole point, as
+a redis-py user's process would: it connects and warms up once, prints one
+JSON line ({"ready": true, ...}, or {"failure": ...}), then runs one timed
+trial for each "trial" line it reads on stdin and answers each with one JSON
+line (the trial's figures, latencies and key failures). It ends at the end of
+its input. Depth 1 is the plain loop (r.get(k) per key); a larger depth sends
 each stream's keys through r.pipeline(transaction=False), `depth` commands per
 execute(). Streams are threads, each with its own connection, sharing the
 batch the way kvslo's streams do (redis-py releases the GIL while it waits).
 
 The values are kvslo's payload (harness/measure/payload.cpp: word j of key k is
-(k * C1) ^ (j * C2) ^ C3, little-endian 64-bit). SET writes exactly that, so
-later GET points still verify; GET checks sizes inside and contents outside
-the timed part (contents need numpy, else sizes only, and the output says so).
+(k * C1) ^ (j * C2) ^ C3, little-endian 64-bit). SET writes exactly that, made
+for each batch before its clock starts, so later GET points still verify; GET
+checks sizes inside and contents outside the timed part (contents need numpy,
+else sizes only, and the output says so).
 """
 
 import argparse
@@ -32,14 +37,32 @@ C1, C2, C3 = 0xD1B54A32D192ED03, 0x9E3779B97F4A7C15, 0x5BD1E995
 MASK = (1 << 64) - 1
 
 
-def payload(key_index, size):
-    words = size // 8 + 1
-    if numpy is not None:
-        j = numpy.arange(words, dtype=numpy.uint64)
-        w = (j * numpy.uint64(C2)) ^ numpy.uint64((key_index * C1) & MASK) ^ numpy.uint64(C3)
-        return w.astype("<u8").tobytes()[:size]
-    base = ((key_index * C1) ^ C3) & MASK
-    return b"".join((((j * C2) & MASK) ^ base).to_bytes(8, "little") for j in range(words))[:size]
+class Payload:
+    """kvslo's payload for one chunk size; the key-independent words are made once."""
+
+    def __init__(self, size):
+        self.size, self.whole = size, size // 8
+        if numpy is not None:
+            j = numpy.arange(self.whole + 1, dtype=numpy.uint64)
+            self.base = (j * numpy.uint64(C2)) ^ numpy.uint64(C3)
+
+    def value(self, key_index):
+        """The value, as bytes or (with numpy) a memoryview that redis-py sends as it is: no copies."""
+        if numpy is not None:
+            words = (self.base ^ numpy.uint64((key_index * C1) & MASK)).astype("<u8", copy=False)
+            return memoryview(words).cast("B")[:self.size]
+        base = ((key_index * C1) ^ C3) & MASK
+        return b"".join((((j * C2) & MASK) ^ base).to_bytes(8, "little")
+                        for j in range(self.whole + 1))[:self.size]
+
+    def matches(self, key_index, v):
+        """Whether v is key_index's value (needs numpy); v has the right size."""
+        key_word = numpy.uint64((key_index * C1) & MASK)
+        words = numpy.frombuffer(v, dtype="<u8", count=self.whole)
+        if not bool(((words ^ self.base[:self.whole]) == key_word).all()):
+            return False
+        tail = self.size - self.whole * 8
+        return tail == 0 or v[-tail:] == (self.base[self.whole:] ^ key_word).astype("<u8").tobytes()[:tail]
 
 
 def main():
@@ -53,7 +76,6 @@ def main():
     ap.add_argument("--keys", type=int, required=True)
     ap.add_argument("--chunks-per-batch", type=int, required=True)
     ap.add_argument("--batches", type=int, required=True)
-    ap.add_argument("--trials", type=int, required=True)
     ap.add_argument("--warmup-batches", type=int, default=0)
     ap.add_argument("--streams", type=int, default=1)
     ap.add_argument("--depth", type=int, default=1)
@@ -73,12 +95,10 @@ def main():
         return local.r
 
     name = lambda i: f"{a.prefix}:{a.chunk_size}:{i}"
-    values = {}
-    if a.op == "set":  # the values exist before the clock starts, as a caller's would
-        used = a.chunks_per_batch * (a.warmup_batches + a.batches * a.trials)
-        values = {i: payload(i, a.chunk_size) for i in range(min(a.keys, used))}
+    chunks = Payload(a.chunk_size)
+    verify_contents = bool(a.verify and numpy is not None)
 
-    def serve(indexes):
+    def serve(indexes, values):
         """One stream's share of a batch: (index, value or None, latency s or None) per key."""
         r = connection()
         out = []
@@ -103,44 +123,49 @@ def main():
     pool = ThreadPoolExecutor(max_workers=a.streams) if a.streams > 1 else None
     cursor = 0
 
-    def run_batch():
+    def next_keys():
         nonlocal cursor
         keys = [(cursor + k) % a.keys for k in range(a.chunks_per_batch)]
         cursor = (cursor + a.chunks_per_batch) % a.keys
+        return keys
+
+    def run_batch(keys, values):
         if pool is None:
-            return serve(keys)
-        share = [keys[s::a.streams] for s in range(a.streams)]
+            return serve(keys, values)
         results = []
-        for part in pool.map(serve, share):
+        for part in pool.map(lambda share: serve(share, values), [keys[s::a.streams] for s in range(a.streams)]):
             results.extend(part)
         return results
 
-    doc = {"redis_py_version": redis.__version__, "python": sys.version.split()[0],
-           "contents_verified": bool(a.verify and numpy is not None), "trials": [],
-           "batch_latency_ms": [], "chunk_latency_ms": [], "errors": [], "missing": 0, "wrong_size": 0,
-           "wrong_contents": 0, "time_limited": False}
-    try:
-        for _ in range(a.warmup_batches):
-            run_batch()
-        started = time.monotonic()
+    def batch_values(keys):  # a SET batch's values exist before its clock starts, as a caller's would
+        return {i: chunks.value(i) for i in keys} if a.op == "set" else {}
 
-        def server_cpu():  # the server's own CPU, read between trials (outside the timing)
-            info = connection().info("cpu")
-            return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+    def server_cpu():  # the server's own CPU, read between trials (outside the timing)
+        info = connection().info("cpu")
+        return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
-        for _ in range(a.trials):
-            trial = {"bytes": 0, "seconds": 0.0, "cpu_seconds": 0.0, "batches": 0, "failed_keys": 0}
+    timed = 0.0  # seconds in timed batches so far: the time limit counts only those
+
+    def trial():
+        nonlocal timed
+        doc = {"trials": [], "batch_latency_ms": [], "chunk_latency_ms": [], "errors": [], "missing": 0,
+               "wrong_size": 0, "wrong_contents": 0, "time_limited": False}
+        t = {"bytes": 0, "seconds": 0.0, "cpu_seconds": 0.0, "batches": 0, "failed_keys": 0}
+        try:
             server_cpu0 = server_cpu()
             for _ in range(a.batches):
-                if a.time_limit and time.monotonic() - started > a.time_limit and trial["batches"] > 0:
+                if a.time_limit and timed > a.time_limit and t["batches"] > 0:
                     doc["time_limited"] = True
                     break
+                keys = next_keys()
+                values = batch_values(keys)
                 c0, t0 = time.process_time(), time.perf_counter()
-                results = run_batch()
+                results = run_batch(keys, values)
                 t1, c1 = time.perf_counter(), time.process_time()
-                trial["seconds"] += t1 - t0
-                trial["cpu_seconds"] += c1 - c0
-                trial["batches"] += 1
+                timed += t1 - t0
+                t["seconds"] += t1 - t0
+                t["cpu_seconds"] += c1 - c0
+                t["batches"] += 1
                 doc["batch_latency_ms"].append(round((t1 - t0) * 1e3, 3))
                 for i, v, latency in results:
                     bad = None
@@ -151,27 +176,45 @@ def main():
                         elif len(v) != a.chunk_size:
                             doc["wrong_size"] += 1
                             bad = f"value of {len(v)} bytes"
-                        elif doc["contents_verified"] and v != payload(i, a.chunk_size):
+                        elif verify_contents and not chunks.matches(i, v):
                             doc["wrong_contents"] += 1
                             bad = "wrong contents"
                     elif v is not True:
                         bad = f"SET replied {v!r}"
                     if bad:
-                        trial["failed_keys"] += 1
+                        t["failed_keys"] += 1
                         if len(doc["errors"]) < 10:
                             doc["errors"].append(f"key {name(i)}: {bad}")
                     else:
-                        trial["bytes"] += a.chunk_size
+                        t["bytes"] += a.chunk_size
                         if latency is not None:
                             doc["chunk_latency_ms"].append(round(latency * 1e3, 3))
-            trial["server_cpu_seconds"] = server_cpu() - server_cpu0
-            if trial["batches"]:
-                doc["trials"].append(trial)
-            if doc["time_limited"]:
-                break
+            t["server_cpu_seconds"] = server_cpu() - server_cpu0
+        except redis.RedisError as e:
+            doc["failure"] = f"{type(e).__name__}: {e}"
+        if t["batches"]:
+            doc["trials"].append(t)
+        return doc
+
+    def say(doc):
+        sys.stdout.write(json.dumps(doc) + "\n")
+        sys.stdout.flush()
+
+    try:
+        for _ in range(a.warmup_batches):
+            keys = next_keys()
+            run_batch(keys, batch_values(keys))
+        connection().ping()  # a point without warm-up still says ready only once it is connected
     except redis.RedisError as e:
-        doc["failure"] = f"{type(e).__name__}: {e}"
-    json.dump(doc, sys.stdout)
+        say({"failure": f"{type(e).__name__}: {e}"})
+        return 0
+    say({"ready": True, "redis_py_version": redis.__version__, "python": sys.version.split()[0],
+         "contents_verified": verify_contents})
+    for request in sys.stdin:
+        if request.strip() != "trial":
+            say({"failure": f"unknown request {request.strip()[:40]!r} (expected 'trial')"})
+            return 2
+        say(trial())
     return 0
 
 

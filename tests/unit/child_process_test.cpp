@@ -149,6 +149,57 @@ TEST(ChildProcess, TheDestructorKillsAndReaps) {
   expect_nothing_unreaped();
 }
 
+// A child that answers requests line by line (the redis-py peer): what it is
+// sent reaches its stdin, its lines come back one at a time, and the end of
+// its input ends it.
+TEST(ChildProcess, AnswersRequestsOneLineAtATime) {
+  ChildOptions options = shell("while read request; do echo \"answer to $request\"; done; echo bye >&2");
+  options.input = true;
+  ChildProcess child(options);
+  ChildWait why = ChildWait::kTimedOut;
+  ASSERT_TRUE(child.send("one\ntwo\n"));
+  EXPECT_EQ(child.read_line(in(5s), nullptr, why).value_or("none"), "answer to one");
+  EXPECT_EQ(child.read_line(in(5s), nullptr, why).value_or("none"), "answer to two");
+  ASSERT_TRUE(child.send("three\n"));
+  EXPECT_EQ(child.read_line(in(5s), nullptr, why).value_or("none"), "answer to three");
+  child.close_input();
+  EXPECT_FALSE(child.read_line(in(5s), nullptr, why).has_value());
+  EXPECT_EQ(why, ChildWait::kExited) << "the end of its stdout is the end of its answers";
+  ASSERT_EQ(child.wait(in(5s)), ChildWait::kExited);
+  EXPECT_EQ(child.exit_code(), 0);
+  EXPECT_EQ(child.err(), "bye\n");
+}
+
+TEST(ChildProcess, ALineNotYetWholeWaitsAndTimesOut) {
+  ChildOptions options = shell("printf 'half'; sleep 30");
+  options.input = true;
+  ChildProcess child(options);
+  ChildWait why = ChildWait::kExited;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(child.read_line(in(300ms), nullptr, why).has_value());
+  EXPECT_EQ(why, ChildWait::kTimedOut);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+  EXPECT_EQ(child.out(), "half") << "what came is kept for the next read";
+  std::atomic<bool> stop{true};
+  EXPECT_FALSE(child.read_line(in(5s), &stop, why).has_value());
+  EXPECT_EQ(why, ChildWait::kStopped);
+  child.terminate(1s);
+}
+
+// A child that has gone: sending fails instead of raising SIGPIPE, which
+// would end this test process (it keeps SIGPIPE's default action).
+TEST(ChildProcess, SendingToAChildThatEndedFailsWithoutASignal) {
+  ASSERT_EQ(::signal(SIGPIPE, SIG_DFL), SIG_DFL);
+  ChildOptions options = shell("exit 3");
+  options.input = true;
+  ChildProcess child(options);
+  ASSERT_EQ(child.wait(in(5s)), ChildWait::kExited);
+  EXPECT_FALSE(child.send(std::string(100000, 'x')));
+  ChildOptions without = shell("exit 0");
+  ChildProcess no_input(without);
+  EXPECT_FALSE(no_input.send("x\n")) << "a child started without ChildOptions::input has no pipe to write";
+}
+
 TEST(ChildProcess, FindsProgramsOnThePath) {
   EXPECT_EQ(find_on_path("sh").empty(), false);
   EXPECT_EQ(find_on_path("kvslo-no-such-program"), "");

@@ -1,13 +1,23 @@
 // redis-py, the write-up's starting point, as a point: scripts/peers/
 // redis_py_peer.py under a Python that imports redis, reading kvslo's own
-// dataset and reporting per-trial figures, latencies and key failures as JSON.
+// dataset. One process serves the whole point, as a redis-py user's would:
+// it connects and warms up when the point opens, then runs one trial per
+// request ("trial" on its stdin) and answers each with one JSON line of
+// figures, latencies and key failures. So its turns cost what the trial
+// costs, not an interpreter start, a warm-up and a payload build each.
+#include <chrono>
+#include <optional>
+
 #include "measure/peers/peers.hpp"
 #include "measure/point_measurement.hpp"
+#include "measure/point_session.hpp"
+#include "system/child_process.hpp"
 #include "system/helper_scripts.hpp"
-#include "system/subprocess.hpp"
 
 namespace kvslo {
 namespace {
+
+using Clock = PointSession::Clock;
 
 std::vector<std::string> peer_command(const std::string& python, const PointSpec& spec, const net::Endpoint& e) {
   std::vector<std::string> argv{python, script_file("peers/redis_py_peer.py").string()};
@@ -19,7 +29,7 @@ std::vector<std::string> peer_command(const std::string& python, const PointSpec
   argv.insert(argv.end(), {"--op", to_string(spec.op), "--prefix", spec.key_prefix, "--chunk-size", std::to_string(spec.chunk_size),
                            "--keys", std::to_string(spec.key_count()), "--chunks-per-batch",
                            std::to_string(spec.chunks_per_batch), "--batches", std::to_string(spec.batches()),
-                           "--trials", std::to_string(spec.trials), "--warmup-batches", std::to_string(spec.warmup_batches),
+                           "--warmup-batches", std::to_string(spec.warmup_batches),
                            "--streams", std::to_string(spec.streams), "--depth", std::to_string(spec.pipeline_depth),
                            "--timeout", std::to_string(static_cast<double>(spec.op_timeout.count()) / 1000.0)});
   if (spec.verify) argv.push_back("--verify");
@@ -27,34 +37,27 @@ std::vector<std::string> peer_command(const std::string& python, const PointSpec
   return argv;
 }
 
-// Generous: a stock client at 0.05 GB/s over the whole point, plus start-up.
-std::chrono::milliseconds peer_timeout(const PointSpec& spec) {
-  const double bytes = static_cast<double>(spec.chunk_size) * static_cast<double>(spec.chunks_per_batch) *
-                       static_cast<double>(spec.batches() * static_cast<std::size_t>(spec.trials) + static_cast<std::size_t>(spec.warmup_batches));
-  auto timeout = std::chrono::milliseconds(static_cast<long>(bytes / 1e9 / 0.05 * 1000) + 60000);
-  if (spec.time_limit) timeout = std::min(timeout, *spec.time_limit * 2 + std::chrono::milliseconds(60000));
-  return timeout;
+// Generous: a stock client at 0.05 GB/s over `batches` batches, plus start-up.
+std::chrono::milliseconds answer_timeout(const PointSpec& spec, std::size_t batches) {
+  const double bytes = static_cast<double>(spec.chunk_size) * static_cast<double>(spec.chunks_per_batch) * static_cast<double>(batches);
+  return std::chrono::milliseconds(static_cast<long>(bytes / 1e9 / 0.05 * 1000) + 60000);
 }
 
-// The peer's JSON report into the point, with kvslo's own accounting.
-void read_peer_report(const nlohmann::json& doc, const PointSpec& spec, PointMeasurement& m) {
-  for (const auto& t : doc.value("trials", nlohmann::json::array())) {
-    TrialFigures trial;
+// One trial's answer into the trial and the point, with kvslo's own accounting.
+void read_trial_answer(const nlohmann::json& doc, const PointSpec& spec, TrialFigures& trial, PointMeasurement& m) {
+  const auto trials = doc.value("trials", nlohmann::json::array());
+  if (!trials.empty()) {
+    const auto& t = trials.front();
     trial.bytes = t.value("bytes", std::uint64_t{0});
     trial.seconds = t.value("seconds", 0.0);
     trial.cpu_seconds = t.value("cpu_seconds", 0.0);
     trial.batches = t.value("batches", std::size_t{0});
     trial.failed_keys = t.value("failed_keys", std::size_t{0});
     trial.server_cpu_seconds = t.value("server_cpu_seconds", -1.0);
-    m.trials.push_back(trial);
   }
   for (double ms : doc.value("batch_latency_ms", std::vector<double>{})) m.batch_latency_ns.push_back(ms * 1e6);
   for (double ms : doc.value("chunk_latency_ms", std::vector<double>{})) m.chunk_latency_ns.push_back(ms * 1e6);
-  std::size_t failed = 0, served = 0;
-  for (const auto& t : m.trials) {
-    failed += t.failed_keys;
-    served += t.batches * spec.chunks_per_batch;
-  }
+  const std::size_t failed = trial.failed_keys, served = trial.batches * spec.chunks_per_batch;
   // As kvslo's own accounting: wrong contents arrive as an ok reply and count as a verify failure.
   const std::size_t missing = doc.value("missing", std::size_t{0});
   const std::size_t wrong_size = doc.value("wrong_size", std::size_t{0});
@@ -65,46 +68,102 @@ void read_peer_report(const nlohmann::json& doc, const PointSpec& spec, PointMea
   m.status_counts[static_cast<std::size_t>(KeyStatus::kServerError)] += other;
   m.status_counts[static_cast<std::size_t>(KeyStatus::kOk)] += served - std::min(served, missing + wrong_size + other);
   m.verify_failures += wrong_contents;
-  for (const auto& error : doc.value("errors", std::vector<std::string>{})) m.errors.push_back(error);
-  m.time_limited = doc.value("time_limited", false);
+  for (const auto& error : doc.value("errors", std::vector<std::string>{})) m.keep_error(error);
+  m.time_limited = m.time_limited || doc.value("time_limited", false);
   if (doc.contains("failure")) m.failure = "redis-py: " + doc["failure"].get<std::string>();
 }
 
+class RedisPySession final : public PointSession {
+ public:
+  RedisPySession(const PointSpec& spec, const PeerContext& context, Clock::time_point origin)
+      : PointSession(spec, origin), stop_(context.stop) {
+    guarded([&] { open(context.endpoint); });
+  }
+
+ private:
+  void open(const net::Endpoint& endpoint) {
+    const std::string python = find_python("redis");
+    if (python.empty()) {
+      m_.failure = "no Python with redis-py found (tried $KVSLO_PYTHON, /usr/bin/python3, python3 on PATH): install it "
+                   "with 'apt-get install python3-redis' (or scripts/install-deps.sh)";
+      return;
+    }
+    ChildOptions options;
+    options.argv = peer_command(python, m_.spec, endpoint);
+    // The password goes through the environment, never the command line.
+    if (endpoint.has_password()) options.environment.emplace_back("KVSLO_REDIS_PASSWORD", endpoint.password);
+    options.out = ChildStream::capture();
+    options.err = ChildStream::capture();
+    options.input = true;
+    m_.peer["tool"] = "redis-py";
+    m_.peer["command"] = options.argv;
+    child_ = std::make_unique<ChildProcess>(options);
+    const auto ready = answer(answer_timeout(m_.spec, static_cast<std::size_t>(m_.spec.warmup_batches)));
+    if (!ready) return;
+    if (ready->contains("failure")) {
+      m_.failure = "redis-py: " + (*ready)["failure"].get<std::string>();
+      return;
+    }
+    m_.peer["redis_py_version"] = ready->value("redis_py_version", "");
+    m_.peer["python"] = python + " " + ready->value("python", "");
+    m_.peer["contents_verified"] = ready->value("contents_verified", false);
+    m_.peer["cpu_note"] = "CPU is the Python process's own during the timed batches (time.process_time)";
+    m_.peer["process"] = "one process for the point: connected and warmed up once, one trial per request";
+  }
+
+  void trial(TrialFigures& trial) override {
+    if (!child_ || !child_->send("trial\n")) {
+      m_.failure = "the redis-py peer stopped taking requests" + said();
+      return;
+    }
+    if (const auto doc = answer(answer_timeout(m_.spec, m_.spec.batches()))) read_trial_answer(*doc, m_.spec, trial, m_);
+  }
+
+  void on_finish() override {
+    if (!child_) return;
+    child_->close_input();  // the end of its requests: it exits
+    if (child_->wait(Clock::now() + std::chrono::seconds(5)) != ChildWait::kExited) child_->terminate(std::chrono::seconds(1));
+  }
+
+  // Its next line as JSON; nothing (with the point's failure or interruption
+  // set, and the process ended) when it did not give one.
+  std::optional<nlohmann::json> answer(std::chrono::milliseconds timeout) {
+    ChildWait why = ChildWait::kExited;
+    const auto line = child_->read_line(Clock::now() + timeout, stop_, why);
+    if (line) {
+      try {
+        return nlohmann::json::parse(*line);
+      } catch (const nlohmann::json::parse_error&) {
+        m_.failure = "the redis-py peer printed a line that is not JSON: " + line->substr(0, 200);
+      }
+    } else if (why == ChildWait::kStopped) {
+      m_.interrupted = true;
+    } else if (why == ChildWait::kTimedOut) {
+      m_.failure = "the redis-py peer did not answer within " + std::to_string(timeout.count() / 1000) + " s" + said();
+    } else {
+      child_->wait(Clock::now() + std::chrono::seconds(2));
+      m_.failure = "the redis-py peer ended (exit " + std::to_string(child_->exit_code()) + ")" + said();
+    }
+    child_->terminate(std::chrono::seconds(1));
+    return std::nullopt;
+  }
+
+  // The end of what it said on stderr, for an error message.
+  std::string said() const {
+    if (!child_ || child_->err().empty()) return "";
+    std::string text = child_->err();
+    if (text.size() > 400) text = "..." + text.substr(text.size() - 400);
+    return ": " + text;
+  }
+
+  const std::atomic<bool>* stop_;
+  std::unique_ptr<ChildProcess> child_;
+};
+
 }  // namespace
 
-void run_redis_py_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m) {
-  const std::string python = find_python("redis");
-  if (python.empty()) {
-    m.failure = "no Python with redis-py found (tried $KVSLO_PYTHON, /usr/bin/python3, python3 on PATH): install it "
-                "with 'apt-get install python3-redis' (or scripts/install-deps.sh)";
-    return;
-  }
-  const std::vector<std::string> argv = peer_command(python, spec, context.endpoint);
-  m.peer["tool"] = "redis-py";
-  m.peer["command"] = argv;
-  // The password goes through the environment, never the command line.
-  std::vector<std::pair<std::string, std::string>> environment;
-  if (context.endpoint.has_password()) environment.emplace_back("KVSLO_REDIS_PASSWORD", context.endpoint.password);
-  const ProcessOutput out = run_captured(argv, peer_timeout(spec), environment, context.stop);
-  if (out.stopped) {
-    m.interrupted = true;
-    return;
-  }
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(out.out);
-  } catch (const nlohmann::json::parse_error&) {
-    std::string said = out.err;
-    if (said.size() > 400) said = "..." + said.substr(said.size() - 400);
-    m.failure = "the redis-py peer printed no results (" +
-                (out.timed_out ? std::string("timed out") : "exit " + std::to_string(out.exit_code)) + "): " + said;
-    return;
-  }
-  read_peer_report(doc, spec, m);
-  m.peer["redis_py_version"] = doc.value("redis_py_version", "");
-  m.peer["python"] = python + " " + doc.value("python", "");
-  m.peer["contents_verified"] = doc.value("contents_verified", false);
-  m.peer["cpu_note"] = "CPU is the Python process's own during the timed batches (time.process_time)";
+std::unique_ptr<PointSession> open_redis_py_session(const PointSpec& spec, const PeerContext& context, Clock::time_point origin) {
+  return std::make_unique<RedisPySession>(spec, context, origin);
 }
 
 }  // namespace kvslo

@@ -53,7 +53,6 @@ std::vector<std::string> peer_limits(const PointSpec& spec) {
 void run_external_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m) {
   if (spec.client == "iperf3") return run_iperf3_peer(spec, context, m);
   if (spec.client == "redis-benchmark") return run_redis_benchmark_peer(spec, context, m);
-  if (spec.client == "redis-py") return run_redis_py_peer(spec, context, m);
   throw std::invalid_argument("'" + spec.client + "' is not an external peer");
 }
 

@@ -41,12 +41,12 @@ struct PeerContext {
 };
 
 // Measures an external peer's point into `m` (trials, latencies, key counts,
-// m.peer); a peer that cannot run sets m.failure.
+// m.peer); a peer that cannot run sets m.failure. redis-py, which serves a
+// point's trials from one process, has a session instead (point_session.hpp).
 void run_external_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m);
 
 // One peer each (peer_*.cpp).
 void run_iperf3_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m);
 void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m);
-void run_redis_py_peer(const PointSpec& spec, const PeerContext& context, PointMeasurement& m);
 
 }  // namespace kvslo

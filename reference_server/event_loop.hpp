@@ -1,0 +1,43 @@
+#pragma once
+// One thread of the reference server: its own listening socket on the shared
+// port (SO_REUSEPORT: the kernel spreads new connections over the threads),
+// an epoll set, and the connections it accepted, served level-triggered.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "connection.hpp"
+#include "server_state.hpp"
+
+namespace kvslo::reference {
+
+// A listening TCP socket on `bind_address`:`port` (0: the kernel picks) with
+// SO_REUSEPORT; throws std::runtime_error naming what failed.
+int listen_on(const std::string& bind_address, std::uint16_t port);
+std::uint16_t local_port(int listen_fd);
+
+class EventLoop {
+ public:
+  // Takes `listen_fd`.
+  EventLoop(int listen_fd, ServerState& server);
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+  // Serves until `stop` is raised (seen within 100 ms).
+  void run(const std::atomic<bool>& stop);
+
+ private:
+  void accept_all();
+  void update(Connection& c);
+  void close(int fd);
+
+  int listen_fd_, epoll_fd_;
+  ServerState& server_;
+  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+  std::unordered_map<int, unsigned> registered_;  // events each connection waits for now
+};
+
+}  // namespace kvslo::reference
