@@ -135,8 +135,11 @@ void run_command(const Args& args, Session& session, ServerState& server, ReplyQ
     if (!server.users.required() && n == 2) {
       return out.error("ERR AUTH <password> called without any password configured for the default user");
     }
-    session.authenticated = server.users.check(n == 3 ? key_of(args, 1) : "default", key_of(args, n - 1));
-    if (session.authenticated) return out.simple("OK");
+    // A wrong password leaves a session as it was, as in Redis.
+    if (server.users.check(n == 3 ? key_of(args, 1) : "default", key_of(args, n - 1))) {
+      session.authenticated = true;
+      return out.simple("OK");
+    }
     return out.error("WRONGPASS invalid username-password pair or user is disabled.");
   }
   if (name == "QUIT") {

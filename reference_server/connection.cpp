@@ -12,6 +12,7 @@ namespace kvslo::reference {
 
 Connection::Connection(int fd, ServerState& server) : fd_(fd), server_(server) {
   session_.authenticated = !server.users.required();
+  reader_.set_trusted(session_.authenticated);
   server_.connections.fetch_add(1, std::memory_order_relaxed);
   server_.connected.fetch_add(1, std::memory_order_relaxed);
 }
@@ -23,18 +24,18 @@ Connection::~Connection() {
 
 unsigned Connection::wanted_events() const {
   unsigned events = 0;
-  if (!closing_ && replies_.pieces() < kMaxQueuedPieces) events |= EPOLLIN;
+  if (!closing_ && !backed_up()) events |= EPOLLIN;
   if (!replies_.empty()) events |= EPOLLOUT;
   return events;
 }
 
 bool Connection::on_readable() {
   // A bounded number of reads per wake-up, so one busy client cannot starve the others of this loop.
-  for (int reads = 0; reads < 16 && !closing_ && replies_.pieces() < kMaxQueuedPieces; ++reads) {
+  for (int reads = 0; reads < 16 && !closing_ && !backed_up(); ++reads) {
     const std::span<std::byte> window = reader_.direct_window();
     std::span<std::byte> into = window.empty() ? std::span<std::byte>(buffer_) : window;
     const ssize_t n = ::recv(fd_, into.data(), into.size(), 0);
-    if (n == 0) return false;  // the client closed
+    if (n == 0) return false;  // the client closed (Redis, too, drops what it had not sent)
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -59,6 +60,7 @@ bool Connection::run_input(std::span<const std::byte> input) {
       case RequestReader::Event::kRequest:
         run_command(reader_.args(), session_, server_, replies_);
         closing_ = session_.quit;
+        reader_.set_trusted(session_.authenticated);
         break;
       case RequestReader::Event::kBadRequest:
         replies_.error("ERR " + reader_.problem());

@@ -3,7 +3,8 @@
 // reply queue. Reads go straight into a SET value's Blob while one is
 // arriving; replies leave with writev, values included as they are stored.
 // A client that sends faster than it reads is paused (no reads) until its
-// replies drain, so pipelined requests cannot pile up replies without bound.
+// replies drain, so pipelined requests cannot pile up replies without bound
+// (counted in pieces, and in bytes of text, which small requests amplify).
 
 #include <array>
 #include <cstddef>
@@ -33,9 +34,14 @@ class Connection {
  private:
   bool run_input(std::span<const std::byte> input);
   bool flush();
+  // Too many replies wait for this client to read them: stop reading its requests.
+  bool backed_up() const {
+    return replies_.pieces() >= kMaxQueuedPieces || replies_.text_bytes() >= kMaxQueuedText;
+  }
 
   static constexpr std::size_t kReadBuffer = 64 * 1024;
-  static constexpr std::size_t kMaxQueuedPieces = 4096;  // then reading pauses
+  static constexpr std::size_t kMaxQueuedPieces = 4096;       // then reading pauses...
+  static constexpr std::size_t kMaxQueuedText = 1 << 20;      // ...as it does at 1 MiB of error or INFO text
 
   int fd_;
   ServerState& server_;

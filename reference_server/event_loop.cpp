@@ -10,7 +10,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace kvslo::reference {
 namespace {
@@ -29,9 +31,8 @@ int listen_on(const std::string& bind_address, std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) fail("socket");
   const int on = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0 ||
-      ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 1024) != 0) {
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // a restart on the same port need not wait
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 1024) != 0) {
     const int error = errno;
     ::close(fd);
     errno = error;
@@ -51,7 +52,7 @@ EventLoop::EventLoop(int listen_fd, ServerState& server)
     : listen_fd_(listen_fd), epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), server_(server) {
   if (epoll_fd_ < 0) fail("epoll_create1");
   epoll_event event{};
-  event.events = EPOLLIN;
+  event.events = EPOLLIN | EPOLLEXCLUSIVE;
   event.data.fd = listen_fd_;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &event) != 0) fail("epoll_ctl");
 }
@@ -59,7 +60,6 @@ EventLoop::EventLoop(int listen_fd, ServerState& server)
 EventLoop::~EventLoop() {
   connections_.clear();
   ::close(epoll_fd_);
-  ::close(listen_fd_);
 }
 
 void EventLoop::run(const std::atomic<bool>& stop) {
@@ -93,7 +93,10 @@ void EventLoop::accept_all() {
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;  // EAGAIN, or out of descriptors (EMFILE): the rest wait in the backlog
+      // Out of descriptors: the rest wait in the backlog, and a pause keeps
+      // the level-triggered listener from spinning this loop meanwhile.
+      if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      return;
     }
     const int on = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);

@@ -1,7 +1,9 @@
 #pragma once
-// One thread of the reference server: its own listening socket on the shared
-// port (SO_REUSEPORT: the kernel spreads new connections over the threads),
-// an epoll set, and the connections it accepted, served level-triggered.
+// One thread of the reference server: an epoll set watching the server's one
+// listening socket (EPOLLEXCLUSIVE: a new connection wakes one idle loop, not
+// all), and the connections it accepted, served level-triggered. One socket,
+// not one per thread with SO_REUSEPORT: that would let another process of
+// the same user bind the port too and take connections meant for this one.
 
 #include <atomic>
 #include <cstdint>
@@ -14,14 +16,14 @@
 
 namespace kvslo::reference {
 
-// A listening TCP socket on `bind_address`:`port` (0: the kernel picks) with
-// SO_REUSEPORT; throws std::runtime_error naming what failed.
+// A listening TCP socket on `bind_address`:`port` (0: the kernel picks);
+// throws std::runtime_error naming what failed.
 int listen_on(const std::string& bind_address, std::uint16_t port);
 std::uint16_t local_port(int listen_fd);
 
 class EventLoop {
  public:
-  // Takes `listen_fd`.
+  // Watches `listen_fd`, which stays its owner's (every loop shares it).
   EventLoop(int listen_fd, ServerState& server);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;

@@ -1,5 +1,6 @@
-// kvslo-reference-server: a RESP2 server that never copies a value in user
-// space, to show the clients' own ceiling (README "The reference server").
+// kvslo-reference-server: a RESP2 server whose GET replies send the stored
+// value itself (no copy in user space), to show the clients' own ceiling
+// (README "The reference server").
 // Not a cache: no persistence, no eviction, no expiry, no replication.
 //
 //   kvslo-reference-server [--bind 127.0.0.1] [--port 0] [--threads 1] [--maxmemory BYTES]
@@ -7,14 +8,17 @@
 // The password, if any, comes from KVSLO_REFERENCE_PASSWORD (never the
 // command line, which any local user can read). Once listening it prints
 // "port <n>" on stdout; it ends on SIGTERM or SIGINT.
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -56,7 +60,11 @@ Arguments parse(int argc, char** argv) {
   };
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--bind" && i + 1 < argc) {
+    if (flag == "--bind") {
+      if (i + 1 >= argc) {
+        std::cerr << "kvslo-reference-server: --bind needs an address\n";
+        std::exit(2);
+      }
       a.bind = argv[++i];
     } else if (flag == "--port") {
       a.port = static_cast<unsigned long>(number(i, 65535));
@@ -72,6 +80,15 @@ Arguments parse(int argc, char** argv) {
   }
   if (a.threads == 0) a.threads = 1;
   return a;
+}
+
+// Every SET value is a block of its own: held in one malloc state for the
+// whole run, as kvslo holds its own (harness/system/allocator.hpp), so its
+// cost does not change mid-run when glibc raises its thresholds by itself.
+void settle_allocator() {
+  if (std::getenv("KVSLO_MALLOC_DYNAMIC") || std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_")) return;
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 // A thousand clients need more descriptors than the usual soft limit of 1024.
@@ -91,8 +108,9 @@ int main(int argc, char** argv) {
   ServerSettings settings;
   settings.threads = static_cast<int>(a.threads);
   settings.maxmemory = a.maxmemory;
-  if (const char* password = std::getenv("KVSLO_REFERENCE_PASSWORD")) {
+  if (char* password = std::getenv("KVSLO_REFERENCE_PASSWORD")) {
     settings.password = password;
+    std::memset(password, 0, std::strlen(password));  // out of /proc/<pid>/environ too
     ::unsetenv("KVSLO_REFERENCE_PASSWORD");
   }
   ::signal(SIGPIPE, SIG_IGN);
@@ -101,22 +119,35 @@ int main(int argc, char** argv) {
   ::sigaction(SIGTERM, &action, nullptr);
   ::sigaction(SIGINT, &action, nullptr);
   raise_descriptor_limit();
+  settle_allocator();
+  std::atomic<bool> failed{false};
   try {
-    std::vector<int> listeners{listen_on(a.bind, static_cast<std::uint16_t>(a.port))};
-    settings.port = local_port(listeners.front());
-    for (int t = 1; t < settings.threads; ++t) listeners.push_back(listen_on(a.bind, settings.port));
+    const int listener = listen_on(a.bind, static_cast<std::uint16_t>(a.port));
+    settings.port = local_port(listener);
     ServerState server(settings);
     std::vector<std::unique_ptr<EventLoop>> loops;
-    for (int fd : listeners) loops.push_back(std::make_unique<EventLoop>(fd, server));
+    for (int t = 0; t < settings.threads; ++t) loops.push_back(std::make_unique<EventLoop>(listener, server));
     std::printf("port %u\n", static_cast<unsigned>(settings.port));
     std::fflush(stdout);
+    // A loop that fails stops them all, and every thread is joined before anything is destroyed.
+    auto serve = [&](EventLoop& loop) {
+      try {
+        loop.run(stop_requested);
+      } catch (const std::exception& e) {
+        std::cerr << "kvslo-reference-server: " << e.what() << "\n";
+        failed = true;
+        stop_requested = true;
+      }
+    };
     std::vector<std::thread> threads;
-    for (std::size_t t = 1; t < loops.size(); ++t) threads.emplace_back([&, t] { loops[t]->run(stop_requested); });
-    loops.front()->run(stop_requested);
+    for (std::size_t t = 1; t < loops.size(); ++t) threads.emplace_back(serve, std::ref(*loops[t]));
+    serve(*loops.front());
     for (auto& thread : threads) thread.join();
+    loops.clear();
+    ::close(listener);
   } catch (const std::exception& e) {
     std::cerr << "kvslo-reference-server: " << e.what() << "\n";
     return 1;
   }
-  return 0;
+  return failed ? 1 : 0;
 }

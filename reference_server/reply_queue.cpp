@@ -5,6 +5,7 @@
 namespace kvslo::reference {
 
 void ReplyQueue::append(std::string_view raw) {
+  text_bytes_ += raw.size();
   // Text joins the piece before it when that is text too: fewer iovecs for pipelined small replies.
   if (!pieces_.empty() && !pieces_.back().value) {
     pieces_.back().text.append(raw);
@@ -52,11 +53,14 @@ std::size_t ReplyQueue::gather(iovec* iov, std::size_t max) const {
 void ReplyQueue::sent(std::size_t bytes) {
   while (bytes > 0 && !pieces_.empty()) {
     const std::size_t left = pieces_.front().size() - front_sent_;
+    const bool text = !pieces_.front().value;
     if (bytes < left) {
       front_sent_ += bytes;
+      if (text) text_bytes_ -= bytes;
       return;
     }
     bytes -= left;
+    if (text) text_bytes_ -= left;
     pieces_.pop_front();
     front_sent_ = 0;
   }

@@ -27,6 +27,8 @@ class ReplyQueue {
 
   bool empty() const { return pieces_.empty(); }
   std::size_t pieces() const { return pieces_.size(); }
+  // Bytes of protocol text waiting (the queue's own memory; values are shared with the store).
+  std::size_t text_bytes() const { return text_bytes_; }
   // Fills up to `max` iovecs with what is still to send, in order.
   std::size_t gather(iovec* iov, std::size_t max) const;
   // `bytes` of it were sent.
@@ -43,6 +45,7 @@ class ReplyQueue {
 
   std::deque<Piece> pieces_;
   std::size_t front_sent_ = 0;  // bytes of the front piece already sent
+  std::size_t text_bytes_ = 0;
 };
 
 }  // namespace kvslo::reference

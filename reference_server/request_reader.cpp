@@ -7,6 +7,7 @@ RequestReader::Fed RequestReader::feed(std::span<const std::byte> input) {
     args_.clear();
     problem_.clear();
     depth_ = 0;
+    request_bytes_ = 0;
     started_ = true;
   }
   const resp::FeedResult r = parser_.feed(input);
@@ -24,7 +25,7 @@ RequestReader::Fed RequestReader::feed(std::span<const std::byte> input) {
       break;
   }
   started_ = false;
-  if (problem_.empty() && args_.empty()) problem_ = "an empty request";
+  if (problem_.empty() && args_.empty()) return {r.consumed, Event::kNeedMore};  // *0 or *-1: nothing to answer
   return {r.consumed, problem_.empty() ? Event::kRequest : Event::kBadRequest};
 }
 
@@ -34,13 +35,25 @@ void RequestReader::refuse(std::string why) {
 
 void RequestReader::on_array_begin(std::int64_t count) {
   if (++depth_ > 1) return refuse("a request is an array of bulk strings, not of arrays");
-  if (count > kMaxArguments) refuse("too many arguments (" + std::to_string(count) + ")");
+  const std::int64_t limit = trusted_ ? kMaxArguments : kMaxArgumentsUntrusted;
+  if (count > limit) {
+    fatal_ = "a request of " + std::to_string(count) + " arguments (the limit is " + std::to_string(limit) +
+             (trusted_ ? ")" : " before AUTH)");
+  }
 }
 
 std::span<std::byte> RequestReader::on_bulk_begin(std::uint64_t length) {
-  if (length > kMaxArgument) {
-    // Redis ends such a connection too: skipping up to 1 TiB would hold it for ever.
-    fatal_ = "invalid bulk length " + std::to_string(length) + " (the limit is " + std::to_string(kMaxArgument) + ")";
+  if (!fatal_.empty()) return {};  // the connection ends after this input: nothing more is kept
+  // Redis ends such a connection too: skipping up to 1 TiB would hold it for ever.
+  const std::uint64_t limit = trusted_ ? kMaxArgument : kMaxArgumentUntrusted;
+  if (length > limit) {
+    fatal_ = "invalid bulk length " + std::to_string(length) + " (the limit is " + std::to_string(limit) +
+             (trusted_ ? ")" : " before AUTH)");
+    return {};
+  }
+  request_bytes_ += length;
+  if (request_bytes_ > kMaxRequest) {
+    fatal_ = "a request of more than " + std::to_string(kMaxRequest) + " bytes";
     return {};
   }
   if (depth_ == 0) refuse("expected an array of bulk strings");

@@ -429,9 +429,18 @@ void add_variant_fields(std::vector<Field>& t) {
 
   Field server = choice_field("server", &PointSpec::server,
                               "the embedded server: redis (redis-server), or reference (kvslo's reference server, "
-                              "which never copies a value: the clients' own ceiling; redis.io-threads sets its threads)");
+                              "which sends a GET's value as it is stored: the clients' own ceiling; redis.io-threads sets its loops)");
   server.record = [](const PointSpec& p, json& j) {
     if (p.server != ServerKind::kRedis) j["server"] = to_string(p.server);
+  };
+  server.validate = [](const PointSpec& p) {
+    if (p.server != ServerKind::kReference) return;
+    for (const auto& [setting, value] : p.redis_settings) {
+      if (setting != "io-threads") {
+        throw std::invalid_argument("redis." + setting + ": the reference server has no such setting (of the redis. "
+                                    "settings it has io-threads: its number of event loops)");
+      }
+    }
   };
   flag(with(add(server), Identity::kPoint, Shown::kVariant,
             [](const PointSpec& p) { return p.server == ServerKind::kRedis ? "" : "server=" + to_string(p.server); }),

@@ -21,7 +21,7 @@ enum class ArrivalMode { kClosed, kConstant, kPoisson };
 // and then copied (what a client without zero-copy receive does).
 enum class Receive { kInPlace, kBounce };
 // The program of the embedded server: Redis, or kvslo's reference server,
-// which never copies a value in user space (the clients' own ceiling).
+// which sends a GET's value as it is stored (the clients' own ceiling).
 enum class ServerKind { kRedis, kReference };
 
 template <typename E>

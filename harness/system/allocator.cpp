@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace kvslo {
@@ -16,12 +17,13 @@ nlohmann::json& state() {
   return s;
 }
 
-// A variable of glibc's own tunables that the user set (their choice wins).
+// A malloc setting of glibc's that the user made (their choice wins).
 const char* users_malloc_setting() {
-  for (const char* name : {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "GLIBC_TUNABLES"}) {
+  for (const char* name : {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_"}) {
     if (const char* value = std::getenv(name); value && *value) return name;
   }
-  return nullptr;
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  return tunables && std::strstr(tunables, "glibc.malloc.") ? "GLIBC_TUNABLES" : nullptr;
 }
 
 }  // namespace

@@ -67,6 +67,8 @@ const std::vector<Knob>& knobs() {
       {"KVSLO_MALLOC_DYNAMIC",
        "glibc's malloc keeps its dynamic thresholds: clients that allocate per batch (hiredis SET) may change speed mid-run",
        {"hiredis", "zerocopy", "tiled", "null"}},
+      {"KVSLO_REFERENCE_SERVER", "points with server=reference run this kvslo-reference-server build",
+       {"hiredis", "zerocopy", "tiled", "redis-benchmark", "redis-py"}},
       {"KVSLO_SCRIPTS", "helper scripts (the redis-py peer, the report) come from this directory", {"redis-py"}},
   };
   return list;

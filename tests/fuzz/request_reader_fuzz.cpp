@@ -16,11 +16,13 @@ using kvslo::reference::RequestReader;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
-  // The first byte chooses the split sizes; the rest is the stream.
-  const std::size_t piece = 1 + data[0] % 61;
+  // The first byte chooses the split sizes and whether the client has
+  // authenticated (the limits differ); the rest is the stream.
+  const std::size_t piece = 1 + (data[0] & 0x7f) % 61;
   const auto* stream = reinterpret_cast<const std::byte*>(data + 1);
   const std::size_t length = size - 1;
   RequestReader reader;
+  reader.set_trusted((data[0] & 0x80) != 0);
   std::size_t pos = 0;
   while (pos < length) {
     std::size_t n = std::min(piece, length - pos);
@@ -46,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& a : reader.args()) {
           if (a->size() > RequestReader::kMaxArgument) std::abort();
           volatile std::byte sink{};
-          if (a->size() > 0) sink = a->data()[a->size() - 1];  // every byte was written: ASan/MSan would see
+          if (a->size() > 0) sink = a->data()[a->size() - 1];  // in bounds: ASan checks the Blob's size
           (void)sink;
         }
       }

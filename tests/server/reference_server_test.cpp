@@ -46,9 +46,12 @@ class RawClient {
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect");
-    timeval t{10, 0};
+    timeval t{10, 0};  // no test waits for ever
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &t, sizeof t);
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &t, sizeof t);
   }
+  // Ends the connection both ways, waking a send blocked on it in another thread.
+  void shut() { ::shutdown(fd_, SHUT_RDWR); }
   ~RawClient() { close(); }
   void close() {
     if (fd_ >= 0) ::close(fd_);
@@ -94,17 +97,17 @@ class ReferenceServer : public ::testing::Test {
     ServerSettings settings;
     settings.threads = 2;
     settings.password = kPassword;
-    std::vector<int> listeners{listen_on("127.0.0.1", 0)};
-    settings.port = local_port(listeners.front());
-    listeners.push_back(listen_on("127.0.0.1", settings.port));
+    listener_ = listen_on("127.0.0.1", 0);
+    settings.port = local_port(listener_);
     state_ = std::make_unique<ServerState>(settings);
-    for (int fd : listeners) loops_.push_back(std::make_unique<EventLoop>(fd, *state_));
+    for (int t = 0; t < settings.threads; ++t) loops_.push_back(std::make_unique<EventLoop>(listener_, *state_));
     for (auto& loop : loops_) threads_.emplace_back([this, l = loop.get()] { l->run(stop_); });
   }
   void TearDown() override {
     stop_ = true;
     for (auto& t : threads_) t.join();
     loops_.clear();
+    ::close(listener_);
   }
   std::uint16_t port() const { return state_->settings.port; }
   net::Endpoint endpoint() const {
@@ -121,6 +124,7 @@ class ReferenceServer : public ::testing::Test {
   }
 
   std::atomic<bool> stop_{false};
+  int listener_ = -1;
   std::unique_ptr<ServerState> state_;
   std::vector<std::unique_ptr<EventLoop>> loops_;
   std::vector<std::thread> threads_;
@@ -239,6 +243,30 @@ TEST_F(ReferenceServer, InputThatIsNotRespIsRefusedAndTheConnectionEnds) {
   const std::string refused = nested->read(std::strlen("-ERR a request is an array of bulk strings, not of arrays\r\n"));
   EXPECT_EQ(refused, "-ERR a request is an array of bulk strings, not of arrays\r\n");
   EXPECT_EQ(nested->read(7), "+PONG\r\n");
+}
+
+// A client that sends and never reads: the server stops reading its
+// requests once replies pile up (in pieces, or in bytes of text that small
+// requests amplify, such as errors), instead of holding them without bound.
+TEST_F(ReferenceServer, AClientThatNeverReadsIsPausedNotBuffered) {
+  auto c = authenticated();
+  const std::string unknown = request({"NOSUCHCOMMAND"});
+  std::string burst;
+  for (int i = 0; i < 20000; ++i) burst += unknown;  // 26 bytes each, ~170 bytes of error each
+  std::atomic<bool> sent_all{false};
+  std::thread writer([&] {
+    try {
+      for (int i = 0; i < 100; ++i) c->send(burst);  // 2,000,000 requests: ~340 MB of replies if all were answered
+      sent_all = true;
+    } catch (const std::exception&) {
+    }
+  });
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_FALSE(sent_all) << "the server kept reading a client that reads nothing";
+  CommandChannel other(endpoint(), 5000ms);
+  EXPECT_EQ(other.call({"PING"}).text, "PONG") << "others are served meanwhile";
+  c->shut();  // the blocked writer fails, and the server lets go of the client
+  writer.join();
 }
 
 TEST_F(ReferenceServer, AThousandConnectionsAtOnce) {
