@@ -8,7 +8,6 @@
 // The password, if any, comes from KVSLO_REFERENCE_PASSWORD (never the
 // command line, which any local user can read). Once listening it prints
 // "port <n>" on stdout; it ends on SIGTERM or SIGINT.
-#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -24,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/malloc_hold.hpp"
 #include "event_loop.hpp"
 #include "server_state.hpp"
 
@@ -82,15 +82,6 @@ Arguments parse(int argc, char** argv) {
   return a;
 }
 
-// Every SET value is a block of its own: held in one malloc state for the
-// whole run, as kvslo holds its own (harness/system/allocator.hpp), so its
-// cost does not change mid-run when glibc raises its thresholds by itself.
-void settle_allocator() {
-  if (std::getenv("KVSLO_MALLOC_DYNAMIC") || std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_")) return;
-  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
-}
-
 // A thousand clients need more descriptors than the usual soft limit of 1024.
 void raise_descriptor_limit() {
   rlimit limit{};
@@ -119,7 +110,8 @@ int main(int argc, char** argv) {
   ::sigaction(SIGTERM, &action, nullptr);
   ::sigaction(SIGINT, &action, nullptr);
   raise_descriptor_limit();
-  settle_allocator();
+  // Every SET value is a block of its own: its cost must not change mid-run.
+  kvslo::hold_malloc();
   std::atomic<bool> failed{false};
   try {
     const int listener = listen_on(a.bind, static_cast<std::uint16_t>(a.port));

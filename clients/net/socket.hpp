@@ -74,22 +74,26 @@ class Socket {
   void recv_exact(std::span<std::byte> buffer, Deadline deadline);
   // Waits until poll reports one of `events`; a NetError (timeout) past the deadline.
   void wait(short events, Deadline deadline, const char* what);
-  // Reports the socket readable only once `bytes` can be read (SO_RCVLOWAT),
-  // at most a quarter of its receive buffer so the mark can always be
-  // reached; 1 restores the default. A reader that knows how many bytes are
-  // on their way sleeps until they are there instead of waking for every
-  // segment, and the sender (a Redis thread on the same cores) stops paying a
-  // wake-up per write. A closed connection or an error still wakes it.
+  // Reports the socket readable only once `bytes` can be read (SO_RCVLOWAT);
+  // 1 restores the default. A reader that knows how many bytes are on their
+  // way sleeps until they are there instead of waking for every segment, and
+  // the sender (a Redis thread on the same cores) stops paying a wake-up per
+  // write. A closed connection or an error still wakes it. The mark can
+  // always be reached: Linux (4.18+) grows a receive buffer left to
+  // autotuning to twice the mark, and one fixed with SO_RCVBUF caps the mark
+  // here at a quarter of it.
   void set_receive_low_water(std::size_t bytes);
 
  private:
-  Socket(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {}
+  Socket(int fd, std::string peer, bool rcvbuf_fixed = false)
+      : fd_(fd), peer_(std::move(peer)), rcvbuf_fixed_(rcvbuf_fixed) {}
   [[noreturn]] void throw_errno(const char* what, int error) const;
 
   int fd_ = -1;
   std::string peer_;  // endpoint.display(): safe for messages
-  int low_water_ = 1;      // SO_RCVLOWAT as set
-  int low_water_cap_ = 0;  // a quarter of the receive buffer (0: not read yet)
+  bool rcvbuf_fixed_ = false;  // SO_RCVBUF was set: the kernel no longer grows it
+  int low_water_ = 1;          // SO_RCVLOWAT as set
+  int low_water_cap_ = 0;      // the highest mark to ask for (0: not worked out yet)
 };
 
 // What the kernel granted a connected socket (see SocketBuffers).

@@ -17,13 +17,16 @@ constexpr std::size_t kStagingBytes = 64 * 1024;
 constexpr std::size_t kGetReadAhead = 4 * 1024;
 // While a value's payload is on its way, sleep until this much more of it
 // (or all that is left) can be read: a reader woken for every segment makes
-// the server pay a wake-up per write. Measured here (1 MiB chunks, 2 streams,
-// depth 8, interleaved with hiredis, 32 KiB mark): Redis 7.0 spent 0.42-0.57
-// CPU s/GB serving zerocopy without the mark in 4 runs (1.1-1.6x what it
-// spent serving hiredis) and 0.31-0.37 with it in 5 of 6 (0.9-1.0x); zerocopy
-// went from 0.78-1.16x hiredis's GB/s to 1.18-1.35x in those 5. The socket
-// caps the mark at a quarter of its receive buffer, so it is always reached.
-constexpr std::size_t kPayloadLowWater = 32 * 1024;
+// the server pay a wake-up per write (on a VM, an interrupt to another vCPU).
+// Measured on 2 vCPUs, Redis 7.0, 1 MiB chunks, 2 streams, zerocopy taking
+// turns with hiredis (srv: Redis CPU s/GB serving zerocopy / serving hiredis):
+//   depth 2:  no mark srv 1.15x/1.24x; 32 KiB 1.27x/1.12x; 128 KiB 1.03x/1.05x
+//   depth 8:  32 KiB srv 1.65x/1.65x, GB/s 0.75x/0.70x hiredis;
+//             128 KiB srv 1.06x/0.95x, GB/s 1.10x/1.23x
+// (depth 8 also sets off page faults in Redis's reply buffers in some runs,
+// whichever the mark). Larger marks gained nothing more. The socket keeps the
+// mark reachable (socket.hpp).
+constexpr std::size_t kPayloadLowWater = 128 * 1024;
 
 }  // namespace
 

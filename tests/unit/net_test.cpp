@@ -1,7 +1,10 @@
 // Endpoints, the iovec cursor and the socket, against real loopback sockets.
 #include <gtest/gtest.h>
 #include <limits.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -169,6 +172,67 @@ TEST(Socket, RequestedBuffersAreReadBack) {
   // Linux doubles the request (bookkeeping) unless capped by wmem_max/rmem_max.
   EXPECT_GE(s.buffers().sndbuf, 65536);
   EXPECT_GT(s.buffers().rcvbuf, 0);
+}
+
+// Bytes queued on `fd` for reading, once they reach `bytes` (or what was there at the deadline).
+int queued_once(int fd, int bytes) {
+  int queued = 0;
+  const auto deadline = Clock::now() + std::chrono::seconds(2);
+  while (Clock::now() < deadline) {
+    ::ioctl(fd, SIOCINQ, &queued);
+    if (queued >= bytes) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return queued;
+}
+
+bool readable_within(int fd, int ms) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, ms) == 1;
+}
+
+// Writes `bytes`, giving up after 3 s without progress (a mark that cannot be
+// reached would otherwise hang the test instead of failing it).
+void write_all(int fd, std::size_t bytes) {
+  const timeval limit{3, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  const std::string data(bytes, 'x');
+  std::size_t done = 0;
+  while (done < bytes) {
+    const ssize_t n = ::write(fd, data.data() + done, bytes - done);
+    if (n <= 0) return;
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+TEST(Socket, ReceiveLowWaterHoldsTheWakeUpUntilTheMarkAndTheMarkIsReached) {
+  Listener listener;
+  // Left to autotuning: a 128 KiB mark holds (the kernel grows the buffer for it).
+  Socket s = Socket::connect(listener.endpoint(), {}, Clock::now() + std::chrono::seconds(2));
+  const int peer = listener.accept();
+  ASSERT_GE(peer, 0);
+  s.set_receive_low_water(128 * 1024);
+  std::thread first([&] { write_all(peer, 96 * 1024); });
+  const int queued = queued_once(s.fd(), 96 * 1024);
+  first.join();
+  ASSERT_EQ(queued, 96 * 1024);
+  EXPECT_FALSE(readable_within(s.fd(), 0)) << "woken below the mark";
+  std::thread rest([&] { write_all(peer, 32 * 1024); });
+  EXPECT_TRUE(readable_within(s.fd(), 2000)) << "the mark was never reached";
+  rest.join();
+  s.set_receive_low_water(1);
+  ::close(peer);
+
+  // A receive buffer fixed at connect caps the mark at a quarter of it, so it is still reached.
+  Socket fixed = Socket::connect(listener.endpoint(), {std::nullopt, 65536, true}, Clock::now() + std::chrono::seconds(2));
+  const int fixed_peer = listener.accept();
+  ASSERT_GE(fixed_peer, 0);
+  const int quarter = fixed.buffers().rcvbuf / 4;
+  fixed.set_receive_low_water(1 << 30);
+  std::thread writer([&] { write_all(fixed_peer, static_cast<std::size_t>(quarter)); });
+  EXPECT_TRUE(readable_within(fixed.fd(), 2000)) << "a mark of a quarter of a fixed buffer was never reached";
+  writer.join();
+  ::close(fixed_peer);
 }
 
 TEST(Socket, ConnectionRefusedIsAClearError) {
