@@ -1,4 +1,4 @@
-#include "common/malloc_hold.hpp"
+#include "malloc_hold.hpp"
 
 #include <malloc.h>
 

@@ -23,7 +23,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/malloc_hold.hpp"
+#include "malloc_hold.hpp"
 #include "event_loop.hpp"
 #include "server_state.hpp"
 
@@ -111,7 +111,9 @@ int main(int argc, char** argv) {
   ::sigaction(SIGINT, &action, nullptr);
   raise_descriptor_limit();
   // Every SET value is a block of its own: its cost must not change mid-run.
-  kvslo::hold_malloc();
+  if (const kvslo::MallocHold hold = kvslo::hold_malloc(); !hold.fixed) {
+    std::cerr << "kvslo-reference-server: malloc: " << hold.note << "\n";
+  }
   std::atomic<bool> failed{false};
   try {
     const int listener = listen_on(a.bind, static_cast<std::uint16_t>(a.port));

@@ -1,7 +1,6 @@
 #include "net/socket.hpp"
 
 #include <algorithm>
-#include <limits>
 
 #include <fcntl.h>
 #include <limits.h>
@@ -91,11 +90,7 @@ bool idle_socket_is_stale(int fd) {
 Socket::~Socket() { close(); }
 
 Socket::Socket(Socket&& other) noexcept
-    : fd_(other.fd_),
-      peer_(std::move(other.peer_)),
-      rcvbuf_fixed_(other.rcvbuf_fixed_),
-      low_water_(other.low_water_),
-      low_water_cap_(other.low_water_cap_) {
+    : fd_(other.fd_), peer_(std::move(other.peer_)), low_water_(other.low_water_), low_water_cap_(other.low_water_cap_) {
   other.fd_ = -1;
 }
 
@@ -104,7 +99,6 @@ Socket& Socket::operator=(Socket&& other) noexcept {
     close();
     fd_ = other.fd_;
     peer_ = std::move(other.peer_);
-    rcvbuf_fixed_ = other.rcvbuf_fixed_;
     low_water_ = other.low_water_;
     low_water_cap_ = other.low_water_cap_;
     other.fd_ = -1;
@@ -121,9 +115,7 @@ void Socket::close() {
 
 void Socket::set_receive_low_water(std::size_t bytes) {
   if (fd_ < 0) return;
-  if (low_water_cap_ == 0) {
-    low_water_cap_ = rcvbuf_fixed_ ? std::max(1, buffers_of(fd_).rcvbuf / 4) : std::numeric_limits<int>::max();
-  }
+  if (bytes > static_cast<std::size_t>(low_water_cap_)) low_water_cap_ = std::max(1, buffers_of(fd_).rcvbuf / 4);
   const int mark = static_cast<int>(std::clamp<std::size_t>(bytes, 1, static_cast<std::size_t>(low_water_cap_)));
   if (mark == low_water_) return;
   // Best effort: a kernel that refuses it wakes the reader as before.
@@ -140,7 +132,7 @@ Socket Socket::connect(const Endpoint& endpoint, const SocketOptions& options, D
     }
     std::memcpy(address.sun_path, endpoint.path.c_str(), endpoint.path.size() + 1);
     int fd = connect_address(reinterpret_cast<sockaddr*>(&address), sizeof address, AF_UNIX, options, deadline, peer);
-    return Socket(fd, peer, options.rcvbuf.has_value());
+    return Socket(fd, peer);
   }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -156,7 +148,7 @@ Socket Socket::connect(const Endpoint& endpoint, const SocketOptions& options, D
   for (addrinfo* a = found; a; a = a->ai_next) {
     try {
       int fd = connect_address(a->ai_addr, a->ai_addrlen, a->ai_family, options, deadline, peer);
-      return Socket(fd, peer, options.rcvbuf.has_value());
+      return Socket(fd, peer);
     } catch (const NetError& e) {
       last_error = e.what();
       last_timeout = e.is_timeout();

@@ -78,22 +78,23 @@ class Socket {
   // 1 restores the default. A reader that knows how many bytes are on their
   // way sleeps until they are there instead of waking for every segment, and
   // the sender (a Redis thread on the same cores) stops paying a wake-up per
-  // write. A closed connection or an error still wakes it. The mark can
-  // always be reached: Linux (4.18+) grows a receive buffer left to
-  // autotuning to twice the mark, and one fixed with SO_RCVBUF caps the mark
-  // here at a quarter of it.
+  // write. A closed connection or an error still wakes it. The mark is kept
+  // to a quarter of the receive buffer, re-read while it is below what is
+  // asked, so it follows autotuning as it grows the buffer (loopback: from
+  // 128 KiB at connect to several MiB after a few batches) and is always
+  // reached, and the kernel never has to enlarge the buffer for it (which
+  // Linux 6.7-6.17 does by clamping the window to the mark). Unix sockets
+  // ignore the mark.
   void set_receive_low_water(std::size_t bytes);
 
  private:
-  Socket(int fd, std::string peer, bool rcvbuf_fixed = false)
-      : fd_(fd), peer_(std::move(peer)), rcvbuf_fixed_(rcvbuf_fixed) {}
+  Socket(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {}
   [[noreturn]] void throw_errno(const char* what, int error) const;
 
   int fd_ = -1;
   std::string peer_;  // endpoint.display(): safe for messages
-  bool rcvbuf_fixed_ = false;  // SO_RCVBUF was set: the kernel no longer grows it
-  int low_water_ = 1;          // SO_RCVLOWAT as set
-  int low_water_cap_ = 0;      // the highest mark to ask for (0: not worked out yet)
+  int low_water_ = 1;      // SO_RCVLOWAT as set
+  int low_water_cap_ = 0;  // a quarter of the receive buffer when last read
 };
 
 // What the kernel granted a connected socket (see SocketBuffers).

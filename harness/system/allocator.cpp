@@ -1,6 +1,6 @@
 #include "system/allocator.hpp"
 
-#include "common/malloc_hold.hpp"
+#include "malloc_hold.hpp"
 
 namespace kvslo {
 namespace {
