@@ -481,8 +481,14 @@ TEST_F(FaultMatrix, Item18_OpenLoopWaitHonoursCtrlC) {
       "arrival": {"mode": "constant", "rate_per_s": 0.05}}})");
   const fs::path out = dir_ / "r.json";
   Background run("run " + scenario.string() + " --out " + out.string(), dir_ / "log");
-  ASSERT_FALSE(wait_for_results(out, 0).is_null());
-  std::this_thread::sleep_for(1500ms);  // into the 20 s gap after the first batch
+  // The point has started (a fixed sleep from the results file's first save
+  // could land before it under a sanitizer, with the server still loading).
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (slurp(dir_ / "log").find("[1/1]") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_NE(slurp(dir_ / "log").find("[1/1]"), std::string::npos) << slurp(dir_ / "log");
+  std::this_thread::sleep_for(3s);  // into the 20 s gap after the first batch
   const auto signalled = std::chrono::steady_clock::now();
   run.signal_group(SIGINT);
   EXPECT_EQ(run.wait(15s), 130) << slurp(dir_ / "log");
