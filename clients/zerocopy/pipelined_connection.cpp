@@ -21,10 +21,11 @@ constexpr std::size_t kGetReadAhead = 4 * 1024;
 // Measured on 2 vCPUs, Redis 7.0, 1 MiB chunks, 2 streams, zerocopy taking
 // turns with hiredis (srv: Redis CPU s/GB serving zerocopy / serving hiredis):
 //   depth 2:  no mark srv 1.15x/1.24x; 32 KiB 1.27x/1.12x; 128 KiB 1.03x/1.05x
-//   depth 8:  32 KiB srv 1.65x/1.65x, GB/s 0.75x/0.70x hiredis;
-//             128 KiB srv 1.06x/0.95x, GB/s 1.10x/1.23x
-// (depth 8 also sets off page faults in Redis's reply buffers in some runs,
-// whichever the mark). Larger marks gained nothing more. The socket keeps the
+//   depth 8, one long-lived server: 32 KiB srv 1.65x/1.65x, GB/s 0.75x/0.70x
+//             hiredis; 128 KiB srv 1.06x/0.95x, GB/s 1.10x/1.23x
+// (at depth 8 on fresh embedded servers Redis page-faulted on its reply
+// blocks, 170,000-260,000 faults in 2 s, and zerocopy read 0.77-0.96x
+// hiredis whichever the mark: README "Small chunks"). Larger marks gained nothing more. The socket keeps the
 // mark reachable (socket.hpp). Progress, for the op timeout, is then seen
 // once per mark: a link below 13 KB/s times out at the default 10 s.
 constexpr std::size_t kPayloadLowWater = 128 * 1024;
