@@ -10,7 +10,7 @@ packages=(
   libbenchmark-dev libgtest-dev googletest
   clang libclang-rt-14-dev
   redis-server redis-tools iperf3
-  python3 python3-matplotlib python3-numpy python3-redis
+  python3 python3-dev python3-matplotlib python3-numpy python3-redis python3-pytest pybind11-dev
   iproute2 procps
 )
 

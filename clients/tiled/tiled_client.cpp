@@ -56,15 +56,21 @@ TiledClient::TiledClient(ClientOptions options) : options_((options.validate(), 
 }
 
 TiledClient::~TiledClient() {
+  shutdown();
+  ::close(event_fd_);
+}
+
+void TiledClient::shutdown() {
   {
     std::lock_guard lock(mutex_);
+    if (stopping_) return;
     stopping_ = true;
     // Tiles no worker has started are cancelled; tiles being served finish
     // (each within the operation timeout) and complete their batches.
     while (!tiles_.empty()) {
       Tile tile = std::move(tiles_.front());
       tiles_.pop_front();
-      fail_unserved(tile.batch->job, tile.range, KeyStatus::kCancelled, "client destroyed before the key was served");
+      fail_unserved(tile.batch->job, tile.range, KeyStatus::kCancelled, "client closed before the key was served");
       if (--tile.batch->tiles_left == 0) {
         --active_batches_;
         complete_locked(tile.batch);
@@ -73,13 +79,14 @@ TiledClient::~TiledClient() {
     while (!waiting_.empty()) {
       auto batch = std::move(waiting_.front());
       waiting_.pop_front();
-      fail_unserved(batch->job, {0, batch->job.size()}, KeyStatus::kCancelled, "client destroyed before the batch started");
+      fail_unserved(batch->job, {0, batch->job.size()}, KeyStatus::kCancelled, "client closed before the batch started");
       complete_locked(batch);
     }
   }
   work_ready_.notify_all();
   for (auto& t : workers_) t.join();
-  ::close(event_fd_);
+  workers_.clear();
+  drivers_.clear();  // closes the connections
 }
 
 BatchId TiledClient::submit(BatchJob job) {

@@ -42,6 +42,11 @@ class TiledClient final : public KvClient {
   explicit TiledClient(ClientOptions options);
   // Batches not yet started complete as cancelled; every thread is joined.
   ~TiledClient() override;
+  // What the destructor does, with the object left to drain: batches not yet
+  // started complete as cancelled, batches being served finish (each within
+  // the operation timeout), every thread is joined and every connection
+  // closed. Later submits complete at once as cancelled. Idempotent.
+  void shutdown();
 
   BatchId submit_get(std::span<const std::string_view> keys, std::span<const MutableBuffer> buffers);
   BatchId submit_set(std::span<const std::string_view> keys, std::span<const ConstBuffer> values);
