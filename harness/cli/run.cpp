@@ -126,7 +126,10 @@ void plan_points(const CLI::App& run, RunOptions& o) {
   o.request.points = scenario.expand(models, &o.request.skipped);
   // SLO flags given on the command line win over the file's.
   o.request.slo = scenario.slo;
-  if (o.slo_gbps) o.request.slo.retrieval_gbps = *o.slo_gbps;
+  if (o.slo_gbps) {
+    o.request.slo.retrieval_gbps = *o.slo_gbps;
+    o.request.slo.retrieval_derived_from.reset();  // the number given replaces a derivation from the file
+  }
   if (o.slo_p99) o.request.slo.batch_p99_ms = o.slo_p99;
   if (o.slo_store) o.request.slo.store_gbps = o.slo_store;
 }

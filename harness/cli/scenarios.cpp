@@ -30,6 +30,7 @@ Subcommand register_validate(CLI::App& app) {
               std::vector<SkippedPoint> skipped;
               const auto points = scenario.expand(models, &skipped);
               std::cout << scenario.file.string() << ": valid, " << points.size() << " points\n";
+              if (scenario.slo.retrieval_derived_from) std::cout << explain_retrieval_slo(*scenario.slo.retrieval_derived_from) << "\n";
               for (std::size_t i = 0; i < points.size(); ++i) std::cout << "  " << i + 1 << ". " << points[i].label() << "\n";
               if (!skipped.empty()) std::cout << "skipped " << skipped.size() << " combinations that cannot run:\n";
               for (const auto& s : skipped) std::cout << "  " << s.where << ": " << s.reason << "\n";

@@ -21,6 +21,9 @@ class ModelTable {
   // layers x kv_heads x head_dim x 2 (K and V) x dtype bytes. Throws
   // std::invalid_argument naming the known models/dtypes for unknown ones.
   std::uint64_t bytes_per_token(const std::string& model, const std::string& dtype) const;
+  // Whether `model` is a key of the table, so a caller can tell which of
+  // model and dtype an error from bytes_per_token is about.
+  bool has_model(const std::string& model) const { return models_.count(model) > 0; }
 
  private:
   std::map<std::string, ModelGeometry> models_;

@@ -8,6 +8,7 @@
 
 #include "experiment/fields.hpp"
 #include "experiment/json_scan.hpp"
+#include "experiment/slo_derivation.hpp"
 #include "experiment/units.hpp"
 #include "experiment/wire_target.hpp"
 
@@ -133,7 +134,8 @@ std::vector<json> split_values(const std::string& text, const std::string& field
 }
 
 // One SLO field, from the file or --set; null leaves an optional bound unset.
-void apply_slo(Slo& slo, const std::string& key, const json& value, const Checker& c) {
+// retrieval_gbps is a number, or an object deriving it from a model and a prefill rate.
+void apply_slo(Slo& slo, const std::string& key, const json& value, const Checker& c, const ModelTable& models) {
   if (key != "retrieval_gbps" && key != "batch_p99_ms" && key != "store_gbps") {
     c.fail("/slo/" + key, "unknown SLO field (expected retrieval_gbps, batch_p99_ms or store_gbps)");
   }
@@ -142,8 +144,21 @@ void apply_slo(Slo& slo, const std::string& key, const json& value, const Checke
     if (!value.is_null()) slo.batch_p99_ms = c.positive("/slo/" + key, value, kMaxSloMs, "a positive number of milliseconds");
     return;
   }
+  if (key == "retrieval_gbps" && value.is_object()) {
+    const SloDerivation derived = derive_retrieval_slo(value, "/slo/" + key, kMaxSloGbps, c, models);
+    slo.retrieval_gbps = derived.gbps();
+    slo.retrieval_derived_from = derived;
+    return;
+  }
+  if (key == "retrieval_gbps" && !value.is_number()) {
+    c.expected("/slo/" + key,
+               "a positive number of GB/s, or {\"model\": ..., \"dtype\": ..., \"prefill_tokens_per_s\": ...} to derive it", value);
+  }
   const double gbps = value.is_null() && key == "store_gbps" ? 0 : c.positive("/slo/" + key, value, kMaxSloGbps, "a positive number of GB/s");
-  if (key == "retrieval_gbps") slo.retrieval_gbps = gbps;
+  if (key == "retrieval_gbps") {
+    slo.retrieval_gbps = gbps;
+    slo.retrieval_derived_from.reset();  // a number given later replaces a derivation
+  }
   if (key == "store_gbps") slo.store_gbps = gbps > 0 ? std::optional<double>(gbps) : std::nullopt;
 }
 
@@ -276,7 +291,7 @@ Scenario Scenario::parse(const std::string& text, const std::filesystem::path& f
   if (j.contains("workload")) s.workload = j["workload"];
   if (j.contains("slo")) {
     c.only_keys("/slo", j["slo"], {"retrieval_gbps", "batch_p99_ms", "store_gbps"});
-    for (const auto& [key, value] : j["slo"].items()) apply_slo(s.slo, key, value, c);
+    for (const auto& [key, value] : j["slo"].items()) apply_slo(s.slo, key, value, c, models);
   }
   read_axes(s, text, j, c);
   check(s, models, c);
@@ -320,7 +335,7 @@ void Scenario::override_with(const std::string& assignment, const ModelTable& mo
     next.workload[key] = parse_value(text, "/workload/" + key, c);
   } else if (field.rfind("slo.", 0) == 0) {
     const std::string key = field.substr(4);
-    apply_slo(next.slo, key, parse_value(text, "/slo/" + key, c), c);
+    apply_slo(next.slo, key, parse_value(text, "/slo/" + key, c), c, models);
   } else {
     std::vector<json> values = split_values(text, field, c);
     auto it = std::find_if(next.axes.begin(), next.axes.end(), [&](const Axis& a) { return a.name == field; });

@@ -9,6 +9,8 @@ nlohmann::json Slo::to_json() const {
   nlohmann::json j{{"retrieval_gbps", retrieval_gbps}};
   j["batch_p99_ms"] = batch_p99_ms ? nlohmann::json(*batch_p99_ms) : nlohmann::json(nullptr);
   j["store_gbps"] = store_gbps ? nlohmann::json(*store_gbps) : nlohmann::json(nullptr);
+  // Beside the number, not instead of it: readers of retrieval_gbps (the gate, older reports) keep working.
+  if (retrieval_derived_from) j["retrieval_gbps_derived_from"] = retrieval_derived_from->to_json();
   return j;
 }
 

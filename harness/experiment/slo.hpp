@@ -8,11 +8,14 @@
 #include <nlohmann/json.hpp>
 
 #include "experiment/point_enums.hpp"
+#include "experiment/slo_derivation.hpp"
 
 namespace kvslo {
 
 struct Slo {
   double retrieval_gbps = 2.0;              // GET throughput floor, GB/s (10^9 B/s)
+  // Where retrieval_gbps came from when derived (model x prefill rate); unset when given as a number.
+  std::optional<SloDerivation> retrieval_derived_from;
   std::optional<double> batch_p99_ms;       // per-batch p99 latency ceiling
   std::optional<double> store_gbps;         // SET throughput floor, when given
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "experiment/client_catalog.hpp"
+#include "experiment/slo_derivation.hpp"
 #include "experiment/units.hpp"
 #include "measure/stats.hpp"
 #include "run/tail_mark.hpp"
@@ -136,6 +137,7 @@ bool any_short_tail(const std::vector<PointResult>& points) {
 
 void print_verdict(const RunReport& run, std::ostream& out) {
   const RunSummary& t = run.summary;
+  if (run.slo.retrieval_derived_from) out << explain_retrieval_slo(*run.slo.retrieval_derived_from) << "\n";
   out << "SLO (" << slo_text(run.slo) << "): ";
   if (t.judged == 0) {
     out << "no point measured an op the SLO judges\n";

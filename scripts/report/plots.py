@@ -15,6 +15,7 @@ matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from . import break_even  # noqa: E402
 from .plot_results import Made as Plot, Skipped  # noqa: E402
 from .units import format_size  # noqa: E402
 
@@ -441,9 +442,56 @@ def side_by_side(results, outdir):
                                                     "with % of iperf3 in the same direction.")
 
 
+def load_vs_recompute(results, outdir):
+    """Time to load a prefix at the measured GB/s vs time to recompute it, over context length:
+    drawn only when the SLO was derived from a model and a prefill rate (then both are known)."""
+    d = break_even.derivation(results)
+    if d is None:
+        return Skipped("load_vs_recompute", "the retrieval SLO was given as a number; derive it from a model and a "
+                                            "prefill rate (README, the slo block) to compare loading with recomputing")
+    best, per_client = break_even.best_get_points(results)
+    if best is None:
+        return Skipped("load_vs_recompute", "needs a GET point that moved Redis data")
+    tokens = break_even.CONTEXT_TOKENS
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    ax.plot(tokens, [d.recompute_seconds(t) * 1000 for t in tokens], color="#c00", linewidth=2, marker="o",
+            markersize=3, label=f"recompute: prefill at {break_even.format_rate(d.prefill_tokens_per_s)} tokens/s")
+    ax.plot(tokens, [d.load_seconds(t, best.gbps) * 1000 for t in tokens], color=COLORS[0], linewidth=2, marker="s",
+            markersize=3, label=f"load from Redis at {best.gbps:.2f} GB/s (best GET, point #{best.index})")
+    # Each other client's best, thinner: what choosing that client would give.
+    others = [p for _, p in sorted(per_client.items()) if p is not best]
+    for i, p in enumerate(others):
+        ax.plot(tokens, [d.load_seconds(t, p.gbps) * 1000 for t in tokens], color=COLORS[(i + 2) % len(COLORS)],
+                linestyle="--", linewidth=1, label=f"load, best {p.p('client')}: {p.gbps:.2f} GB/s (point #{p.index})")
+    ratio = best.gbps / d.gbps
+    # The lower right corner: the lines rise from the lower left, so none runs there.
+    ax.text(0.98, 0.04, f"best GET: loading {ratio:.2f}x {'faster' if ratio >= 1 else 'slower'} than recomputing\n"
+            f"at every length (the lines meet only at the SLO, {break_even.format_slo_gbps(d.gbps)} GB/s)",
+            transform=ax.transAxes, fontsize=8, ha="right", va="bottom")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(tokens)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: break_even.format_tokens(int(v))))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    # Plain numbers: with mathtext off, the default log labels would show as "$10^{1}$".
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    ax.set_xlabel("context length (tokens, log scale; 1k = 1,024)")
+    ax.set_ylabel("time per request (ms, log scale)")
+    ax.legend(fontsize=8, loc="upper left")
+    path = os.path.join(outdir, "load_vs_recompute.png")
+    _finish(fig, ax, results, "Time to load vs time to recompute a prefix",
+            f"{d.model} ({d.dtype}), {d.bytes_per_token:,} B/token; GB = 10^9 B; prefill linear in tokens", path)
+    return Plot("load_vs_recompute", "load_vs_recompute.png",
+                f"Time to load a prefix of 1k-128k tokens from Redis at the best GET point's median "
+                f"({best.gbps:.2f} GB/s, point #{best.index}: {best.label}) vs time to recompute it by prefill at "
+                f"{break_even.format_rate(d.prefill_tokens_per_s)} tokens/s; {d.model} ({d.dtype}), "
+                f"{d.bytes_per_token:,} B/token, GB = 10^9 B.")
+
+
 def make_all(results, outdir, baseline=None):
     makers = [side_by_side, throughput_vs_chunk_size, throughput_vs_streams, throughput_vs_threads, wire_curve, latency_percentiles,
-              latency_cdf, buffer_heatmap, ladder, tiled_stages]
+              latency_cdf, buffer_heatmap, ladder, tiled_stages, load_vs_recompute]
     out = [m(results, outdir) for m in makers]
     out.append(before_after(results, baseline, outdir))
     return out

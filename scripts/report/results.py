@@ -175,7 +175,10 @@ _SIDE_BY_SIDE = {
                                "decision?": "string"}),
 }
 _DOCUMENT = {
-    "slo": ("object", {"retrieval_gbps": "number", "batch_p99_ms?": "number|null", "store_gbps?": "number|null"}),
+    "slo": ("object", {"retrieval_gbps": "number", "batch_p99_ms?": "number|null", "store_gbps?": "number|null",
+                       "retrieval_gbps_derived_from?": ("object|null", {
+                           "model": "string", "dtype": "string", "bytes_per_token": "integer",
+                           "prefill_tokens_per_s": "number"})}),
     "environment": ("object", _ENVIRONMENT),
     "created_at?": "string",
     "command_line?": "string",
@@ -188,6 +191,16 @@ _DOCUMENT = {
     "summary?": "object|null",
     "points": ("objects", _POINT),
 }
+
+
+def _check_derivation(derived, file):
+    """The break-even plot divides by both: a hand-edited 0 would be a ZeroDivisionError, not a message."""
+    if not derived:
+        return
+    for key in ("bytes_per_token", "prefill_tokens_per_s"):
+        if derived[key] <= 0:
+            raise ResultsError(f"{file}: field slo.retrieval_gbps_derived_from.{key} is {json.dumps(derived[key])}; "
+                               "expected a positive number")
 
 
 def _check_point_v2(raw, where, file):
@@ -368,6 +381,7 @@ def _load(path):
         raise ResultsError(f"{path}: schema_version is {version}; this report reads versions "
                            + " and ".join(str(v) for v in SCHEMA_VERSIONS))
     _check_members(doc, _DOCUMENT, "", path)
+    _check_derivation(doc["slo"].get("retrieval_gbps_derived_from"), path)
     for i, raw in enumerate(doc["points"]):
         where = f"points[{i}]"
         if version == 1:

@@ -6,6 +6,7 @@ when it does not apply. Table rows are dicts keyed by their columns' keys.
 """
 from .document import (BulletList, Code, Document, Figure, Heading, Italic, ListItem, Power, Strong, paragraph,
                        table)
+from . import break_even
 from .plot_results import Made, Skipped
 from .units import format_size
 
@@ -36,10 +37,13 @@ def verdict(results, plots):
     blocks = [Heading(f"kvslo report: {results.title}", 1)]
     if results.scenario.get("description"):
         blocks.append(paragraph(Italic(results.scenario["description"])))
-    blocks += [paragraph(f"SLO ({_slo_text(results.slo)}): ", Strong(state, state.split()[0]),
-                         f" by {len(meeting)} of {len(judged)} points", lead=True),
-               paragraph("Throughput is payload bytes per second of timed batches in GB/s (", Power("10", "9"),
-                         " B/s); latency in ms.")]
+    blocks.append(paragraph(f"SLO ({_slo_text(results.slo)}): ", Strong(state, state.split()[0]),
+                            f" by {len(meeting)} of {len(judged)} points", lead=True))
+    derived = break_even.derivation(results)
+    if derived:
+        blocks.append(paragraph(derived.explain() + "."))
+    blocks.append(paragraph("Throughput is payload bytes per second of timed batches in GB/s (", Power("10", "9"),
+                            " B/s); latency in ms."))
     return blocks
 
 
@@ -66,6 +70,37 @@ def best_per_client(results, plots):
     rows = [{"client": client, "op": op, "gbps": f"{p.gbps:.2f}", "configuration": _configuration(p),
              "slo": p.outcome.verdict} for (client, op), p in sorted(best.items())]
     return [Heading("Best configuration per client", 2), table(BEST_COLUMNS, rows)]
+
+
+# --- loading vs recomputing (a derived SLO only) -----------------------------
+
+# Plots a section shows itself, so the Plots section does not repeat them.
+SECTION_PLOTS = {"load_vs_recompute"}
+
+BREAK_EVEN_NOTE = ("Prefill is modelled as linear in tokens. It is not: attention makes long prefills superlinear, so "
+                   "at long contexts recomputing costs more than drawn and the real break-even favours loading more. "
+                   "The prefill rate is an input, not a measurement of this run: measure it on your own GPU and model, "
+                   "e.g. with a vLLM prefill-only run (tokens/s = input length / the latency it reports), or as a long "
+                   "prompt's length over its time to first token.")
+
+
+def break_even_section(results, plots):
+    d = break_even.derivation(results)
+    if d is None:
+        return []
+    # The SLO's arithmetic is in the verdict above; this says what the run made of it.
+    blocks = [Heading("Loading vs recomputing a prefix", 2)]
+    best, _ = break_even.best_get_points(results)
+    if best is not None:
+        ratio = best.gbps / d.gbps
+        verdict = (f"loading beats recomputing by {ratio:.2f}x" if ratio >= 1
+                   else f"recomputing beats loading by {1 / ratio:.2f}x")
+        blocks.append(paragraph(f"The best GET point (#{best.index}, {best.label}) moved {best.gbps:.2f} GB/s against "
+                                f"the break-even of {break_even.format_slo_gbps(d.gbps)} GB/s: {verdict} at every "
+                                "context length under a linear prefill."))
+    blocks += [Figure(p.file, p.caption) for p in plots if isinstance(p, Made) and p.name in SECTION_PLOTS]
+    blocks += [paragraph(BREAK_EVEN_NOTE), Code((break_even.VLLM_COMMAND,), "sh")]
+    return blocks
 
 
 # --- failures ----------------------------------------------------------------
@@ -252,7 +287,7 @@ def network(results, plots):
 
 def plot_figures(results, plots):
     blocks = [Heading("Plots", 2)]
-    blocks += [Figure(p.file, p.caption) for p in plots if isinstance(p, Made)]
+    blocks += [Figure(p.file, p.caption) for p in plots if isinstance(p, Made) and p.name not in SECTION_PLOTS]
     skipped = [p for p in plots if isinstance(p, Skipped)]
     if skipped:
         blocks.append(paragraph("Not drawn: " + "; ".join(f"{p.name} ({p.reason})" for p in skipped)))
@@ -321,5 +356,5 @@ def environment(results, plots):
     return [Heading("Environment", 2), table(ENVIRONMENT_COLUMNS, [{"what": k, "value": v} for k, v in facts])]
 
 
-SECTIONS = [verdict, best_per_client, failures, side_by_side, paired_comparisons, network, plot_figures, every_point,
-            environment]
+SECTIONS = [verdict, best_per_client, break_even_section, failures, side_by_side, paired_comparisons, network,
+            plot_figures, every_point, environment]
