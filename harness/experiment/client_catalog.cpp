@@ -8,16 +8,18 @@ namespace kvslo {
 
 const std::vector<ClientEntry>& client_catalog() {
   // name, kind, rung, judged_by_slo, moves_redis_data, reads_kvslo_dataset,
-  // loads_own_dataset, receives_in_place, summary
+  // loads_own_dataset, receives_in_place, in_process, compared_with, summary
   static const std::vector<ClientEntry> catalog{
-      {"hiredis", ClientKind::kKvslo, 0, true, true, true, false, false, "hiredis 0.14 with a generic reply parser: the baseline"},
-      {"zerocopy", ClientKind::kKvslo, 2, true, true, true, false, true,
+      {"hiredis", ClientKind::kKvslo, 0, true, true, true, false, false, true, "", "hiredis 0.14 with a generic reply parser: the baseline"},
+      {"zerocopy", ClientKind::kKvslo, 2, true, true, true, false, true, true, "",
        "RESP parsed in place, GET payloads received straight into the caller's buffer"},
-      {"tiled", ClientKind::kKvslo, 3, true, true, true, false, true, "zerocopy on worker threads, contiguous tiles, eventfd completion"},
-      {"null", ClientKind::kReference, std::nullopt, false, false, false, false, false, "no I/O: the harness's own ceiling"},
-      {"iperf3", ClientKind::kPeer, std::nullopt, false, false, false, false, false, "the wire in the op's direction"},
-      {"redis-benchmark", ClientKind::kPeer, std::nullopt, true, true, false, true, false, "the C reference client"},
-      {"redis-py", ClientKind::kPeer, std::nullopt, true, true, true, false, false, "the write-up's starting point"},
+      {"tiled", ClientKind::kKvslo, 3, true, true, true, false, true, true, "", "zerocopy on worker threads, contiguous tiles, eventfd completion"},
+      {"tiled-py", ClientKind::kKvslo, 4, true, true, true, false, false, false, "tiled",
+       "the tiled core driven from Python asyncio through the kvslo module (GIL released, eventfd on the loop)"},
+      {"null", ClientKind::kReference, std::nullopt, false, false, false, false, false, true, "", "no I/O: the harness's own ceiling"},
+      {"iperf3", ClientKind::kPeer, std::nullopt, false, false, false, false, false, false, "", "the wire in the op's direction"},
+      {"redis-benchmark", ClientKind::kPeer, std::nullopt, true, true, false, true, false, false, "", "the C reference client"},
+      {"redis-py", ClientKind::kPeer, std::nullopt, true, true, true, false, false, false, "", "the write-up's starting point"},
   };
   return catalog;
 }
@@ -46,9 +48,9 @@ std::optional<int> ClientEntry::rung_of(const PointSpec& spec) const {
 }
 
 void ClientEntry::check(const PointSpec& spec) const {
-  if (!peer()) return;
+  if (in_process) return;
   auto refuse = [&](const std::string& why) { throw std::invalid_argument("client " + name + ": " + why); };
-  if (spec.op == Op::kExists) refuse("has no EXISTS to measure (peers run get and set)");
+  if (spec.op == Op::kExists) refuse("has no EXISTS to measure (it runs get and set)");
   if (spec.arrival.open_loop()) refuse("runs closed loop only (arrival '" + to_string(spec.arrival.mode) + "')");
   if (spec.layout != Layout::kFixed) refuse("reads the fixed layout only (layout '" + to_string(spec.layout) + "')");
 }

@@ -37,6 +37,8 @@ struct ClientEntry {
   bool reads_kvslo_dataset; // it reads (and verifies) the working set kvslo loads: kvslo's clients and redis-py
   bool loads_own_dataset;   // it loads a dataset of its own, under its own key names (redis-benchmark)
   bool receives_in_place;   // GET payloads go straight into the caller's buffer (zerocopy, tiled): `receive` applies
+  bool in_process;          // the harness drives it in its own process (not the peers, not tiled-py's Python)
+  std::string compared_with;  // besides the baseline, the client its points are paired with (tiled-py: tiled)
   std::string summary;      // one line for `kvslo clients`
 
   bool peer() const { return kind == ClientKind::kPeer; }
@@ -44,7 +46,8 @@ struct ClientEntry {
   // a point that bounces its payloads is on no rung).
   std::optional<int> rung_of(const PointSpec& spec) const;
   // Throws std::invalid_argument when this client cannot run `spec` at all:
-  // a peer has no EXISTS, no open loop and no metadata layout to express.
+  // a client in another process has no EXISTS, no open loop and no metadata
+  // layout to express.
   void check(const PointSpec& spec) const;
   // {"kind", "rung", "judged_by_slo", "moves_redis_data"}, as written for each point.
   nlohmann::json to_json(const PointSpec& spec) const;

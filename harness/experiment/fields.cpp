@@ -371,6 +371,47 @@ void add_shape_fields(std::vector<Field>& t) {
        "--pipeline-depth", FlagForm::kList);
 }
 
+// tiled-py's own settings: how many asyncio tasks await batches at once, and
+// the two ablations. Recorded only when not the default (they came after
+// results schema 2), and refused for other clients, which have no Python.
+void add_python_fields(std::vector<Field>& t) {
+  auto add = [&](Field f) -> Field& { return t.emplace_back(std::move(f)); };
+  auto python_only = [](const char* name, auto is_default) {
+    return [name, is_default](const PointSpec& p) {
+      if (p.client != "tiled-py" && !is_default(p)) {
+        throw std::invalid_argument(std::string(name) + ": only tiled-py has it (" + p.client + " has no Python side)");
+      }
+    };
+  };
+  Field tasks = integer_field("py_tasks", &PointSpec::py_tasks, 1, limits::kMaxPyTasks, "a positive number of tasks",
+                              "tiled-py: asyncio tasks awaiting batches at once");
+  tasks.record = [](const PointSpec& p, json& j) {
+    if (p.py_tasks != 1) j["py_tasks"] = p.py_tasks;
+  };
+  tasks.validate = python_only("py_tasks", [](const PointSpec& p) { return p.py_tasks == 1; });
+  flag(with(add(tasks), Identity::kClient, Shown::kVariant,
+            [](const PointSpec& p) { return p.py_tasks != 1 ? "py_tasks=" + std::to_string(p.py_tasks) : ""; }),
+       "--py-tasks", FlagForm::kList);
+
+  Field gil = choice_field("gil", &PointSpec::gil, "tiled-py: released (every call releases the GIL) or held (the ablation)");
+  gil.record = [](const PointSpec& p, json& j) {
+    if (p.gil != GilMode::kReleased) j["gil"] = to_string(p.gil);
+  };
+  gil.validate = python_only("gil", [](const PointSpec& p) { return p.gil == GilMode::kReleased; });
+  with(add(gil), Identity::kClient, Shown::kVariant,
+       [](const PointSpec& p) { return p.gil == GilMode::kReleased ? "" : "gil=" + to_string(p.gil); });
+
+  Field completion = choice_field("completion", &PointSpec::completion,
+                                  "tiled-py: eventfd (the loop sleeps until a batch is done) or poll (the ablation)");
+  completion.record = [](const PointSpec& p, json& j) {
+    if (p.completion != CompletionMode::kEventfd) j["completion"] = to_string(p.completion);
+  };
+  completion.validate = python_only("completion", [](const PointSpec& p) { return p.completion == CompletionMode::kEventfd; });
+  with(add(completion), Identity::kClient, Shown::kVariant, [](const PointSpec& p) {
+    return p.completion == CompletionMode::kEventfd ? "" : "completion=" + to_string(p.completion);
+  });
+}
+
 // What else sets a point apart: its variant, in the order it is shown.
 void add_variant_fields(std::vector<Field>& t) {
   auto add = [&](Field f) -> Field& { return t.emplace_back(std::move(f)); };
@@ -412,8 +453,10 @@ void add_variant_fields(std::vector<Field>& t) {
   flag(with(add(integer_field("inflight", &PointSpec::inflight, 1, limits::kMaxInflight, "a positive number of batches",
                               "tiled: batches served at once")),
             Identity::kClient, Shown::kVariant,
-            [](const PointSpec& p) { return p.inflight > 1 && p.client == "tiled" ? "inflight=" + std::to_string(p.inflight) : ""; }),
+            [](const PointSpec& p) { return p.inflight > 1 && (p.client == "tiled" || p.client == "tiled-py") ? "inflight=" + std::to_string(p.inflight) : ""; }),
        "--inflight", FlagForm::kValue);
+
+  add_python_fields(t);
 
   Field arrival = field("arrival", "{mode: closed|constant|poisson, rate_per_s, seed}", {"arrival"});
   arrival.apply = apply_arrival;

@@ -23,6 +23,10 @@ enum class Receive { kInPlace, kBounce };
 // The program of the embedded server: Redis, or kvslo's reference server,
 // which sends a GET's value as it is stored (the clients' own ceiling).
 enum class ServerKind { kRedis, kReference };
+// tiled-py's ablations: the binding holds the GIL in every call, and Python
+// polls for completions instead of waiting on the eventfd.
+enum class GilMode { kReleased, kHeld };
+enum class CompletionMode { kEventfd, kPoll };
 
 template <typename E>
 struct EnumNames;
@@ -51,6 +55,17 @@ template <>
 struct EnumNames<ServerKind> {
   static constexpr std::pair<ServerKind, std::string_view> kNames[] = {{ServerKind::kRedis, "redis"},
                                                                        {ServerKind::kReference, "reference"}};
+};
+
+template <>
+struct EnumNames<GilMode> {
+  static constexpr std::pair<GilMode, std::string_view> kNames[] = {{GilMode::kReleased, "released"}, {GilMode::kHeld, "held"}};
+};
+
+template <>
+struct EnumNames<CompletionMode> {
+  static constexpr std::pair<CompletionMode, std::string_view> kNames[] = {{CompletionMode::kEventfd, "eventfd"},
+                                                                           {CompletionMode::kPoll, "poll"}};
 };
 
 template <typename E>

@@ -24,6 +24,7 @@ inline constexpr int kMaxThreads = 1024;
 inline constexpr int kMaxPipelineDepth = 4096;
 inline constexpr std::size_t kMaxChunksPerBatch = 1'000'000;
 inline constexpr int kMaxInflight = 64;
+inline constexpr int kMaxPyTasks = 1024;
 inline constexpr int kMaxTrials = 10'000;
 inline constexpr double kMinPrecision = 0.001;  // 0.1%: finer would only burn rounds
 inline constexpr int kMaxWarmupBatches = 1'000'000;
@@ -66,6 +67,9 @@ struct PointSpec {
   std::optional<int> rcvbuf;
   std::optional<std::uint64_t> tile_bytes;  // tiled: tile size instead of one tile per thread
   int inflight = 1;                          // tiled: batches served at once
+  int py_tasks = 1;                          // tiled-py: asyncio tasks awaiting batches at once
+  GilMode gil = GilMode::kReleased;          // tiled-py: the binding releases the GIL in every call, or holds it
+  CompletionMode completion = CompletionMode::kEventfd;  // tiled-py: woken by the eventfd, or polling
   int trials = 3;  // the least; with a precision target, rounds are added up to max_trials
   bool interleave = true;            // take turns with the points it is compared with, trial by trial
   std::optional<double> precision;   // target relative half-width of the median's 95% interval

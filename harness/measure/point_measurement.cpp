@@ -194,6 +194,7 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   j["server_cpu_seconds_per_gb"] = server_per_gb >= 0 ? nlohmann::json(server_per_gb) : nlohmann::json(nullptr);
   if (quiet_wait) j["server_quiet_wait"] = quiet_wait->to_json();
   add_keys_and_connections(*this, j);
+  if (boundary.is_object()) j["boundary"] = boundary;
   if (client_entry(spec.client).kind != ClientKind::kKvslo) {
     j["peer"] = peer.is_object() ? peer : nlohmann::json::object();
     j["peer"]["limits"] = peer_limits(spec);

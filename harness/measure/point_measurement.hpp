@@ -46,6 +46,9 @@ struct PointMeasurement {
   std::vector<std::string> errors;  // the first few, with their keys
   std::vector<ConnectionInfo> connections;
   nlohmann::json peer;  // peers: the tool, its command and what it reported (null for kvslo's clients)
+  // tiled-py: its process (interpreter, command, module) and the boundary's
+  // figures (wakeups per batch, Python time per batch); null for the others.
+  nlohmann::json boundary;
   std::string failure;  // why the point could not be measured at all
   int turn_group = -1;  // points with the same group (>= 0) took turns by round: their trials pair
   bool interrupted = false;

@@ -63,8 +63,8 @@ std::unique_ptr<PointSession> PointRunner::open(const PointSpec& spec) {
     // any other); redis-benchmark and iperf3 bring their own; null reads nothing.
     const ClientEntry& client = client_entry(spec.client);
     if (client.reads_kvslo_dataset) ensure_dataset(spec);
-    auto session = client.peer() ? open_peer_session(spec, peers_, origin_)
-                                 : open_client_session(spec, endpoint_, stop_requested_, origin_);
+    auto session = client.in_process ? open_client_session(spec, endpoint_, stop_requested_, origin_)
+                                     : open_peer_session(spec, peers_, origin_);
     session->note_quiet_wait(take_quiet_wait());
     return session;
   } catch (const Interrupted&) {

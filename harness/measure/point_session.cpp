@@ -330,6 +330,7 @@ std::unique_ptr<PointSession> open_client_session(const PointSpec& spec, const n
 std::unique_ptr<PointSession> open_peer_session(const PointSpec& spec, const PeerContext& peers, Clock::time_point origin) {
   if (client_entry(spec.client).loads_own_dataset) return std::make_unique<WholePeerSession>(spec, peers, origin);
   if (spec.client == "redis-py") return open_redis_py_session(spec, peers, origin);
+  if (spec.client == "tiled-py") return open_tiled_py_session(spec, peers, origin);
   return std::make_unique<PeerSession>(spec, peers, origin);
 }
 

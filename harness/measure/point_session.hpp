@@ -61,13 +61,16 @@ class PointSession {
 // A session of one of kvslo's own clients against `endpoint` (warm-up runs here).
 std::unique_ptr<PointSession> open_client_session(const PointSpec& spec, const net::Endpoint& endpoint,
                                                   const std::atomic<bool>& stop, PointSession::Clock::time_point origin);
-// A session of an external peer: one process serving every trial (redis-py),
+// A session of a client in another process: one process serving every trial (redis-py, tiled-py),
 // one run of the peer per trial (iperf3), or, for a peer that loads its own
 // dataset per run, every trial at once when opened (redis-benchmark).
 std::unique_ptr<PointSession> open_peer_session(const PointSpec& spec, const PeerContext& peers,
                                                 PointSession::Clock::time_point origin);
-// The redis-py peer's session (peers/peer_redis_py.cpp).
+// The Python points' sessions: the redis-py peer (peers/peer_redis_py.cpp)
+// and tiled-py, kvslo's tiled core driven from asyncio (peers/tiled_py_point.cpp).
 std::unique_ptr<PointSession> open_redis_py_session(const PointSpec& spec, const PeerContext& peers,
+                                                    PointSession::Clock::time_point origin);
+std::unique_ptr<PointSession> open_tiled_py_session(const PointSpec& spec, const PeerContext& peers,
                                                     PointSession::Clock::time_point origin);
 // A point that could not even be opened (its dataset, a refused setting).
 std::unique_ptr<PointSession> failed_session(const PointSpec& spec, std::string failure, bool interrupted,

@@ -49,7 +49,7 @@ std::string table_row(const PointResult& r) {
   return line;
 }
 
-// Under a point's row: tiled stages, why it failed, warnings, its first errors.
+// Under a point's row: tiled stages, tiled-py's boundary, why it failed, warnings, its first errors.
 void print_point_notes(const PointMeasurement& m, std::ostream& out) {
   if (!m.transfer_ns.empty()) {
     auto q = summarize(m.queue_wait_ns), t = summarize(m.transfer_ns), h = summarize(m.handoff_ns);
@@ -58,7 +58,14 @@ void print_point_notes(const PointMeasurement& m, std::ostream& out) {
     out << "    stages p50/p99 ms (n=" << t.count << "): queue " << format_fixed(q.p50 / 1e6, 3) << "/"
         << marked_percentile(q.p99 / 1e6, 3, q.count, 0.99) << ", transfer " << format_fixed(t.p50 / 1e6, 1) << "/"
         << marked_percentile(t.p99 / 1e6, 1, t.count, 0.99) << ", hand-off " << format_fixed(h.p50 / 1e6, 3) << "/"
-        << marked_percentile(h.p99 / 1e6, 3, h.count, 0.99) << "; GB per worker: " << workers << "\n";
+        << marked_percentile(h.p99 / 1e6, 3, h.count, 0.99) << (workers.empty() ? "" : "; GB per worker: " + workers) << "\n";
+  }
+  if (const auto& b = m.boundary; b.is_object() && b.contains("wakeups_per_batch") && b["wakeups_per_batch"].is_number()) {
+    const auto& py = b["python_time_per_batch"];
+    out << "    boundary: " << format_fixed(b["wakeups_per_batch"].get<double>(), 3) << " loop wakeups per batch ("
+        << b["wakeups"].get<std::uint64_t>() << " for " << b["batches_completed"].get<std::uint64_t>() << " batches, "
+        << b["empty_wakeups"].get<std::uint64_t>() << " found nothing); Python time per batch p50/p99 "
+        << format_fixed(py.value("p50", 0.0), 3) << "/" << format_fixed(py.value("p99", 0.0), 3) << " ms\n";
   }
   if (m.quiet_wait && !m.quiet_wait->quiet) {
     const QuietWait& w = *m.quiet_wait;

@@ -1,6 +1,7 @@
 #pragma once
 // Each of kvslo's clients against the baseline client (the ladder's rung 0,
-// hiredis) it took turns with, in every turn group: GB/s and client CPU per
+// hiredis) it took turns with, in every turn group, and tiled-py also against
+// tiled (the C++ harness driving the same core: the Python boundary's share): GB/s and client CPU per
 // GB as ratios paired by round with their 95% intervals, and what each byte
 // cost the server with either. A run without peers has no side-by-side
 // table; this is its comparison (a chunk sweep's "zerocopy vs hiredis at
@@ -20,13 +21,15 @@ namespace kvslo {
 struct PairedComparison {
   std::string group;            // "get 1MiB streams=2"
   std::string ours, baseline;   // point labels
+  std::string ours_shown, baseline_client;  // "tiled-py d8 py_tasks=4", "hiredis": for the table
   Interval gbps, cpu_per_gb;    // ours / baseline
   double ours_server_per_gb = -1, baseline_server_per_gb = -1;  // server CPU s/GB (-1: unknown)
   nlohmann::json to_json() const;
 };
 
 // Only points that may be a best, that took turns with a baseline point of
-// the same pipeline depth (or, when none has it, the first baseline point).
+// the same pipeline depth (then threads, then inflight; or, when none has
+// it, the first baseline point).
 std::vector<PairedComparison> compare_with_baseline(const std::vector<PointResult>& points);
 void print_comparisons(const std::vector<PairedComparison>& comparisons, std::ostream& out);
 

@@ -260,7 +260,7 @@ def buffer_heatmap(results, outdir):
 
 
 RUNG_NAMES = ["hiredis (rung 0)", "zero-copy generic (rung 1)", "fixed size, no metadata (rung 2)",
-              "threads + tiles + eventfd (rung 3)"]
+              "threads + tiles + eventfd (rung 3)", "from Python asyncio (rung 4)"]
 
 
 def _rung_name(rung):

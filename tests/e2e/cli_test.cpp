@@ -355,7 +355,10 @@ TEST_F(Cli, InterruptKeepsFinishedPointsAndStopsRedis) {
   auto out = dir_ / "r.json";
   pid_t child = ::fork();
   if (child == 0) {
-    std::string args = std::string(kSmall) + " --client zerocopy --interleave off --streams 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1";
+    // Twenty trials a point: the remaining points outlast any stall of this
+    // test's polling under load (with two they could all finish before Ctrl-C).
+    std::string args = "--working-set 32MiB --chunk-size 1MiB --chunks-per-batch 8 --trials 20 --warmup 1 --client zerocopy "
+                       "--interleave off --streams 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1";
     ::execl("/bin/sh", "sh", "-c", (std::string("exec ") + KVSLO_BINARY + " run " + args + " --out " + out.string() + " >/dev/null 2>&1").c_str(),
             static_cast<char*>(nullptr));
     ::_exit(127);

@@ -194,7 +194,10 @@ TEST_F(FaultMatrix, Item03_InterruptDeletesTheKeysKvsloWroteOnAUsersServer) {
   CommandChannel admin(server.endpoint(), 2000ms);
   admin.call_ok({"SET", "someone-elses-key", "stays"});
   const fs::path out = dir_ / "r.json";
-  Background run(std::string("run ") + kSmall +  " --client zerocopy --interleave off --streams " + repeated_ones(20) + " --redis " +
+  // Twenty trials a point: the remaining points outlast any stall of this
+  // test's polling under load (with two they could all finish before Ctrl-C).
+  Background run("run --working-set 32MiB --chunk-size 1MiB --chunks-per-batch 8 --trials 20 --warmup 1 --client zerocopy "
+                 "--interleave off --streams " + repeated_ones(20) + " --redis " +
                      url_of(server) + " --out " + out.string(),
                  dir_ / "log");
   ASSERT_FALSE(wait_for_results(out, 2).is_null());

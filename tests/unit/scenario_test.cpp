@@ -166,7 +166,7 @@ TEST_F(ScenarioFiles, ErrorsNameTheFileThePathAndWhatWasExpected) {
       {R"({"axes": {"streams": "4"}})", "at /axes/streams", "expected a list of values"},
       {R"({"axes": {"streams": []}})", "at /axes/streams", "non-empty list"},
       {R"({"axes": {"colour": [1]}})", "at /axes/colour", "unknown axis 'colour'"},
-      {R"({"axes": {"client": ["jedis"]}})", "at /axes/client/0", "expected one of hiredis, zerocopy, tiled, null, iperf3, redis-benchmark, redis-py"},
+      {R"({"axes": {"client": ["jedis"]}})", "at /axes/client/0", "expected one of hiredis, zerocopy, tiled, tiled-py, null, iperf3, redis-benchmark, redis-py"},
       {R"({"axes": {"client": ["redis-py"], "op": ["exists"]}})", "at /axes", "client redis-py: has no EXISTS"},
       {R"({"workload": {"chunk_size": "4M"}})", "at /workload/chunk_size", "invalid size '4M'"},
       {R"({"workload": {"working_set": "1MiB", "chunk_size": "4MiB"}})", "at /axes", "larger than the working set"},
