@@ -135,6 +135,7 @@ _POINT = {
     "server_cpu_seconds_per_gb?": "number|null",
     "connections?": ("objects|null", {"sndbuf_granted": "number", "rcvbuf_granted": "number"}),
     "peer?": ("object|null", {"limits?": "strings|null"}),
+    "boundary?": ("object|null", {"wakeups_per_batch?": "number|null", "python_time_per_batch?": "object|null"}),
 }
 # What a version-2 point says of itself, so the report never rebuilds it.
 CLIENT_KINDS = ("kvslo", "peer", "reference")
@@ -186,6 +187,7 @@ _DOCUMENT = {
     "network?": ("object|null", _NETWORK),
     "side_by_side?": ("object|null", _SIDE_BY_SIDE),
     "paired_comparisons?": ("objects|null", {"group": "string", "ours": "string", "baseline": "string",
+                                             "baseline_client?": "string",
                                              "gbps": "object|null", "cpu_per_gb": "object|null",
                                              "server_cpu_seconds_per_gb": "object"}),
     "summary?": "object|null",

@@ -184,9 +184,10 @@ def side_by_side(results, plots):
     return blocks
 
 
-PAIRED_COLUMNS = [("group", "group"), ("client", "client"), ("gbps", "GB/s vs baseline"), ("cpu", "CPU s/GB vs baseline"),
-                  ("server", "Redis CPU s/GB"), ("server_baseline", "serving the baseline")]
-PAIRED_NOTE = ("Each of kvslo's clients against the baseline client (hiredis) it took turns with: ratios from trials "
+PAIRED_COLUMNS = [("group", "group"), ("client", "point"), ("vs", "vs"), ("gbps", "GB/s ratio"), ("cpu", "CPU s/GB ratio"),
+                  ("server", "Redis CPU s/GB"), ("server_baseline", "serving the other")]
+PAIRED_NOTE = ("Each of kvslo's clients against the baseline client (hiredis) it took turns with, and tiled-py also "
+               "against tiled (the Python boundary's share): ratios from trials "
                "paired by round, Hodges-Lehmann with the Wilcoxon signed-rank 95% interval (~: fewer than 6 rounds, "
                "which cannot reach 95%), and what each byte cost the Redis server serving either.")
 
@@ -198,7 +199,8 @@ def _interval_text(i):
 
 
 def _paired_row(c):
-    return {"group": c["group"], "client": c["ours"].split(" ")[0], "gbps": _interval_text(c["gbps"]),
+    return {"group": c["group"], "client": c["ours"], "vs": c.get("baseline_client") or c["baseline"].split(" ")[0],
+            "gbps": _interval_text(c["gbps"]),
             "cpu": _interval_text(c["cpu_per_gb"]), "server": _per_gb(c["server_cpu_seconds_per_gb"].get("ours")),
             "server_baseline": _per_gb(c["server_cpu_seconds_per_gb"].get("baseline"))}
 
@@ -209,6 +211,37 @@ def paired_comparisons(results, plots):
         return []
     return [Heading("Against the baseline client, round by round", 2), paragraph(PAIRED_NOTE),
             table(PAIRED_COLUMNS, [_paired_row(c) for c in results.paired_comparisons])]
+
+
+# --- the Python boundary ---------------------------------------------------------
+
+BOUNDARY_COLUMNS = [("index", "#"), ("point", "point"), ("gbps", "GB/s"), ("share", "share of tiled"),
+                    ("wakeups", "wakeups per batch"), ("python", "Python ms per batch p50/p99"), ("cpu", "CPU s/GB")]
+BOUNDARY_NOTE = ("tiled-py is the tiled core driven from Python asyncio through the kvslo module. Share of tiled: "
+                 "its GB/s over tiled's in the same rounds (paired, 95% interval). Wakeups per batch: event-loop "
+                 "wakeups (eventfd reader callbacks, or polling passes) per completed batch, at most 1 with the "
+                 "eventfd. Python time per batch: from the call to the await returning, minus the C++ queue wait "
+                 "and transfer. CPU is the whole Python process's, the C++ workers included.")
+
+
+def _boundary_row(p, shares):
+    b = p.raw["boundary"]
+    py = b.get("python_time_per_batch") or {}
+    wakeups = b.get("wakeups_per_batch")
+    return {"index": str(p.index), "point": p.label, "gbps": f"{p.gbps:.2f}",
+            "share": _interval_text(shares.get(p.label)),
+            "wakeups": f"{wakeups:.3f}" if isinstance(wakeups, (int, float)) else "-",
+            "python": f"{py.get('p50', 0):.3f} / {py.get('p99', 0):.3f}" if py.get("count") else "-",
+            "cpu": _per_gb(p.raw.get("cpu_seconds_per_gb"))}
+
+
+def python_boundary(results, plots):
+    points = [p for p in results.points if isinstance(p.raw.get("boundary"), dict)]
+    if not points:
+        return []
+    shares = {c["ours"]: c["gbps"] for c in results.paired_comparisons if c.get("baseline_client") == "tiled"}
+    return [Heading("The Python boundary", 2), paragraph(BOUNDARY_NOTE),
+            table(BOUNDARY_COLUMNS, [_boundary_row(p, shares) for p in points])]
 
 
 # --- network -----------------------------------------------------------------
@@ -356,5 +389,6 @@ def environment(results, plots):
     return [Heading("Environment", 2), table(ENVIRONMENT_COLUMNS, [{"what": k, "value": v} for k, v in facts])]
 
 
-SECTIONS = [verdict, best_per_client, break_even_section, failures, side_by_side, paired_comparisons, network,
+SECTIONS = [verdict, best_per_client, break_even_section, failures, side_by_side, paired_comparisons, python_boundary,
+            network,
             plot_figures, every_point, environment]
