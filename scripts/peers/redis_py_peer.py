@@ -18,7 +18,6 @@ checks sizes inside and contents outside the timed part (contents need numpy,
 else sizes only, and the output says so).
 """
 
-import argparse
 import json
 import os
 import sys
@@ -29,23 +28,13 @@ from concurrent.futures import ThreadPoolExecutor
 import redis
 
 from kvslo_payload import Payload, numpy
+from point_arguments import point_arguments
 def main():
-    ap = argparse.ArgumentParser()
+    ap = point_arguments()
     ap.add_argument("--host")
     ap.add_argument("--port", type=int)
     ap.add_argument("--unix-socket")
-    ap.add_argument("--op", choices=["get", "set"], required=True)
-    ap.add_argument("--prefix", required=True)
-    ap.add_argument("--chunk-size", type=int, required=True)
-    ap.add_argument("--keys", type=int, required=True)
-    ap.add_argument("--chunks-per-batch", type=int, required=True)
-    ap.add_argument("--batches", type=int, required=True)
-    ap.add_argument("--warmup-batches", type=int, default=0)
-    ap.add_argument("--streams", type=int, default=1)
     ap.add_argument("--depth", type=int, default=1)
-    ap.add_argument("--timeout", type=float, default=10.0)
-    ap.add_argument("--verify", action="store_true")
-    ap.add_argument("--time-limit", type=float, default=0.0)
     a = ap.parse_args()
 
     password = os.environ.get("KVSLO_REDIS_PASSWORD") or None

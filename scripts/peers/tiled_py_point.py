@@ -27,7 +27,6 @@ trial and verified after it, outside the timing), because with tasks taking
 turns a batch's buffer is reused by the next one at once.
 """
 
-import argparse
 import asyncio
 import json
 import os
@@ -35,6 +34,7 @@ import sys
 import time
 
 from kvslo_payload import Payload, numpy
+from point_arguments import point_arguments
 
 try:
     import kvslo
@@ -55,16 +55,8 @@ def say(doc):
 
 
 def parse_args():
-    ap = argparse.ArgumentParser()
+    ap = point_arguments()
     ap.add_argument("--url", required=True, help="without a password: it comes from KVSLO_REDIS_PASSWORD")
-    ap.add_argument("--op", choices=["get", "set"], required=True)
-    ap.add_argument("--prefix", required=True)
-    ap.add_argument("--chunk-size", type=int, required=True)
-    ap.add_argument("--keys", type=int, required=True)
-    ap.add_argument("--chunks-per-batch", type=int, required=True)
-    ap.add_argument("--batches", type=int, required=True)
-    ap.add_argument("--warmup-batches", type=int, default=0)
-    ap.add_argument("--streams", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--depth", type=int, default=8)
     ap.add_argument("--inflight", type=int, default=1)
@@ -72,9 +64,6 @@ def parse_args():
     ap.add_argument("--sndbuf", type=int)
     ap.add_argument("--rcvbuf", type=int)
     ap.add_argument("--generic", action="store_true")
-    ap.add_argument("--timeout", type=float, default=10.0)
-    ap.add_argument("--verify", action="store_true")
-    ap.add_argument("--time-limit", type=float, default=0.0)
     ap.add_argument("--py-tasks", type=int, default=1)
     ap.add_argument("--gil", choices=["released", "held"], default="released")
     ap.add_argument("--completion", choices=["eventfd", "poll"], default="eventfd")
