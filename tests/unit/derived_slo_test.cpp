@@ -11,6 +11,7 @@
 
 #include "experiment/scenario.hpp"
 #include "experiment/slo_derivation.hpp"
+#include "support/scenario_error.hpp"
 #include "support/scratch_dir.hpp"
 
 namespace kvslo {
@@ -35,18 +36,6 @@ class DerivedSlo : public testing::ScratchDirTest {
   Scenario load_with_slo(const std::string& slo, const ModelTable& models) {
     return Scenario::load(write(std::string("{") + kWorkload + R"(, "slo": )" + slo + "}"), models);
   }
-  // The ScenarioError's message, or "" when `attempt` succeeds.
-  static std::string error_of(const std::function<void()>& attempt) {
-    try {
-      attempt();
-      return "";
-    } catch (const ScenarioError& e) {
-      return e.what();
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "not a ScenarioError: " << e.what();
-      return "(not a ScenarioError)";
-    }
-  }
   struct Fault {
     std::string retrieval;  // the value of slo.retrieval_gbps, as JSON text
     std::string path;
@@ -55,10 +44,10 @@ class DerivedSlo : public testing::ScratchDirTest {
   // Each fault is refused from a file and from --set, naming where it came from, the path and the expectation.
   void expect_refused(const std::vector<Fault>& faults, const ModelTable& models) {
     for (const auto& f : faults) {
-      const std::string from_file = error_of([&] { load_with_slo(R"({"retrieval_gbps": )" + f.retrieval + "}", models); });
+      const std::string from_file = testing::scenario_error([&] { load_with_slo(R"({"retrieval_gbps": )" + f.retrieval + "}", models); });
       EXPECT_NE(from_file.find((dir_ / "s.json").string() + ": at " + f.path + ":"), std::string::npos) << f.retrieval << "\n" << from_file;
       EXPECT_NE(from_file.find(f.expected), std::string::npos) << f.retrieval << "\n" << from_file;
-      const std::string from_set = error_of([&] {
+      const std::string from_set = testing::scenario_error([&] {
         Scenario s = load_with_slo("{}", models);
         s.override_with("slo.retrieval_gbps=" + f.retrieval, models);
       });
@@ -125,7 +114,7 @@ TEST_F(DerivedSlo, SetTakesTheObjectAsJsonAndANumberReplacesIt) {
   EXPECT_FALSE(s.slo.retrieval_derived_from.has_value());  // no stale arithmetic beside a number it did not make
   // A refused assignment leaves the derivation as it was.
   s.override_with(std::string("slo.retrieval_gbps=") + kDerived, models);
-  EXPECT_NE(error_of([&] { s.override_with(R"(slo.retrieval_gbps={"model": "gpt-9", "prefill_tokens_per_s": 1})", models); }), "");
+  EXPECT_NE(testing::scenario_error([&] { s.override_with(R"(slo.retrieval_gbps={"model": "gpt-9", "prefill_tokens_per_s": 1})", models); }), "");
   EXPECT_EQ(s.slo.retrieval_derived_from->model, "llama-3.1-8b");
 }
 

@@ -9,6 +9,7 @@
 #include "experiment/scenario.hpp"
 #include "experiment/tail_samples.hpp"
 #include "network/wire.hpp"
+#include "support/scenario_error.hpp"
 #include "support/scratch_dir.hpp"
 
 namespace kvslo {
@@ -25,27 +26,13 @@ class ScenarioFiles : public testing::ScratchDirTest {
     std::ofstream(p) << text;
     return p;
   }
-  // Runs `attempt`; returns the ScenarioError's message, or "" when it
-  // succeeds. Any other exception is a failure: the CLI turns only
-  // ScenarioError into exit 2.
-  static std::string scenario_error(const std::function<void()>& attempt) {
-    try {
-      attempt();
-      return "";
-    } catch (const ScenarioError& e) {
-      return e.what();
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "not a ScenarioError: " << e.what();
-      return "(not a ScenarioError)";
-    }
-  }
   // Loads and expands `text`.
   std::string error_of(const std::string& text) {
-    return scenario_error([&] { Scenario::load(write(text), models()).expand(models()); });
+    return testing::scenario_error([&] { Scenario::load(write(text), models()).expand(models()); });
   }
   // As error_of, with one --set applied to a valid scenario.
   std::string set_error_of(const std::string& assignment) {
-    return scenario_error([&] {
+    return testing::scenario_error([&] {
       auto s = Scenario::load(write(R"({"workload": {"working_set": "64MiB", "chunks_per_batch": 4, "chunk_size": "1MiB"}})"), models());
       s.override_with(assignment, models());
       s.expand(models());
@@ -435,11 +422,11 @@ TEST_F(ScenarioFiles, ImpossibleCombinationsOfASweepAreSkippedWithTheirReason) {
   EXPECT_NE(skipped[0].reason.find("has no EXISTS"), std::string::npos) << skipped[0].reason;
   EXPECT_EQ(skipped[0].to_json()["point"], "client=redis-py, op=exists");
   // Without a list to record them in, they are refused as before.
-  EXPECT_NE(scenario_error([&] { s.expand(models()); }).find("is impossible"), std::string::npos);
+  EXPECT_NE(testing::scenario_error([&] { s.expand(models()); }).find("is impossible"), std::string::npos);
   // When nothing would remain, the scenario is refused.
   auto none = Scenario::load(write("{" + small + R"(, "axes": {"streams": [1, 2], "threads": [4]}})"), models());
   skipped.clear();
-  EXPECT_NE(scenario_error([&] { none.expand(models(), &skipped); }).find("threads must be from 1 to streams"), std::string::npos);
+  EXPECT_NE(testing::scenario_error([&] { none.expand(models(), &skipped); }).find("threads must be from 1 to streams"), std::string::npos);
 }
 
 }  // namespace
