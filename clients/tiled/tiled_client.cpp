@@ -52,7 +52,13 @@ TiledClient::TiledClient(ClientOptions options) : options_((options.validate(), 
     const auto streams = balanced_range(static_cast<std::size_t>(options_.streams), threads, w).size();
     drivers_.push_back(std::make_unique<StreamDriver>(options_, static_cast<int>(streams)));
   }
-  for (std::size_t w = 0; w < threads; ++w) workers_.emplace_back([this, w] { worker_main(w); });
+  try {
+    for (std::size_t w = 0; w < threads; ++w) workers_.emplace_back([this, w] { worker_main(w); });
+  } catch (...) {
+    shutdown();  // a thread that could not start: join those that did, rather than terminate
+    ::close(event_fd_);
+    throw;
+  }
 }
 
 TiledClient::~TiledClient() {
@@ -84,8 +90,8 @@ void TiledClient::shutdown() {
     }
   }
   work_ready_.notify_all();
+  // workers_ stays (joined): submit() reads its size without the lock.
   for (auto& t : workers_) t.join();
-  workers_.clear();
   drivers_.clear();  // closes the connections
 }
 

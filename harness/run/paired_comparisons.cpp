@@ -21,8 +21,8 @@ std::string group_label(const PointSpec& s) {
 
 std::string per_gb(double v) { return v >= 0 ? format_fixed(v, 3) : "-"; }
 
-// Of `candidates`, the one with m's pipeline depth, threads and streams if
-// there is one, else the one with its depth, else the first.
+// Of `candidates`, the one that shares most with m: its pipeline depth first,
+// then its threads, then its inflight (ties: the first).
 const PointMeasurement* closest(const std::vector<const PointMeasurement*>& candidates, const PointMeasurement& m) {
   const PointMeasurement* found = candidates.front();
   int best = -1;
@@ -35,6 +35,21 @@ const PointMeasurement* closest(const std::vector<const PointMeasurement*>& cand
     }
   }
   return found;
+}
+
+// For a tiled-py ablation (gil=held, completion=poll), the tiled-py point
+// that differs from it only there: what the ablation itself costs.
+const PointMeasurement* ablation_default(const PointMeasurement& m, const std::vector<const PointMeasurement*>& same_client) {
+  const PointSpec& s = m.spec;
+  if (s.gil == GilMode::kReleased && s.completion == CompletionMode::kEventfd) return nullptr;
+  for (const auto* c : same_client) {
+    const PointSpec& o = c->spec;
+    if (o.gil == GilMode::kReleased && o.completion == CompletionMode::kEventfd && o.py_tasks == s.py_tasks &&
+        o.threads == s.threads && o.pipeline_depth == s.pipeline_depth && o.inflight == s.inflight) {
+      return c;
+    }
+  }
+  return nullptr;
 }
 
 PairedComparison compare(const PointMeasurement& m, const PointMeasurement& base) {
@@ -85,6 +100,7 @@ std::vector<PairedComparison> compare_with_baseline(const std::vector<PointResul
       if (const auto it = by_client.find(client.compared_with); !client.compared_with.empty() && it != by_client.end()) {
         out.push_back(compare(m, *closest(it->second, m)));
       }
+      if (const auto* reference = ablation_default(m, by_client[m.spec.client])) out.push_back(compare(m, *reference));
     }
   }
   return out;

@@ -1,7 +1,9 @@
 #pragma once
 // Each of kvslo's clients against the baseline client (the ladder's rung 0,
-// hiredis) it took turns with, in every turn group, and tiled-py also against
-// tiled (the C++ harness driving the same core: the Python boundary's share): GB/s and client CPU per
+// hiredis) it took turns with, in every turn group; tiled-py also against
+// tiled (the C++ harness driving the same core: the Python boundary's share),
+// and a tiled-py ablation (gil=held, completion=poll) against the tiled-py
+// point without it: GB/s and client CPU per
 // GB as ratios paired by round with their 95% intervals, and what each byte
 // cost the server with either. A run without peers has no side-by-side
 // table; this is its comparison (a chunk sweep's "zerocopy vs hiredis at

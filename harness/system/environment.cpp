@@ -63,13 +63,14 @@ const std::vector<Knob>& knobs() {
        "zerocopy and tiled copy every chunk once more (a deliberate slowdown for testing the gate)",
        {"zerocopy", "tiled"}},
       {"KVSLO_REDIS_BENCHMARK", "the redis-benchmark peer runs this build instead of the one on PATH", {"redis-benchmark"}},
-      {"KVSLO_PYTHON", "the redis-py peer and the report run under this interpreter", {"redis-py"}},
+      {"KVSLO_PYTHON", "the Python points and the report run under this interpreter", {"redis-py", "tiled-py"}},
+      {"KVSLO_PYTHONPATH", "tiled-py imports the kvslo module measured from this directory", {"tiled-py"}},
       {"KVSLO_MALLOC_DYNAMIC",
        "glibc's malloc keeps its dynamic thresholds: clients that allocate per batch (hiredis SET) may change speed mid-run",
        {"hiredis", "zerocopy", "tiled", "null"}},
       {"KVSLO_REFERENCE_SERVER", "points with server=reference run this kvslo-reference-server build",
-       {"hiredis", "zerocopy", "tiled", "redis-benchmark", "redis-py"}},
-      {"KVSLO_SCRIPTS", "helper scripts (the redis-py peer, the report) come from this directory", {"redis-py"}},
+       {"hiredis", "zerocopy", "tiled", "tiled-py", "redis-benchmark", "redis-py"}},
+      {"KVSLO_SCRIPTS", "helper scripts (the Python points, the report) come from this directory", {"redis-py", "tiled-py"}},
   };
   return list;
 }

@@ -15,9 +15,10 @@
 
 namespace kvslo {
 
-std::string find_python(const std::string& module) {
+std::string find_python(const std::string& module, const std::string& preferred) {
   std::vector<std::string> candidates;
   if (const char* env = std::getenv("KVSLO_PYTHON"); env && *env) candidates.push_back(env);
+  if (!preferred.empty()) candidates.push_back(preferred);
   candidates.push_back("/usr/bin/python3");
   if (auto p = find_on_path("python3"); !p.empty()) candidates.push_back(p);
   // A first matplotlib import builds its font cache, which takes a while on a slow machine.

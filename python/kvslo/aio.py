@@ -60,23 +60,33 @@ class Client:
         return await self._await(self.core.submit_exists, keys)
 
     def close(self):
-        """Ends the client; every batch still awaited resolves with its Completion."""
+        """Ends the client; every batch still awaited resolves with its Completion.
+
+        Blocks the caller while batches being served finish (each within the
+        operation timeout); from a coroutine, `await client.aclose()` (or
+        `async with`) waits in an executor thread and keeps the loop running.
+        """
         self._stop_watching()
         self.core.close()
-        self._deliver(self.core.drain_completions(), woken=False)
-        for future in self._futures.values():  # only if a drain raced us: never leave a task hanging
-            if not future.done() and not future.get_loop().is_closed():
-                future.set_exception(RuntimeError("kvslo.aio.Client closed before the batch completed"))
-        self._futures.clear()
+        self._finish()
 
     async def aclose(self):
-        self.close()
+        self._stop_watching()
+        await asyncio.get_running_loop().run_in_executor(None, self.core.close)  # joins threads, GIL released
+        self._finish()
 
     async def __aenter__(self):
         return self
 
     async def __aexit__(self, *exc):
-        self.close()
+        await self.aclose()
+
+    def _finish(self):
+        self._deliver(self.core.drain_completions(), woken=False)
+        for future in self._futures.values():  # only if a drain raced us: never leave a task hanging
+            if not future.done() and not future.get_loop().is_closed():
+                future.set_exception(RuntimeError("kvslo.aio.Client closed before the batch completed"))
+        self._futures.clear()
 
     # -- the boundary --------------------------------------------------------
 

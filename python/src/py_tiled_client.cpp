@@ -17,6 +17,7 @@ struct PyTiledClient::Pending {
   std::vector<MutableBuffer> writable;
   std::vector<ConstBuffer> readable;
   std::unique_ptr<bool[]> present;
+  bool waited = false;  // a wait() has it: drains leave it alone
 };
 
 namespace {
@@ -29,6 +30,11 @@ std::chrono::milliseconds milliseconds(double seconds, const char* what) {
 }
 
 std::vector<std::string> key_list(const py::sequence& keys) {
+  // A str is a sequence too: "abc" would silently be three one-letter keys.
+  if (py::isinstance<py::str>(keys) || py::isinstance<py::bytes>(keys)) {
+    throw py::type_error("keys must be a sequence of keys (a list of str or bytes), not one " +
+                         std::string(py::str(keys.get_type().attr("__name__"))));
+  }
   std::vector<std::string> out;
   out.reserve(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -56,7 +62,14 @@ std::string_view op_name(OpKind op) {
 
 }  // namespace
 
+// As the harness's own limits: far above anything useful, low enough that a
+// typo cannot ask for a million threads.
+constexpr int kMaxThreads = 1024, kMaxStreams = 1024;
+
 PyTiledClient::PyTiledClient(const TiledClientSettings& s) : release_gil_(s.release_gil) {
+  if (s.threads > kMaxThreads || s.streams.value_or(s.threads) > kMaxStreams) {
+    throw py::value_error("threads and streams must be at most 1024");
+  }
   options_.endpoint = net::Endpoint::parse_with_environment(s.url);
   options_.threads = s.threads;
   options_.streams = s.streams.value_or(s.threads);
@@ -167,6 +180,10 @@ py::list PyTiledClient::drain_completions() {
   using Finished = std::pair<CompletedBatch, std::unique_ptr<Pending>>;
   std::vector<Finished> finished = without_gil([&] {
     std::lock_guard lock(mutex_);
+    if (waits_ > 0) {
+      throw std::runtime_error("drain_completions() while wait() blocks: use one or the other (kvslo.aio drains; wait() is for "
+                               "code without an event loop)");
+    }
     std::vector<Finished> out;
     for (auto& done : client_->drain_completions()) {
       auto it = pending_.find(done.id);
@@ -182,21 +199,24 @@ py::list PyTiledClient::drain_completions() {
 }
 
 Completion PyTiledClient::wait(std::uint64_t id) {
-  std::unique_ptr<Pending> pending;
   {
     std::lock_guard lock(mutex_);
-    if (pending_.find(id) == pending_.end()) throw py::value_error("no batch " + std::to_string(id) + " in flight");
+    auto it = pending_.find(id);
+    if (it == pending_.end()) throw py::value_error("no batch " + std::to_string(id) + " in flight");
+    if (it->second->waited) throw py::value_error("batch " + std::to_string(id) + " is waited for already");
+    it->second->waited = true;  // with waits_, under the lock a drain takes: no drain can take it now
+    ++waits_;
   }
+  std::unique_ptr<Pending> pending;
   CompletedBatch done = without_gil([&] {
     CompletedBatch d = client_->wait(id);
     std::lock_guard lock(mutex_);
-    if (auto it = pending_.find(id); it != pending_.end()) {
-      pending = std::move(it->second);
-      pending_.erase(it);
-    }
+    auto it = pending_.find(id);
+    pending = std::move(it->second);
+    pending_.erase(it);
+    --waits_;
     return d;
   });
-  if (!pending) throw std::runtime_error("batch " + std::to_string(id) + " was taken by drain_completions()");
   return to_python(done, *pending);
 }
 

@@ -70,8 +70,9 @@ class PyTiledClient {
   // Every finished batch not yet returned, oldest first; never blocks. The
   // buffers of a returned batch are released to Python here.
   py::list drain_completions();
-  // Blocks until batch `id` completes. Do not mix with drain_completions()
-  // for the same batch from another thread (the drain may take it first).
+  // Blocks until batch `id` completes. While any wait() blocks,
+  // drain_completions() refuses (RuntimeError) rather than take a waited
+  // batch and leave its waiter blocked forever; a batch is waited once.
   Completion wait(std::uint64_t id);
   // Unstarted batches complete as cancelled, started ones finish, threads are
   // joined and connections closed; drain_completions() still returns them.
@@ -104,6 +105,7 @@ class PyTiledClient {
   // (its buffers released) only with the GIL held.
   mutable std::mutex mutex_;
   std::map<std::uint64_t, std::unique_ptr<Pending>> pending_;
+  std::size_t waits_ = 0;  // wait() calls blocked now (guarded by mutex_)
 };
 
 }  // namespace kvslo::python

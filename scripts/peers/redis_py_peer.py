@@ -93,10 +93,6 @@ def main():
     def batch_values(keys):  # a SET batch's values exist before its clock starts, as a caller's would
         return {i: chunks.value(i) for i in keys} if a.op == "set" else {}
 
-    def server_cpu():  # the server's own CPU, read between trials (outside the timing)
-        info = connection().info("cpu")
-        return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
-
     timed = 0.0  # seconds in timed batches so far: the time limit counts only those
 
     def trial():
@@ -105,7 +101,6 @@ def main():
                "wrong_size": 0, "wrong_contents": 0, "time_limited": False}
         t = {"bytes": 0, "seconds": 0.0, "cpu_seconds": 0.0, "batches": 0, "failed_keys": 0}
         try:
-            server_cpu0 = server_cpu()
             for _ in range(a.batches):
                 if a.time_limit and timed > a.time_limit and t["batches"] > 0:
                     doc["time_limited"] = True
@@ -142,7 +137,6 @@ def main():
                         t["bytes"] += a.chunk_size
                         if latency is not None:
                             doc["chunk_latency_ms"].append(round(latency * 1e3, 3))
-            t["server_cpu_seconds"] = server_cpu() - server_cpu0
         except redis.RedisError as e:
             doc["failure"] = f"{type(e).__name__}: {e}"
         if t["batches"]:

@@ -135,7 +135,9 @@ _POINT = {
     "server_cpu_seconds_per_gb?": "number|null",
     "connections?": ("objects|null", {"sndbuf_granted": "number", "rcvbuf_granted": "number"}),
     "peer?": ("object|null", {"limits?": "strings|null"}),
-    "boundary?": ("object|null", {"wakeups_per_batch?": "number|null", "python_time_per_batch?": "object|null"}),
+    "boundary?": ("object|null", {"wakeups_per_batch?": "number|null",
+                                  "python_time_per_batch?": ("object|null", {"count?": "number", "p50?": "number",
+                                                                             "p99?": "number"})}),
 }
 # What a version-2 point says of itself, so the report never rebuilds it.
 CLIENT_KINDS = ("kvslo", "peer", "reference")

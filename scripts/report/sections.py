@@ -216,20 +216,22 @@ def paired_comparisons(results, plots):
 # --- the Python boundary ---------------------------------------------------------
 
 BOUNDARY_COLUMNS = [("index", "#"), ("point", "point"), ("gbps", "GB/s"), ("share", "share of tiled"),
+                    ("ablation", "vs without the ablation"),
                     ("wakeups", "wakeups per batch"), ("python", "Python ms per batch p50/p99"), ("cpu", "CPU s/GB")]
 BOUNDARY_NOTE = ("tiled-py is the tiled core driven from Python asyncio through the kvslo module. Share of tiled: "
-                 "its GB/s over tiled's in the same rounds (paired, 95% interval). Wakeups per batch: event-loop "
+                 "its GB/s over tiled's in the same rounds (paired, 95% interval); an ablation (gil=held, "
+                 "completion=poll) is also paired with the tiled-py point without it. Wakeups per batch: event-loop "
                  "wakeups (eventfd reader callbacks, or polling passes) per completed batch, at most 1 with the "
                  "eventfd. Python time per batch: from the call to the await returning, minus the C++ queue wait "
                  "and transfer. CPU is the whole Python process's, the C++ workers included.")
 
 
-def _boundary_row(p, shares):
+def _boundary_row(p, shares, ablations):
     b = p.raw["boundary"]
     py = b.get("python_time_per_batch") or {}
     wakeups = b.get("wakeups_per_batch")
     return {"index": str(p.index), "point": p.label, "gbps": f"{p.gbps:.2f}",
-            "share": _interval_text(shares.get(p.label)),
+            "share": _interval_text(shares.get(p.label)), "ablation": _interval_text(ablations.get(p.label)),
             "wakeups": f"{wakeups:.3f}" if isinstance(wakeups, (int, float)) else "-",
             "python": f"{py.get('p50', 0):.3f} / {py.get('p99', 0):.3f}" if py.get("count") else "-",
             "cpu": _per_gb(p.raw.get("cpu_seconds_per_gb"))}
@@ -239,9 +241,12 @@ def python_boundary(results, plots):
     points = [p for p in results.points if isinstance(p.raw.get("boundary"), dict)]
     if not points:
         return []
-    shares = {c["ours"]: c["gbps"] for c in results.paired_comparisons if c.get("baseline_client") == "tiled"}
+    def paired_with(client):
+        return {c["ours"]: c["gbps"] for c in results.paired_comparisons if c.get("baseline_client") == client}
+
+    shares, ablations = paired_with("tiled"), paired_with("tiled-py")
     return [Heading("The Python boundary", 2), paragraph(BOUNDARY_NOTE),
-            table(BOUNDARY_COLUMNS, [_boundary_row(p, shares) for p in points])]
+            table(BOUNDARY_COLUMNS, [_boundary_row(p, shares, ablations) for p in points])]
 
 
 # --- network -----------------------------------------------------------------

@@ -54,7 +54,8 @@ def test_ten_thousand_batches_from_sixteen_tasks_lose_and_add_nothing(url, compl
                     assert (out == t).all()  # its own value, into its own buffer
                 return per_task
 
-            served = sum(await asyncio.gather(*(worker(t) for t in range(tasks))))
+            # Bounded: a lost wakeup fails here, not as the suite's timeout.
+            served = sum(await asyncio.wait_for(asyncio.gather(*(worker(t) for t in range(tasks))), timeout=120))
             return served, client.stats
 
     served, stats = asyncio.run(main())

@@ -39,7 +39,9 @@ def test_get_writes_into_the_callers_array_in_place(client):
     address = out.ctypes.data
     done = client.wait(client.submit_get(names, out))
     assert done.ok, done.messages
-    assert out.ctypes.data == address  # the same memory, not a replacement array
+    # The same array object and memory (this only shows the binding kept the
+    # caller's array; that nothing was copied through a second buffer is the RSS test below).
+    assert out.ctypes.data == address
     assert numpy.array_equal(out, values)
     assert done.bytes == 8 * CHUNK and done.value_sizes == [CHUNK] * 8
 
@@ -217,3 +219,32 @@ def test_a_blocking_wait_releases_the_gil(client, redis_server):
         held, held_s = frozen_share_of_wait(held_client)
     assert held > 0.6, f"with the GIL held the other thread still ran during {1 - held:.0%} of a {held_s * 1e3:.0f} ms wait"
     assert released < 0.4, f"with the GIL released the other thread stood still for {released:.0%} of a {released_s * 1e3:.0f} ms wait"
+
+
+def test_drain_refuses_while_a_wait_blocks_and_a_batch_is_waited_once(client):
+    names = keys("mix", 64)
+    store(client, names, pattern(64, CHUNK, 10))
+    out = numpy.zeros((64, CHUNK), dtype=numpy.uint8)
+    batch = client.submit_get(names * 4, [out[i % 64] for i in range(256)])
+    waiter = threading.Thread(target=lambda: client.wait(batch))
+    waiter.start()
+    try:
+        deadline = time.monotonic() + 5
+        refused = False
+        while time.monotonic() < deadline and waiter.is_alive() and not refused:
+            try:
+                client.drain_completions()  # before the waiter has registered: nothing to take but others'
+            except RuntimeError as e:
+                assert "while wait() blocks" in str(e)
+                refused = True
+        with pytest.raises(ValueError):  # waited already, or (if it finished) no longer in flight
+            client.wait(batch)
+    finally:
+        waiter.join(30)
+    assert not waiter.is_alive(), "the waiter never returned"
+    assert client.in_flight == 0
+
+
+def test_keys_given_as_one_string_are_refused(client):
+    with pytest.raises(TypeError, match="sequence of keys"):
+        client.submit_exists("abc")

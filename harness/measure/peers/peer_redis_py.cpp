@@ -9,7 +9,7 @@ namespace kvslo {
 std::unique_ptr<PointSession> open_redis_py_session(const PointSpec& spec, const PeerContext& context,
                                                     PointSession::Clock::time_point origin) {
   const net::Endpoint& e = context.endpoint;
-  PythonPoint point{"redis-py", "redis", "install it with 'apt-get install python3-redis' (or scripts/install-deps.sh)", {}, {}};
+  PythonPoint point{"redis-py", "redis", "install it with 'apt-get install python3-redis' (or scripts/install-deps.sh)", {}, {}, ""};
   auto& argv = point.arguments;
   argv.push_back(script_file("peers/redis_py_peer.py").string());
   if (e.kind == net::Endpoint::Kind::kUnix) {

@@ -5,6 +5,7 @@
 
 #include "experiment/client_catalog.hpp"
 #include "measure/point_measurement.hpp"
+#include "measure/server_stats.hpp"
 #include "measure/stats.hpp"
 #include "system/child_process.hpp"
 #include "system/helper_scripts.hpp"
@@ -39,7 +40,6 @@ void read_trial_answer(const nlohmann::json& doc, const PointSpec& spec, const s
     trial.cpu_seconds = t.value("cpu_seconds", 0.0);
     trial.batches = t.value("batches", std::size_t{0});
     trial.failed_keys = t.value("failed_keys", std::size_t{0});
-    trial.server_cpu_seconds = t.value("server_cpu_seconds", -1.0);
   }
   append_ms(doc.value("batch_latency_ms", nlohmann::json()), m.batch_latency_ns);
   append_ms(doc.value("chunk_latency_ms", nlohmann::json()), m.chunk_latency_ns);
@@ -97,7 +97,7 @@ class BoundaryTally {
 class PythonPointSession final : public PointSession {
  public:
   PythonPointSession(const PointSpec& spec, const PeerContext& context, Clock::time_point origin, PythonPoint point)
-      : PointSession(spec, origin), stop_(context.stop), point_(std::move(point)) {
+      : PointSession(spec, origin), endpoint_(context.endpoint), stop_(context.stop), point_(std::move(point)) {
     guarded([&] { open(context.endpoint); });
   }
 
@@ -106,7 +106,7 @@ class PythonPointSession final : public PointSession {
   nlohmann::json& about() { return client_entry(m_.spec.client).peer() ? m_.peer : m_.boundary; }
 
   void open(const net::Endpoint& endpoint) {
-    const std::string python = find_python(point_.imports);
+    const std::string python = find_python(point_.imports, point_.preferred_python);
     if (python.empty()) {
       m_.failure = "no Python that imports " + point_.imports + " found (tried $KVSLO_PYTHON, /usr/bin/python3, python3 on PATH): " +
                    point_.install;
@@ -144,9 +144,13 @@ class PythonPointSession final : public PointSession {
       m_.failure = "the " + point_.tool + " process stopped taking requests" + said();
       return;
     }
+    // The server's CPU around the trial (the process does nothing else meanwhile).
+    const double server_before = server_cpu();
     if (const auto doc = answer(answer_timeout(m_.spec, m_.spec.batches()))) {
       read_trial_answer(*doc, m_.spec, point_.tool, trial, m_);
       boundary_.add(doc->value("boundary", nlohmann::json()));
+      const double server_after = server_cpu();
+      if (server_before >= 0 && server_after >= 0) trial.server_cpu_seconds = server_after - server_before;
     }
   }
 
@@ -182,6 +186,15 @@ class PythonPointSession final : public PointSession {
     return std::nullopt;
   }
 
+  // The server's CPU seconds so far, or -1 when it cannot be read (the point goes on).
+  double server_cpu() const {
+    try {
+      return server_cpu_seconds(endpoint_);
+    } catch (const std::exception&) {
+      return -1;
+    }
+  }
+
   // The end of what it said on stderr, for an error message.
   std::string said() const {
     if (!child_ || child_->err().empty()) return "";
@@ -190,6 +203,7 @@ class PythonPointSession final : public PointSession {
     return ": " + text;
   }
 
+  net::Endpoint endpoint_;
   const std::atomic<bool>* stop_;
   PythonPoint point_;
   std::unique_ptr<ChildProcess> child_;

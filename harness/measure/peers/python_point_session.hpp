@@ -24,6 +24,7 @@ struct PythonPoint {
   std::string install;  // how to get it, for the message when no interpreter does
   std::vector<std::string> arguments;  // the script, then its arguments
   std::vector<std::pair<std::string, std::string>> environment;  // besides the password (never on the command line)
+  std::string preferred_python;  // tried first (tiled-py: the interpreter its module was built for)
 };
 
 std::unique_ptr<PointSession> open_python_point_session(const PointSpec& spec, const PeerContext& context,

@@ -10,6 +10,9 @@
 #ifndef KVSLO_PYTHON_MODULE_DIR
 #define KVSLO_PYTHON_MODULE_DIR ""
 #endif
+#ifndef KVSLO_PYTHON_EXECUTABLE
+#define KVSLO_PYTHON_EXECUTABLE ""
+#endif
 
 namespace kvslo {
 namespace {
@@ -27,7 +30,7 @@ std::unique_ptr<PointSession> open_tiled_py_session(const PointSpec& spec, const
                                                     PointSession::Clock::time_point origin) {
   net::Endpoint shown = context.endpoint;
   shown.password.clear();  // it goes through the environment
-  PythonPoint point{"tiled-py", "numpy", "install it with 'apt-get install python3-numpy' (or scripts/install-deps.sh)", {}, {}};
+  PythonPoint point{"tiled-py", "numpy", "install it with 'apt-get install python3-numpy' (or scripts/install-deps.sh)", {}, {}, ""};
   auto& argv = point.arguments;
   argv = {script_file("peers/tiled_py_point.py").string(), "--url", shown.display(), "--op", to_string(spec.op),
           "--prefix", spec.key_prefix, "--chunk-size", std::to_string(spec.chunk_size),
@@ -43,7 +46,12 @@ std::unique_ptr<PointSession> open_tiled_py_session(const PointSpec& spec, const
   if (!spec.fixed_size) argv.push_back("--generic");
   if (spec.verify) argv.push_back("--verify");
   if (spec.time_limit) argv.insert(argv.end(), {"--time-limit", seconds(*spec.time_limit)});
-  if (const std::string dir = module_directory(); !dir.empty()) point.environment.emplace_back("PYTHONPATH", dir);
+  // The module's directory first, the user's PYTHONPATH after it.
+  if (const std::string dir = module_directory(); !dir.empty()) {
+    const char* user = std::getenv("PYTHONPATH");
+    point.environment.emplace_back("PYTHONPATH", user && *user ? dir + ":" + user : dir);
+  }
+  point.preferred_python = KVSLO_PYTHON_EXECUTABLE;
   point.environment.emplace_back("PYTHONDONTWRITEBYTECODE", "1");
   return open_python_point_session(spec, context, origin, std::move(point));
 }
