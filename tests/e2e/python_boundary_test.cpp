@@ -65,25 +65,36 @@ TEST_F(PythonBoundary, TiledPyRunsBesideTiledWithOneWakeupPerBatchAtMost) {
   EXPECT_NE(o.output.find("loop wakeups per batch"), std::string::npos) << o.output;
 }
 
-TEST_F(PythonBoundary, TheAblationsRunAndPollingShowsInTheWakeups) {
+TEST_F(PythonBoundary, TheAblationsRunArePairedWithoutThemAndPollingShowsInTheWakeups) {
   const auto out = dir_ / "r.json";
   const std::string scenario = (dir_ / "ablations.json").string();
   write(scenario, R"({"workload": {"chunk_size": "1MiB", "working_set": "32MiB", "chunks_per_batch": 8, "trials": 2,
                                     "warmup_batches": 1},
-                     "axes": {"client": [{"client": "tiled-py", "gil": "held"}, {"client": "tiled-py", "completion": "poll"}]}})");
+                     "axes": {"client": ["tiled-py", {"client": "tiled-py", "gil": "held"},
+                                         {"client": "tiled-py", "completion": "poll"}]}})");
   auto o = testing::run_kvslo("run " + scenario + " --out " + out.string());
   ASSERT_EQ(o.exit_code, 0) << o.output;
   const auto j = read(out);
-  ASSERT_EQ(j["points"].size(), 2u);
-  EXPECT_EQ(j["points"][0]["variant"], "gil=held");
-  EXPECT_EQ(j["points"][1]["variant"], "completion=poll");
+  ASSERT_EQ(j["points"].size(), 3u);
+  EXPECT_EQ(j["points"][1]["variant"], "gil=held");
+  EXPECT_EQ(j["points"][2]["variant"], "completion=poll");
   for (const auto& p : j["points"]) {
     EXPECT_EQ(p["status"], "ok") << p.dump(2);
     EXPECT_EQ(p["boundary"]["settings"]["release_gil"], p["parameters"].value("gil", "released") == "released");
+    EXPECT_TRUE(p["trials"][0]["server_cpu_seconds"].is_number()) << "the harness read the server's CPU around the trial";
   }
   // Polling passes over the loop, most of which find nothing.
-  EXPECT_GT(j["points"][1]["boundary"]["wakeups_per_batch"].get<double>(), 1.0);
-  EXPECT_GT(j["points"][1]["boundary"]["empty_wakeups"].get<std::uint64_t>(), 0u);
+  EXPECT_GT(j["points"][2]["boundary"]["wakeups_per_batch"].get<double>(), 1.0);
+  EXPECT_GT(j["points"][2]["boundary"]["empty_wakeups"].get<std::uint64_t>(), 0u);
+  // Each ablation is paired with the tiled-py point without it.
+  int paired = 0;
+  for (const auto& c : j["paired_comparisons"]) {
+    if (c["baseline_client"] == "tiled-py") {
+      EXPECT_EQ(c["baseline"], j["points"][0]["label"]) << c.dump();
+      ++paired;
+    }
+  }
+  EXPECT_EQ(paired, 2) << j["paired_comparisons"].dump(2);
 }
 
 TEST_F(PythonBoundary, TiledPySetWritesChunksThatZerocopyVerifies) {
