@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "cluster/topology_reader.hpp"
 #include "command_channel.hpp"
 #include "system/loopback_port.hpp"
 
@@ -19,15 +20,6 @@ std::string info_field(const std::string& text, const std::string& key) {
 }
 
 }  // namespace
-
-cluster::ClusterTopology read_topology(const net::Endpoint& endpoint, std::chrono::milliseconds timeout) {
-  CommandChannel channel(endpoint, timeout);
-  const resp::Reply shards = channel.call({"CLUSTER", "SHARDS"});
-  // Before 7.0 CLUSTER SHARDS is an unknown subcommand: CLUSTER SLOTS says the same.
-  const std::string asked = endpoint.kind == net::Endpoint::Kind::kTcp ? endpoint.host : "";
-  if (shards.is_error()) return cluster::ClusterTopology::from_slots(channel.call({"CLUSTER", "SLOTS"}), asked);
-  return cluster::ClusterTopology::from_shards(shards, asked);
-}
 
 EmbeddedCluster::EmbeddedCluster(EmbeddedClusterOptions options) : options_(std::move(options)) {
   if (options_.primaries < 1 || options_.primaries > static_cast<int>(cluster::kSlotCount)) {
@@ -93,6 +85,6 @@ void EmbeddedCluster::wait_until_formed(std::chrono::steady_clock::time_point de
   }
 }
 
-cluster::ClusterTopology EmbeddedCluster::topology() const { return read_topology(endpoint(), 5000ms); }
+cluster::ClusterTopology EmbeddedCluster::topology() const { return cluster::read_topology(endpoint(), 5000ms); }
 
 }  // namespace kvslo

@@ -53,8 +53,4 @@ class EmbeddedCluster {
   std::vector<std::uint16_t> bus_ports_;  // each node's cluster-port
 };
 
-// The topology `endpoint` reports: CLUSTER SHARDS, or CLUSTER SLOTS on a
-// server before 7.0. Throws cluster::TopologyError or net::NetError.
-cluster::ClusterTopology read_topology(const net::Endpoint& endpoint, std::chrono::milliseconds timeout);
-
 }  // namespace kvslo
