@@ -5,32 +5,12 @@
 #include <thread>
 
 #include "cluster/key_slot.hpp"
+#include "cluster/redirect.hpp"
 #include "cluster/topology_reader.hpp"
 #include "command_channel.hpp"
 
 namespace kvslo::cluster {
 namespace {
-
-// "MOVED 3999 127.0.0.1:6381" or "ASK 3999 127.0.0.1:6381": the target address, or "".
-std::string redirect_target(const std::string& message, std::string_view kind) {
-  if (message.rfind(std::string(kind) + " ", 0) != 0) return "";
-  const auto space = message.find(' ', kind.size() + 1);
-  return space == std::string::npos ? "" : message.substr(space + 1);
-}
-
-// The endpoint of `address` ("host:port", the host possibly IPv6), with the seed's credentials.
-net::Endpoint endpoint_at(const net::Endpoint& seed, const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos) throw std::invalid_argument("not a host:port address: " + address);
-  net::Endpoint e = seed;
-  e.kind = net::Endpoint::Kind::kTcp;
-  e.host = address.substr(0, colon);
-  if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']') e.host = e.host.substr(1, e.host.size() - 2);
-  const int port = std::stoi(address.substr(colon + 1));
-  if (port < 1 || port > 65535) throw std::invalid_argument("not a port: " + address);
-  e.port = static_cast<std::uint16_t>(port);
-  return e;
-}
 
 // One shard's share of a batch, as its own smaller batch.
 struct Part {
@@ -71,7 +51,7 @@ KvClient& ClusterClient::client_for(const Shard& shard) {
   auto& client = clients_[shard.address()];
   if (!client) {
     ClientOptions o = options_;
-    o.endpoint = endpoint_at(options_.endpoint, shard.address());
+    o.endpoint = node_endpoint(options_.endpoint, shard.address());
     client = make_shard_client_(o);
   }
   return *client;
@@ -82,7 +62,7 @@ void ClusterClient::refresh_topology() {
   std::vector<net::Endpoint> candidates{options_.endpoint};
   {
     std::lock_guard lock(mutex_);
-    for (const auto& s : topology_.shards()) candidates.push_back(endpoint_at(options_.endpoint, s.address()));
+    for (const auto& s : topology_.shards()) candidates.push_back(node_endpoint(options_.endpoint, s.address()));
   }
   for (const auto& node : candidates) {
     try {
@@ -150,7 +130,7 @@ void ClusterClient::serve_asked(const BatchJob& job, std::size_t index, const st
   const std::string redirect = o.message;
   o = KeyOutcome{};
   try {
-    CommandChannel channel(endpoint_at(options_.endpoint, address), options_.op_timeout);
+    CommandChannel channel(node_endpoint(options_.endpoint, address), options_.op_timeout);
     channel.call_ok({"ASKING"});
     const std::string_view key = job.keys[index];
     resp::Reply reply;

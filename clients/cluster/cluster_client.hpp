@@ -14,7 +14,6 @@
 // CLUSTERDOWN and every other error reply stay per-key errors with the
 // server's text.
 
-#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>

@@ -6,7 +6,9 @@
 namespace kvslo::net {
 namespace {
 
-constexpr std::string_view kUsage = "expected redis://[user[:password]@]host:port or unix:///path";
+constexpr std::string_view kUsage =
+    "expected redis://[user[:password]@]host:port, redis-cluster://[user[:password]@]host:port (any node of a cluster) "
+    "or unix:///path";
 
 [[noreturn]] void reject(std::string_view what) {
   throw std::invalid_argument("invalid Redis endpoint: " + std::string(what) + " (" + std::string(kUsage) + ")");
@@ -53,6 +55,11 @@ Endpoint Endpoint::parse(std::string_view url) {
     e.path = std::string(url.substr(7));
     if (e.path.empty() || e.path.front() != '/') reject("unix socket path must be absolute");
     return e;
+  }
+  if (url.starts_with("redis-cluster://")) {
+    Endpoint node = parse("redis://" + std::string(url.substr(16)));
+    node.cluster = true;
+    return node;
   }
   if (!url.starts_with("redis://")) {
     // Echo the scheme only when it looks like one: anything else may hold credentials.
@@ -113,7 +120,7 @@ Endpoint Endpoint::parse_with_environment(std::string_view url) {
 
 std::string Endpoint::display() const {
   if (kind == Kind::kUnix) return "unix://" + path;
-  std::string out = "redis://";
+  std::string out = cluster ? "redis-cluster://" : "redis://";
   if (!user.empty() || !password.empty()) {
     out += user;
     if (!password.empty()) out += ":***";

@@ -17,6 +17,9 @@ struct Endpoint {
   std::string path;       // kUnix
   std::string user;       // empty: the default user
   std::string password;   // empty: no AUTH
+  // A Redis Cluster node (redis-cluster://, or found to be one): clients
+  // read the topology from it and route each key to its shard.
+  bool cluster = false;
 
   // Throws std::invalid_argument naming what is wrong (never the password).
   static Endpoint parse(std::string_view url);

@@ -489,6 +489,42 @@ void add_variant_fields(std::vector<Field>& t) {
             [](const PointSpec& p) { return p.server == ServerKind::kRedis ? "" : "server=" + to_string(p.server); }),
        "--server", FlagForm::kList);
 
+  Field shards = integer_field("shards", &PointSpec::shards, 0, limits::kMaxShards, "a number of primaries (0: one server)",
+                               "an embedded Redis Cluster of this many primaries (0: one server, not a cluster)");
+  shards.record = [](const PointSpec& p, json& j) {
+    if (p.shards != 0) j["shards"] = p.shards;
+  };
+  shards.validate = [](const PointSpec& p) {
+    if (p.shards == 0) return;
+    if (p.server != ServerKind::kRedis) throw std::invalid_argument("shards: the " + to_string(p.server) + " server has no cluster mode");
+    if (p.client == "tiled-py" || p.client == "redis-py") {
+      throw std::invalid_argument("shards: " + p.client + " is not routed over a cluster yet (kvslo's C++ clients are)");
+    }
+  };
+  flag(with(add(shards), Identity::kPoint, Shown::kVariant,
+            [](const PointSpec& p) { return p.shards == 0 ? "" : "shards=" + std::to_string(p.shards); }),
+       "--embedded-cluster", FlagForm::kList);
+
+  Field spread = choice_field("key_spread", &PointSpec::key_spread,
+                              "a cluster's keys: spread (over every slot: each shard serves part of every batch) or "
+                              "hashtag (a {tag} per batch: one shard serves it whole)");
+  spread.record = [](const PointSpec& p, json& j) {
+    if (p.key_spread != KeySpread::kSpread) j["key_spread"] = to_string(p.key_spread);
+  };
+  spread.validate = [](const PointSpec& p) {
+    if (p.key_spread == KeySpread::kSpread) return;
+    if (const ClientEntry& c = client_entry(p.client); c.reads_kvslo_dataset && !c.in_process) {
+      throw std::invalid_argument("key_spread hashtag: " + p.client + " names the keys it reads itself, without hashtags");
+    }
+    if (p.key_prefix.find('{') != std::string::npos) {
+      throw std::invalid_argument("key_spread hashtag: key_prefix '" + p.key_prefix +
+                                  "' holds a '{', which would choose the slot instead of kvslo's per-batch hashtag");
+    }
+  };
+  flag(with(add(spread), Identity::kPoint, Shown::kVariant,
+            [](const PointSpec& p) { return p.key_spread == KeySpread::kSpread ? "" : to_string(p.key_spread); }),
+       "--key-spread", FlagForm::kList);
+
   Field redis = field("redis.", "the embedded server's settings (" + redis_setting_list() + ")", {"redis_settings"});
   redis.apply = apply_redis_setting;
   redis.record = [](const PointSpec& p, json& j) { j["redis_settings"] = p.redis_settings; };

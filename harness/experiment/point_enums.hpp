@@ -27,6 +27,10 @@ enum class ServerKind { kRedis, kReference };
 // polls for completions instead of waiting on the eventfd.
 enum class GilMode { kReleased, kHeld };
 enum class CompletionMode { kEventfd, kPoll };
+// Where a cluster puts a batch's keys: spread over the slots (every shard
+// serves a part of every batch), or pinned by a hashtag per batch (one shard
+// serves a whole batch): the trade-off a KV-cache layout makes.
+enum class KeySpread { kSpread, kHashtag };
 
 template <typename E>
 struct EnumNames;
@@ -93,5 +97,11 @@ std::vector<std::string> enum_names() {
   for (const auto& entry : EnumNames<E>::kNames) out.emplace_back(entry.second);
   return out;
 }
+
+template <>
+struct EnumNames<KeySpread> {
+  static constexpr std::pair<KeySpread, std::string_view> kNames[] = {{KeySpread::kSpread, "spread"},
+                                                                      {KeySpread::kHashtag, "hashtag"}};
+};
 
 }  // namespace kvslo

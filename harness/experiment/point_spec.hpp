@@ -31,6 +31,7 @@ inline constexpr int kMaxWarmupBatches = 1'000'000;
 inline constexpr std::size_t kMaxBatchesPerTrial = 100'000'000;
 inline constexpr std::int64_t kMaxOpTimeoutMs = 3'600'000;  // an hour
 inline constexpr int kMaxRedisIoThreads = 128;
+inline constexpr int kMaxShards = 16;  // an embedded cluster's primaries
 inline constexpr double kMaxRatePerS = 1e6;                  // batches per second
 inline constexpr std::uint64_t kMaxTokens = 1ull << 32;     // per chunk or per request
 // Redis refuses a bulk string longer than proto-max-bulk-len, 512MiB by default.
@@ -82,6 +83,8 @@ struct PointSpec {
   Layout layout = Layout::kFixed;
   std::map<std::string, std::string> redis_settings;  // embedded Redis config for this point
   ServerKind server = ServerKind::kRedis;             // the embedded server's program
+  int shards = 0;                                     // an embedded cluster of this many primaries; 0: one server
+  KeySpread key_spread = KeySpread::kSpread;          // keys spread over slots, or a hashtag per batch
   Arrival arrival;
   std::optional<std::chrono::milliseconds> time_limit;  // per point; trials stop early past it
   // Where the chunk size came from, when a model gave it.

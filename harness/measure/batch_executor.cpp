@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "measure/dataset.hpp"  // key_name
+#include "measure/dataset.hpp"  // chunk_key
 #include "measure/payload.hpp"
 #include "registry.hpp"
 
@@ -38,7 +38,7 @@ BatchExecutor::BatchExecutor(const PointSpec& spec, const net::Endpoint& endpoin
   const std::size_t n = spec.key_count();
   const std::size_t per_batch = spec.chunks_per_batch;
   names_.resize(n);
-  for (std::size_t i = 0; i < n; ++i) names_[i] = key_name(spec.key_prefix, spec.chunk_size, i);
+  for (std::size_t i = 0; i < n; ++i) names_[i] = chunk_key(spec, i);
   // Touched once here, so page faults stay out of the timed region.
   tile_.assign(per_batch * spec.chunk_size, std::byte{0});
   indexes_.resize(per_batch);

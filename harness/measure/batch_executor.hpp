@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "experiment/point_spec.hpp"
+#include "cluster/cluster_client.hpp"
 #include "kv_client.hpp"
 
 namespace kvslo {
@@ -31,6 +32,8 @@ class BatchExecutor {
   bool present(std::size_t i) const { return present_[i]; }
   std::vector<ConnectionInfo> connections() const { return client_->connections(); }
   std::optional<BatchStages> last_batch_stages() const { return client_->last_batch_stages(); }
+  // The cluster layer when the point reads a cluster (null otherwise).
+  const cluster::ClusterClient* cluster_client() const { return dynamic_cast<const cluster::ClusterClient*>(client_.get()); }
 
  private:
   BatchResult get_with_metadata();

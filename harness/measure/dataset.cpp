@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "command_channel.hpp"
+#include "cluster/routed_commands.hpp"
 #include "experiment/client_catalog.hpp"
 #include "system/interrupted.hpp"
 #include "measure/payload.hpp"
@@ -13,8 +13,10 @@
 
 namespace kvslo {
 
-std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index) {
-  return prefix + ":" + std::to_string(chunk_size) + ":" + std::to_string(index);
+std::string chunk_key(const PointSpec& p, std::size_t index) {
+  std::string key = p.key_prefix + ":" + std::to_string(p.chunk_size) + ":";
+  if (p.key_spread == KeySpread::kHashtag) key += "{b" + std::to_string(index / p.chunks_per_batch) + "}:";
+  return key + std::to_string(index);
 }
 
 std::string metadata_key(const std::string& chunk_key) { return chunk_key + ":len"; }
@@ -23,6 +25,8 @@ std::string dataset_identity(const PointSpec& p) {
   std::string id = p.key_prefix + "|" + std::to_string(p.chunk_size) + "|" + std::to_string(p.key_count());
   for (const auto& [key, value] : p.redis_settings) id += "|" + key + "=" + value;  // a restart empties the server
   if (p.server != ServerKind::kRedis) id += "|server=" + to_string(p.server);
+  if (p.shards != 0) id += "|shards=" + std::to_string(p.shards);  // another cluster
+  if (p.key_spread == KeySpread::kHashtag) id += "|hashtag/" + std::to_string(p.chunks_per_batch);  // other key names
   return id;
 }
 
@@ -73,41 +77,37 @@ void load_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chr
 namespace {
 
 // Sends `command` over every key of the set (with its length keys), 256
-// chunks per call, and hands each reply with its keys to `on_reply`.
-template <typename OnReply>
-void for_each_key_group(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout,
-                        const char* command, OnReply on_reply) {
-  CommandChannel channel(endpoint, op_timeout);
+// chunks per call (split by slot on a cluster), and hands the sum of the
+// replies with the keys to `on_sum`.
+template <typename OnSum>
+void for_each_key_group(cluster::RoutedCommands& routed, const ChunkSet& chunks, const char* command, OnSum on_sum) {
   std::vector<std::string> names;
-  std::vector<std::string_view> args;
   for (std::size_t first = 0; first < chunks.count; first += 256) {
     names.clear();
     for (std::size_t i = first; i < std::min(chunks.count, first + 256); ++i) {
       names.push_back(chunks.name_of(i));
       if (chunks.length_keys) names.push_back(metadata_key(names.back()));
     }
-    args.assign({command});
-    for (const auto& name : names) args.push_back(name);
-    on_reply(channel.call(args), names);
+    on_sum(routed.sum_over_keys(command, names), names);
   }
 }
 
 }  // namespace
 
 void delete_chunks(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout) {
-  for_each_key_group(endpoint, chunks, op_timeout, "DEL", [](const resp::Reply&, const std::vector<std::string>&) {});
+  cluster::RoutedCommands routed(endpoint, op_timeout);
+  for_each_key_group(routed, chunks, "DEL", [](std::int64_t, const std::vector<std::string>&) {});
 }
 
 ExistingKeys find_existing(const net::Endpoint& endpoint, const ChunkSet& chunks, std::chrono::milliseconds op_timeout) {
   ExistingKeys found;
-  CommandChannel channel(endpoint, op_timeout);
-  for_each_key_group(endpoint, chunks, op_timeout, "EXISTS", [&](const resp::Reply& reply, const std::vector<std::string>& names) {
-    if (reply.type != resp::Reply::Type::kInteger) throw std::runtime_error("EXISTS: " + reply.describe());
-    if (reply.integer <= 0) return;
-    found.count += static_cast<std::size_t>(reply.integer);
+  cluster::RoutedCommands routed(endpoint, op_timeout);
+  for_each_key_group(routed, chunks, "EXISTS", [&](std::int64_t count, const std::vector<std::string>& names) {
+    if (count <= 0) return;
+    found.count += static_cast<std::size_t>(count);
     if (!found.first.empty()) return;
     for (const auto& name : names) {
-      if (channel.call({"EXISTS", name}).integer > 0) {
+      if (routed.sum_over_keys("EXISTS", std::span(&name, 1)) > 0) {
         found.first = name;
         break;
       }

@@ -14,8 +14,10 @@
 
 namespace kvslo {
 
-// The key of chunk `index` of kvslo's dataset: "<prefix>:<chunk size>:<index>".
-std::string key_name(const std::string& prefix, std::uint64_t chunk_size, std::size_t index);
+// The key of chunk `index` of a point's dataset: "<prefix>:<chunk size>:<index>",
+// or with key_spread hashtag "<prefix>:<chunk size>:{b<batch>}:<index>", so
+// that the chunks one batch reads share a slot (and a shard of a cluster).
+std::string chunk_key(const PointSpec& p, std::size_t index);
 
 struct ChunkSet {
   std::function<std::string(std::size_t)> name_of;  // key of chunk i

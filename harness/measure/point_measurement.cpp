@@ -166,6 +166,7 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   for (const auto& t : trials) gbps.push_back(t.gbps());
   j["throughput_gbps"] = kvslo::to_json(spread(gbps));
   add_latencies(*this, j);
+  if (cluster) j["cluster"] = cluster->to_json();
   j["time_limited"] = time_limited;
   j["turn_group"] = turn_group >= 0 ? nlohmann::json(turn_group) : nlohmann::json(nullptr);
   const Interval median = throughput_interval(*this);

@@ -16,6 +16,7 @@
 #include "experiment/slo.hpp"
 #include "kv_client.hpp"
 #include "measure/server_quiet.hpp"
+#include "measure/shard_ledger.hpp"
 
 namespace kvslo {
 
@@ -49,6 +50,8 @@ struct PointMeasurement {
   // tiled-py: its process (interpreter, command, module) and the boundary's
   // figures (wakeups per batch, Python time per batch); null for the others.
   nlohmann::json boundary;
+  // Over a cluster: what each shard served, and the redirections followed.
+  std::optional<ShardLedger> cluster;
   std::string failure;  // why the point could not be measured at all
   int turn_group = -1;  // points with the same group (>= 0) took turns by round: their trials pair
   bool interrupted = false;

@@ -14,7 +14,7 @@ PointRunner::PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_r
 
 ChunkSet PointRunner::dataset(const PointSpec& spec) const {
   // Length keys are written beside every dataset, so one dataset serves both layouts.
-  return ChunkSet{[prefix = spec.key_prefix, size = spec.chunk_size](std::size_t i) { return key_name(prefix, size, i); },
+  return ChunkSet{[spec](std::size_t i) { return chunk_key(spec, i); },
                   spec.chunk_size, spec.key_count(), true};
 }
 
@@ -49,7 +49,7 @@ std::vector<std::string> PointRunner::drop_all_datasets() {
       drop_dataset(spec);
     } catch (const std::exception& e) {
       failures.push_back("the " + std::to_string(spec.key_count()) + " keys " +
-                         key_name(spec.key_prefix, spec.chunk_size, 0) + " ... on " + endpoint_.display() +
+                         chunk_key(spec, 0) + " ... on " + endpoint_.display() +
                          " could not be deleted: " + e.what());
     }
   }

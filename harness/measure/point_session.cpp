@@ -91,6 +91,7 @@ class ClientSession final : public PointSession {
  private:
   void open() {
     batch_ = std::make_unique<BatchExecutor>(spec_, endpoint_);
+    if (const auto* routed = batch_->cluster_client()) m_.cluster.emplace(routed->topology());
     for (int w = 0; w < spec_.warmup_batches && !stop_; ++w) {
       batch_->prepare(next_first());
       BatchResult result = batch_->execute();
@@ -107,14 +108,20 @@ class ClientSession final : public PointSession {
     return first;
   }
 
-  // The server's CPU so far (-1: the null client has no server, or it cannot say).
-  double server_cpu() const {
-    if (!client_entry(spec_.client).moves_redis_data) return -1;
+  // The server's CPU so far, per node of a cluster (empty: the null client
+  // has no server, or it cannot say).
+  std::vector<NodeCpu> server_cpu() const {
+    if (!client_entry(spec_.client).moves_redis_data) return {};
     try {
-      return server_cpu_seconds(endpoint_);
+      return server_cpu_by_node(endpoint_);
     } catch (const std::exception&) {
-      return -1;  // the batches report their own failures
+      return {};  // the batches report their own failures (a killed primary)
     }
+  }
+  static double total(const std::vector<NodeCpu>& nodes) {
+    double sum = 0;
+    for (const auto& n : nodes) sum += n.seconds;
+    return sum;
   }
 
   bool out_of_time() const {
@@ -124,14 +131,16 @@ class ClientSession final : public PointSession {
   void trial(TrialFigures& trial) override {
     if (!batch_) return;
     trial_start_ = Clock::now();
-    const double server_cpu0 = server_cpu();
+    const std::vector<NodeCpu> server_cpu0 = server_cpu();
     schedule_.start_trial(Clock::now());
     run_batches(trial);
     if (spec_.arrival.open_loop()) trial.seconds = schedule_.schedule_seconds();
     trial.harness_seconds = schedule_.harness_seconds();
-    if (const double server_cpu1 = server_cpu(); server_cpu0 >= 0 && server_cpu1 >= 0) {
-      trial.server_cpu_seconds = server_cpu1 - server_cpu0;
+    const std::vector<NodeCpu> server_cpu1 = server_cpu();
+    if (!server_cpu0.empty() && server_cpu1.size() == server_cpu0.size()) {
+      trial.server_cpu_seconds = total(server_cpu1) - total(server_cpu0);
     }
+    if (m_.cluster) m_.cluster->add_server_cpu(server_cpu0, server_cpu1);
   }
 
   void on_finish() override {
@@ -201,11 +210,25 @@ class ClientSession final : public PointSession {
     for (std::size_t w = 0; w < stages->worker_bytes.size(); ++w) m_.worker_bytes[w] += stages->worker_bytes[w];
   }
 
+  // The cluster's topology and redirections as the client last saw them.
+  void follow_cluster() {
+    const auto* routed = batch_->cluster_client();
+    if (!routed || !m_.cluster) return;
+    const cluster::RedirectCounts counts = routed->redirects();
+    if (counts.refreshes != refreshes_seen_) {
+      m_.cluster->use_topology(routed->topology());
+      refreshes_seen_ = counts.refreshes;
+    }
+    m_.cluster->set_redirects(counts);
+  }
+
   void account(const BatchResult& result, TrialFigures& trial) {
+    follow_cluster();
     for (std::size_t i = 0; i < result.keys.size(); ++i) {
       const KeyOutcome& k = result.keys[i];
       ++m_.status_counts[static_cast<std::size_t>(k.status)];
       if (k.status != KeyStatus::kOk) {
+        if (m_.cluster) m_.cluster->count(batch_->key(i), false, 0, 0);
         ++trial.failed_keys;
         m_.keep_error("key " + std::string(batch_->key(i)) + ": " + std::string(to_string(k.status)) +
                            (k.message.empty() ? "" : ": " + k.message));
@@ -222,8 +245,10 @@ class ClientSession final : public PointSession {
       } else if (spec_.op == Op::kExists && !batch_->present(i)) {
         wrong = "reported absent";
       }
+      const std::uint64_t bytes = spec_.op == Op::kExists ? 0 : spec_.chunk_size;
+      if (m_.cluster) m_.cluster->count(batch_->key(i), wrong.empty(), bytes, static_cast<double>(k.latency_ns));
       if (wrong.empty()) {
-        trial.bytes += spec_.op == Op::kExists ? 0 : spec_.chunk_size;
+        trial.bytes += bytes;
       } else {
         ++m_.verify_failures;
         ++trial.failed_keys;
@@ -239,6 +264,7 @@ class ClientSession final : public PointSession {
   std::unique_ptr<BatchExecutor> batch_;
   std::size_t cursor_ = 0;
   Clock::time_point trial_start_;
+  std::uint64_t refreshes_seen_ = 0;
 };
 
 // A peer run once per trial (iperf3). Each run is a new process with new

@@ -51,12 +51,12 @@ std::unique_ptr<RunServer> open_server(const RunRequest& request, int& exit_code
   return nullptr;
 }
 
-bool is_cluster(const RunServer& server, const nlohmann::json& redis) {
-  if (redis.value("redis_mode", std::string()) != "cluster") return false;
+// A node of the user's cluster: its keys are routed to their shards from now on.
+void notice_cluster(RunServer& server, const nlohmann::json& redis) {
+  if (server.endpoint().cluster || redis.value("redis_mode", std::string()) != "cluster") return;
+  server.route_as_cluster();
   std::cerr << "kvslo: " << server.endpoint().display()
-            << " is a Redis Cluster node (cluster_enabled:1); kvslo measures a standalone server only for now: "
-               "point --redis at a server without cluster mode\n";
-  return true;
+            << " is a Redis Cluster node (redis_mode cluster): each key goes to the primary that owns its slot\n";
 }
 
 void warn_knobs() {
@@ -132,7 +132,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
   const std::unique_ptr<RunServer> server = open_server(request, exit_code);
   if (!server) return exit_code;
   const nlohmann::json redis = describe_redis(server->endpoint(), server->embedded());
-  if (is_cluster(*server, redis)) return kExitBadInput;
+  notice_cluster(*server, redis);
   warn_knobs();
   for (const auto& skipped : request.skipped) {
     std::cerr << "kvslo: skipped " << skipped.where << ": it cannot run (" << skipped.reason << ")\n";

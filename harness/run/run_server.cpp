@@ -17,48 +17,71 @@ RunServer::RunServer(const std::optional<std::string>& redis_url, const std::vec
         throw std::invalid_argument("server " + to_string(p.server) +
                                     ": kvslo starts that server itself; with --redis the server is yours (drop one)");
       }
+      if (p.shards != 0) {
+        throw std::invalid_argument("shards " + std::to_string(p.shards) +
+                                    ": kvslo starts an embedded cluster itself; with --redis the server is yours (drop one; "
+                                    "a cluster of yours is found out from any of its nodes, or named with redis-cluster://)");
+      }
     }
     endpoint_ = net::Endpoint::parse_with_environment(*redis_url);
-  } else if (points.empty()) {
-    start(ServerKind::kRedis, {});
   } else {
-    start(points.front().server, points.front().redis_settings);
+    start(points.empty() ? PointSpec{} : points.front());
   }
 }
 
 bool RunServer::use_server_of(const PointSpec& point) {
-  if (!embedded_ || (point.server == kind_ && point.redis_settings == settings_)) return false;
-  start(point.server, point.redis_settings);
+  if (!embedded() || (point.server == kind_ && point.redis_settings == settings_ && point.shards == shards_)) return false;
+  start(point);
   return true;
 }
 
 nlohmann::json RunServer::actual_settings() const {
   nlohmann::json settings = read_redis_config(endpoint_, {"io-threads", "io-threads-do-reads"});
-  if (settings.is_object() && embedded_) {
+  if (settings.is_object() && embedded()) {
     settings["server"] = to_string(kind_);
-    settings["server_version"] = embedded_->version();
+    settings["server_version"] = embedded_ ? embedded_->version() : cluster_->node(0).version();
+    if (cluster_) settings["shards"] = shards_;
   }
   return settings;
 }
 
-void RunServer::start(ServerKind kind, const std::map<std::string, std::string>& settings) {
+void RunServer::start(const PointSpec& point) {
   embedded_.reset();
-  EmbeddedRedisOptions options;
-  options.kind = kind;
-  options.maxmemory_bytes = maxmemory_;
-  options.requirepass = random_hex(24);  // any local user could otherwise FLUSHALL it during a root run
+  cluster_.reset();
+  std::vector<std::pair<std::string, std::string>> config;
   std::string shown;
-  for (const auto& [key, value] : settings) {
-    options.config.emplace_back(key, value);
+  for (const auto& [key, value] : point.redis_settings) {
+    config.emplace_back(key, value);
     shown += ", " + key + " " + value;
   }
-  const char* what = kind == ServerKind::kReference ? "reference server (kvslo's own, not Redis; " : "redis-server (";
-  std::cerr << "kvslo: starting an embedded " << what << "maxmemory " << format_size_approx(maxmemory_) << shown
-            << ", a random password)\n";
-  embedded_ = std::make_unique<EmbeddedRedis>(options);
-  endpoint_ = embedded_->endpoint();
-  kind_ = kind;
-  settings_ = settings;
+  // Any local user could otherwise FLUSHALL it during a root run.
+  const std::string password = random_hex(24);
+  if (point.shards > 0) {
+    std::cerr << "kvslo: starting an embedded Redis Cluster of " << point.shards << " primaries (maxmemory "
+              << format_size_approx(maxmemory_) << " each" << shown << ", a random password)\n";
+    // Each node may be given the whole dataset: a hashtag layout can put most of it on one shard.
+    EmbeddedClusterOptions options;
+    options.primaries = point.shards;
+    options.maxmemory_bytes_per_node = maxmemory_;
+    options.requirepass = password;
+    options.config = config;
+    cluster_ = std::make_unique<EmbeddedCluster>(options);
+    endpoint_ = cluster_->endpoint();
+  } else {
+    EmbeddedRedisOptions options;
+    options.kind = point.server;
+    options.maxmemory_bytes = maxmemory_;
+    options.requirepass = password;
+    options.config = config;
+    const char* what = point.server == ServerKind::kReference ? "reference server (kvslo's own, not Redis; " : "redis-server (";
+    std::cerr << "kvslo: starting an embedded " << what << "maxmemory " << format_size_approx(maxmemory_) << shown
+              << ", a random password)\n";
+    embedded_ = std::make_unique<EmbeddedRedis>(options);
+    endpoint_ = embedded_->endpoint();
+  }
+  kind_ = point.server;
+  settings_ = point.redis_settings;
+  shards_ = point.shards;
 }
 
 }  // namespace kvslo

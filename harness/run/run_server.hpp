@@ -1,7 +1,9 @@
 #pragma once
 // The server a run measures: one kvslo starts (loopback, a free port, a
-// private 0700 directory, a random password that is never shown), restarted
-// when a point's server or its settings differ, or the user's, which is only read.
+// private 0700 directory, a random password that is never shown), or an
+// embedded cluster of such servers (a point's `shards`), restarted when a
+// point's server, shards or settings differ; or the user's, which is only
+// read (a cluster node there is found out, and its keys routed to their shards).
 
 #include <map>
 #include <memory>
@@ -13,6 +15,7 @@
 
 #include "experiment/point_spec.hpp"
 #include "net/endpoint.hpp"
+#include "system/embedded_cluster.hpp"
 #include "system/embedded_redis.hpp"
 
 namespace kvslo {
@@ -24,9 +27,11 @@ class RunServer {
   // a bad URL, or a point that asks for another server than the user's;
   // another exception when the embedded server cannot start.
   RunServer(const std::optional<std::string>& redis_url, const std::vector<PointSpec>& points);
-  bool embedded() const { return embedded_ != nullptr; }
+  bool embedded() const { return embedded_ != nullptr || cluster_ != nullptr; }
   const net::Endpoint& endpoint() const { return endpoint_; }
-  // Restarts the embedded server when `point`'s server or settings differ
+  // The user's server is a cluster node (INFO said so): route to its shards.
+  void route_as_cluster() { endpoint_.cluster = true; }
+  // Restarts the embedded server when `point`'s server, shards or settings differ
   // (io-threads cannot change at run time); returns whether it did.
   bool use_server_of(const PointSpec& point);
   // The server's io-threads settings as it reports them, and its name and
@@ -34,10 +39,12 @@ class RunServer {
   nlohmann::json actual_settings() const;
 
  private:
-  void start(ServerKind kind, const std::map<std::string, std::string>& settings);
+  void start(const PointSpec& point);
 
   std::uint64_t maxmemory_;
   std::unique_ptr<EmbeddedRedis> embedded_;
+  std::unique_ptr<EmbeddedCluster> cluster_;
+  int shards_ = 0;
   net::Endpoint endpoint_;
   ServerKind kind_ = ServerKind::kRedis;
   std::map<std::string, std::string> settings_;

@@ -36,6 +36,7 @@ EmbeddedCluster::EmbeddedCluster(EmbeddedClusterOptions options) : options_(std:
                    {"cluster-node-timeout", "5000"},
                    {"cluster-port", std::to_string(bus_ports_.back())}};
     if (!options_.requirepass.empty()) node.config.emplace_back("masterauth", options_.requirepass);
+    node.config.insert(node.config.end(), options_.config.begin(), options_.config.end());
     nodes_.push_back(std::make_unique<EmbeddedRedis>(std::move(node)));
   }
   form();

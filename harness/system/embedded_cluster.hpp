@@ -24,6 +24,7 @@ struct EmbeddedClusterOptions {
   int primaries = 3;
   std::uint64_t maxmemory_bytes_per_node = 0;  // 0: no limit
   std::string requirepass;                    // empty: no AUTH
+  std::vector<std::pair<std::string, std::string>> config;  // extra directives for every node (io-threads)
   std::chrono::milliseconds form_timeout{30000};
 };
 
@@ -38,8 +39,13 @@ class EmbeddedCluster {
 
   std::size_t size() const { return nodes_.size(); }
   EmbeddedRedis& node(std::size_t i) { return *nodes_.at(i); }
-  // The first node's endpoint (with the password): a seed any client starts from.
-  net::Endpoint endpoint() const { return nodes_.front()->endpoint(); }
+  // The first node's endpoint (with the password), marked as a cluster's:
+  // the seed any client reads the topology from.
+  net::Endpoint endpoint() const {
+    net::Endpoint seed = nodes_.front()->endpoint();
+    seed.cluster = true;
+    return seed;
+  }
   // The topology as the first node reports it (CLUSTER SHARDS).
   cluster::ClusterTopology topology() const;
 

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cluster/topology_reader.hpp"
 #include "command_channel.hpp"
 #include "system/redis_info.hpp"
 #include "system/subprocess.hpp"
@@ -144,6 +145,26 @@ std::string server_name(const nlohmann::json& redis) {
   return "Redis " + redis.value("redis_version", std::string("?"));
 }
 
+namespace {
+
+// A cluster's primaries and the slots each owns, as the node says.
+nlohmann::json describe_topology(const net::Endpoint& node) {
+  const cluster::ClusterTopology topology = cluster::read_topology(node, std::chrono::milliseconds(3000));
+  nlohmann::json shards = nlohmann::json::array();
+  for (const auto& shard : topology.shards()) {
+    nlohmann::json ranges = nlohmann::json::array();
+    std::size_t slots = 0;
+    for (const auto& r : shard.slots) {
+      ranges.push_back({r.first, r.last});
+      slots += static_cast<std::size_t>(r.last - r.first + 1);
+    }
+    shards.push_back({{"address", shard.address()}, {"node_id", shard.node_id}, {"slots", slots}, {"slot_ranges", ranges}});
+  }
+  return {{"shards", shards}, {"description", topology.describe()}};
+}
+
+}  // namespace
+
 nlohmann::json describe_redis(const net::Endpoint& endpoint, bool embedded) {
   nlohmann::json out{{"endpoint", endpoint.display()}, {"embedded", embedded}};
   try {
@@ -157,6 +178,7 @@ nlohmann::json describe_redis(const net::Endpoint& endpoint, bool embedded) {
                                                        "appendonly", "save", "proto-max-bulk-len",
                                                        "client-output-buffer-limit"});
     out["config"] = config;
+    if (out.value("redis_mode", std::string()) == "cluster") out["cluster"] = describe_topology(endpoint);
   } catch (const std::exception& e) {
     out["error"] = e.what();
   }

@@ -71,6 +71,11 @@ PyTiledClient::PyTiledClient(const TiledClientSettings& s) : release_gil_(s.rele
     throw py::value_error("threads and streams must be at most 1024");
   }
   options_.endpoint = net::Endpoint::parse_with_environment(s.url);
+  if (options_.endpoint.cluster) {
+    // The cluster layer serves whole batches synchronously; the module's
+    // submit/eventfd core talks to one server.
+    throw py::value_error("redis-cluster:// is not supported by kvslo.TiledClient yet: give it one node's redis:// URL");
+  }
   options_.threads = s.threads;
   options_.streams = s.streams.value_or(s.threads);
   options_.pipeline_depth = s.pipeline_depth;

@@ -248,7 +248,9 @@ TEST_F(FaultMatrix, Item03_FailFastDeletesTheKeysKvsloWrote) {
 TEST_F(FaultMatrix, Item03_KvsloNeverWritesOverKeysItDidNotWrite) {
   EmbeddedRedis server;
   CommandChannel admin(server.endpoint(), 2000ms);
-  const std::string taken = key_name("kvslo", 1 << 20, 5);
+  PointSpec spec;
+  spec.chunk_size = 1 << 20;
+  const std::string taken = chunk_key(spec, 5);
   admin.call_ok({"SET", taken, "precious"});
   Outcome o = run_kvslo(std::string("run ") + kSmall + " --client zerocopy --redis " + url_of(server) + " --out " +
                         (dir_ / "r.json").string());
@@ -406,7 +408,7 @@ TEST(FaultMatrixUnit, Item10_ALengthKeyThatIsNotTheChunkSizeIsASizeMismatch) {
   spec.chunk_size = 64 << 10;
   spec.chunks_per_batch = 4;
   spec.working_set = 4 * spec.chunk_size;
-  const ChunkSet chunks{[&](std::size_t i) { return key_name(spec.key_prefix, spec.chunk_size, i); }, spec.chunk_size, 4, true};
+  const ChunkSet chunks{[&](std::size_t i) { return chunk_key(spec, i); }, spec.chunk_size, 4, true};
   std::atomic<bool> never{false};
   load_chunks(server.endpoint(), chunks, 2000ms, never);
   CommandChannel admin(server.endpoint(), 2000ms);

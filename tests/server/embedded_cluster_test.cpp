@@ -46,7 +46,7 @@ TEST(EmbeddedCluster, FormsWithEverySlotCoveredAndRoutesAsKvsloComputes) {
 }
 
 TEST(EmbeddedCluster, OneNodeIsAClusterToo) {
-  EmbeddedCluster cluster({.primaries = 1, .maxmemory_bytes_per_node = 0, .requirepass = "", .form_timeout = 30000ms});
+  EmbeddedCluster cluster({.primaries = 1, .maxmemory_bytes_per_node = 0, .requirepass = "", .config = {}, .form_timeout = 30000ms});
   const auto topology = cluster.topology();
   ASSERT_EQ(topology.shards().size(), 1u);
   EXPECT_NO_THROW(topology.require_full_coverage());

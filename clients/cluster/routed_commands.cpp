@@ -1,0 +1,77 @@
+#include "cluster/routed_commands.hpp"
+
+#include <stdexcept>
+
+#include "cluster/key_slot.hpp"
+#include "cluster/redirect.hpp"
+#include "cluster/topology_reader.hpp"
+
+namespace kvslo::cluster {
+namespace {
+
+constexpr int kMaxRedirects = 5;
+
+std::string address_of(const net::Endpoint& node) {
+  return node.kind == net::Endpoint::Kind::kUnix ? node.path : node.host + ":" + std::to_string(node.port);
+}
+
+}  // namespace
+
+RoutedCommands::RoutedCommands(net::Endpoint endpoint, std::chrono::milliseconds timeout)
+    : endpoint_(std::move(endpoint)), timeout_(timeout) {
+  if (endpoint_.cluster) {
+    topology_ = std::make_unique<ClusterTopology>(read_topology(endpoint_, timeout_));
+    topology_->require_full_coverage();
+  }
+}
+
+RoutedCommands::~RoutedCommands() = default;
+
+CommandChannel& RoutedCommands::channel(const net::Endpoint& node) {
+  auto& c = channels_[address_of(node)];
+  if (!c) c = std::make_unique<CommandChannel>(node, timeout_);
+  return *c;
+}
+
+net::Endpoint RoutedCommands::owner_of(std::string_view key) const {
+  if (!topology_) return endpoint_;
+  const std::uint16_t slot = key_slot(key);
+  const int shard = topology_->shard_of(slot);
+  if (shard < 0) throw std::runtime_error("slot " + std::to_string(slot) + " is served by no primary (" + topology_->describe() + ")");
+  return node_endpoint(endpoint_, topology_->shards()[static_cast<std::size_t>(shard)].address());
+}
+
+std::int64_t RoutedCommands::send(std::string_view command, std::span<const std::string> keys) {
+  std::vector<std::string_view> args{command};
+  for (const auto& k : keys) args.push_back(k);
+  for (int attempt = 1;; ++attempt) {
+    const net::Endpoint target = owner_of(keys.front());  // a group's keys share a slot
+    const resp::Reply reply = channel(target).call(args);
+    if (reply.type == resp::Reply::Type::kInteger) return reply.integer;
+    if (topology_ && attempt < kMaxRedirects && reply.is_error() && !redirect_target(reply.text, "MOVED").empty()) {
+      *topology_ = read_topology(endpoint_, timeout_);  // the slot moved: ask again who owns it
+      continue;
+    }
+    throw std::runtime_error(std::string(command) + " " + keys.front() + (keys.size() > 1 ? " ..." : "") + " on " +
+                             target.display() + ": " + reply.describe());
+  }
+}
+
+std::int64_t RoutedCommands::sum_over_keys(std::string_view command, std::span<const std::string> keys) {
+  if (keys.empty()) return 0;
+  if (!topology_) return send(command, keys);
+  std::map<std::uint16_t, std::vector<std::string>> by_slot;
+  for (const auto& k : keys) by_slot[key_slot(k)].push_back(k);
+  std::int64_t sum = 0;
+  for (const auto& [slot, group] : by_slot) sum += send(command, group);
+  return sum;
+}
+
+std::vector<net::Endpoint> RoutedCommands::primaries() const {
+  if (!topology_) return {endpoint_};
+  std::vector<net::Endpoint> out;
+  for (const auto& s : topology_->shards()) out.push_back(node_endpoint(endpoint_, s.address()));
+  return out;
+}
+
+}  // namespace kvslo::cluster
