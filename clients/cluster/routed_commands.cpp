@@ -1,6 +1,7 @@
 #include "cluster/routed_commands.hpp"
 
 #include <stdexcept>
+#include <thread>
 
 #include "cluster/key_slot.hpp"
 #include "cluster/redirect.hpp"
@@ -44,12 +45,22 @@ net::Endpoint RoutedCommands::owner_of(std::string_view key) const {
 std::int64_t RoutedCommands::send(std::string_view command, std::span<const std::string> keys) {
   std::vector<std::string_view> args{command};
   for (const auto& k : keys) args.push_back(k);
+  std::string asked;  // the node an ASK named: the slot is moving there
   for (int attempt = 1;; ++attempt) {
-    const net::Endpoint target = owner_of(keys.front());  // a group's keys share a slot
+    const net::Endpoint target = asked.empty() ? owner_of(keys.front()) : node_endpoint(endpoint_, asked);  // a group shares a slot
+    if (!asked.empty()) channel(target).call_ok({"ASKING"});
     const resp::Reply reply = channel(target).call(args);
     if (reply.type == resp::Reply::Type::kInteger) return reply.integer;
-    if (topology_ && attempt < kMaxRedirects && reply.is_error() && !redirect_target(reply.text, "MOVED").empty()) {
+    const bool retry = topology_ && attempt < kMaxRedirects && reply.is_error();
+    if (retry && !redirect_target(reply.text, "MOVED").empty()) {
       *topology_ = read_topology(endpoint_, timeout_);  // the slot moved: ask again who owns it
+      asked.clear();
+      continue;
+    }
+    if (retry && !(asked = redirect_target(reply.text, "ASK")).empty()) continue;
+    if (retry && reply.text.rfind("TRYAGAIN", 0) == 0) {
+      // The group's keys are split between the two ends of a migration for now.
+      std::this_thread::sleep_for(std::chrono::milliseconds(50) * attempt);
       continue;
     }
     throw std::runtime_error(std::string(command) + " " + keys.front() + (keys.size() > 1 ? " ..." : "") + " on " +

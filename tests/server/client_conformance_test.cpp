@@ -1,7 +1,9 @@
 // One suite for every client: each must behave the same against a real
 // redis-server, including when keys are missing, values have the wrong size,
-// the server errors, refuses, stalls or dies; and the same against kvslo's
-// reference server, which must be a faithful enough Redis for these commands.
+// the server errors, refuses, stalls or dies; the same against kvslo's
+// reference server, which must be a faithful enough Redis for these commands;
+// and the same over a 3-shard Redis Cluster (redis-cluster://), where every
+// batch is split across the shards by the cluster layer.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -11,8 +13,11 @@
 #include <random>
 #include <thread>
 
+#include "cluster/key_slot.hpp"
+#include "cluster/redirect.hpp"
 #include "command_channel.hpp"
 #include "registry.hpp"
+#include "system/embedded_cluster.hpp"
 #include "system/embedded_redis.hpp"
 
 namespace kvslo {
@@ -27,18 +32,19 @@ struct ClientSetup {
   int depth;
   bool fixed_size;
   ServerKind server = ServerKind::kRedis;
+  bool cluster = false;  // a 3-shard embedded cluster of redis-servers
 };
 
 void PrintTo(const ClientSetup& s, std::ostream* os) {
   *os << s.name << " streams=" << s.streams << " threads=" << s.threads << " depth=" << s.depth
-      << (s.fixed_size ? " fixed" : " generic") << " server=" << to_string(s.server);
+      << (s.fixed_size ? " fixed" : " generic") << " server=" << (s.cluster ? "cluster" : to_string(s.server));
 }
 
 std::string setup_name(const ::testing::TestParamInfo<ClientSetup>& info) {
   const auto& s = info.param;
   return s.name + "_s" + std::to_string(s.streams) + "_t" + std::to_string(s.threads) + "_d" +
          std::to_string(s.depth) + (s.fixed_size ? "_fixed" : "_generic") +
-         (s.server == ServerKind::kRedis ? "" : "_" + to_string(s.server));
+         (s.cluster ? "_cluster" : s.server == ServerKind::kRedis ? "" : "_" + to_string(s.server));
 }
 
 std::vector<std::byte> pattern(std::size_t size, std::uint64_t seed) {
@@ -83,8 +89,16 @@ class ClientConformance : public ::testing::TestWithParam<ClientSetup> {
  protected:
   static void TearDownTestSuite() {
     for (auto& s : servers_) s.reset();
+    cluster_.reset();
   }
   void SetUp() override {
+    if (GetParam().cluster) {
+      // With a password: every routed connection authenticates too.
+      if (!cluster_) cluster_ = std::make_unique<EmbeddedCluster>(EmbeddedClusterOptions{
+                          .primaries = 3, .maxmemory_bytes_per_node = 0, .requirepass = "conformance-cluster-secret",
+                          .config = {}, .form_timeout = 30000ms});
+      return;
+    }
     auto& shared = servers_[static_cast<std::size_t>(GetParam().server)];
     if (!shared) {
       EmbeddedRedisOptions o = server_options();
@@ -102,6 +116,16 @@ class ClientConformance : public ::testing::TestWithParam<ClientSetup> {
     return o;
   }
   bool on_redis() const { return GetParam().server == ServerKind::kRedis; }
+  bool on_cluster() const { return GetParam().cluster; }
+  // The endpoint the shared client reads: the server, or the cluster's seed node.
+  net::Endpoint endpoint() const { return on_cluster() ? cluster_->endpoint() : server_->endpoint(); }
+  // A control connection to the node that holds `key` (on a cluster, its slot's primary).
+  CommandChannel admin_for(std::string_view key) const {
+    if (!on_cluster()) return CommandChannel(server_->endpoint(), 2000ms);
+    const auto topology = cluster_->topology();
+    const auto& shard = topology.shards()[static_cast<std::size_t>(topology.shard_of(cluster::key_slot(key)))];
+    return CommandChannel(cluster::node_endpoint(cluster_->endpoint(), shard.address()), 2000ms);
+  }
 
   ClientOptions options_for(const net::Endpoint& endpoint) const {
     ClientOptions o;
@@ -114,16 +138,23 @@ class ClientConformance : public ::testing::TestWithParam<ClientSetup> {
     return o;
   }
   std::unique_ptr<KvClient> client(const net::Endpoint& endpoint) { return make_client(GetParam().name, options_for(endpoint)); }
-  std::unique_ptr<KvClient> client() { return client(server_->endpoint()); }
+  std::unique_ptr<KvClient> client() { return client(endpoint()); }
   std::string prefix() const {
     return std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
 
   EmbeddedRedis* server_ = nullptr;  // shared by the tests of one server kind
   static std::array<std::unique_ptr<EmbeddedRedis>, 2> servers_;
+  static std::unique_ptr<EmbeddedCluster> cluster_;
 };
 
 std::array<std::unique_ptr<EmbeddedRedis>, 2> ClientConformance::servers_;
+std::unique_ptr<EmbeddedCluster> ClientConformance::cluster_;
+
+// Tests that need a server of their own to break; a cluster's own versions
+// are in cluster_client_test.cpp (a killed primary fails only its keys).
+#define SKIP_ON_CLUSTER(why) \
+  if (on_cluster()) GTEST_SKIP() << why
 
 void expect_all(const BatchResult& r, KeyStatus status) {
   for (std::size_t i = 0; i < r.keys.size(); ++i) {
@@ -187,7 +218,7 @@ TEST_P(ClientConformance, KeysWithBinaryBytes) {
   expect_all(c->batch_set(b.keys, b.value_spans), KeyStatus::kOk);
   expect_all(c->batch_get(b.keys, b.buffer_spans), KeyStatus::kOk);
   EXPECT_EQ(b.buffers, b.values);
-  CommandChannel admin(server_->endpoint(), 2000ms);
+  CommandChannel admin = admin_for(std::string_view("bin\0ary", 7));
   EXPECT_EQ(admin.call({"STRLEN", std::string_view("bin\0ary", 7)}).integer, 100);
 }
 
@@ -218,10 +249,9 @@ TEST_P(ClientConformance, ValueOfTheWrongSizeStoredByAnotherClient) {
   auto c = client();
   Batch b(prefix(), 4, 64);
   expect_all(c->batch_set(b.keys, b.value_spans), KeyStatus::kOk);
-  CommandChannel admin(server_->endpoint(), 2000ms);
   std::string odd(100, 'x');
-  admin.call_ok({"SET", b.keys[1], odd});  // larger than the buffer
-  admin.call_ok({"SET", b.keys[2], "tiny"});  // smaller than the buffer
+  admin_for(b.keys[1]).call_ok({"SET", b.keys[1], odd});    // larger than the buffer
+  admin_for(b.keys[2]).call_ok({"SET", b.keys[2], "tiny"});  // smaller than the buffer
   auto get = c->batch_get(b.keys, b.buffer_spans);
   EXPECT_EQ(get.keys[0].status, KeyStatus::kOk);
   EXPECT_EQ(get.keys[1].status, KeyStatus::kSizeMismatch);
@@ -245,7 +275,7 @@ TEST_P(ClientConformance, ErrorReplyIsPerKeyAndKeepsTheConnectionInStep) {
   auto c = client();
   Batch b(prefix(), 3, 256);
   expect_all(c->batch_set(b.keys, b.value_spans), KeyStatus::kOk);
-  CommandChannel admin(server_->endpoint(), 2000ms);
+  CommandChannel admin = admin_for(b.keys[1]);
   admin.call_ok({"DEL", b.keys[1]});
   admin.call_ok({"RPUSH", b.keys[1], "a", "b"});
   auto get = c->batch_get(b.keys, b.buffer_spans);
@@ -262,7 +292,19 @@ TEST_P(ClientConformance, ConnectionRefusedIsAClearErrorPerKey) {
     EmbeddedRedis gone(server_options());
     port = gone.port();
   }
-  auto c = client(net::Endpoint::tcp("127.0.0.1", port));
+  net::Endpoint dead = net::Endpoint::tcp("127.0.0.1", port);
+  if (on_cluster()) {
+    // No topology without a node to read it from: refused when made, clearly.
+    dead.cluster = true;
+    try {
+      client(dead);
+      FAIL() << "a cluster client was made without a cluster";
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find("refused"), std::string::npos) << e.what();
+    }
+    return;
+  }
+  auto c = client(dead);
   Batch b(prefix(), 5, 16);
   auto get = c->batch_get(b.keys, b.buffer_spans);
   expect_all(get, KeyStatus::kIoError);
@@ -270,6 +312,7 @@ TEST_P(ClientConformance, ConnectionRefusedIsAClearErrorPerKey) {
 }
 
 TEST_P(ClientConformance, ServerKilledMidBatch) {
+  SKIP_ON_CLUSTER("a cluster's is ClusterClients.AKilledPrimaryFailsOnlyItsOwnKeys");
   EmbeddedRedis own(server_options());
   auto c = client(own.endpoint());
   Batch b(prefix(), 24, 1 << 20);
@@ -290,6 +333,7 @@ TEST_P(ClientConformance, ServerKilledMidBatch) {
 }
 
 TEST_P(ClientConformance, StalledServerTimesOutThenRecovers) {
+  SKIP_ON_CLUSTER("each shard's client is the single-server client this test covers");
   EmbeddedRedis own(server_options());
   auto options = options_for(own.endpoint());
   options.op_timeout = 300ms;
@@ -313,8 +357,7 @@ TEST_P(ClientConformance, ReconnectsAfterTheServerDropsIdleConnections) {
   auto c = client();
   Batch b(prefix(), 4, 512);
   expect_all(c->batch_set(b.keys, b.value_spans), KeyStatus::kOk);
-  CommandChannel admin(server_->endpoint(), 2000ms);
-  admin.call_ok({"CLIENT", "KILL", "SKIPME", "yes"});
+  for (const auto& k : b.keys) admin_for(k).call_ok({"CLIENT", "KILL", "SKIPME", "yes"});
   std::this_thread::sleep_for(50ms);
   expect_all(c->batch_get(b.keys, b.buffer_spans), KeyStatus::kOk);
   EXPECT_EQ(b.buffers, b.values);
@@ -322,6 +365,7 @@ TEST_P(ClientConformance, ReconnectsAfterTheServerDropsIdleConnections) {
 
 TEST_P(ClientConformance, UnixSocket) {
   if (!on_redis()) GTEST_SKIP() << "the reference server listens on TCP only";
+  SKIP_ON_CLUSTER("cluster nodes announce TCP addresses");
   auto c = client(server_->unix_endpoint());
   Batch b(prefix(), 8, 10000);
   expect_all(c->batch_set(b.keys, b.value_spans), KeyStatus::kOk);
@@ -330,6 +374,7 @@ TEST_P(ClientConformance, UnixSocket) {
 }
 
 TEST_P(ClientConformance, RequirePassRightAndWrongPassword) {
+  SKIP_ON_CLUSTER("the shared cluster has a password: every test here authenticates on every shard");
   EmbeddedRedis secured(server_options("correct horse"));
   Batch b(prefix(), 3, 100);
   auto good = client(secured.endpoint());
@@ -362,7 +407,7 @@ TEST_P(ClientConformance, MismatchedSpansAreRejected) {
   EXPECT_THROW(c->batch_get(b.keys, std::span(b.buffer_spans).first(2)), std::invalid_argument);
 }
 
-// Every setup against Redis, and against the reference server.
+// Every setup against Redis, against the reference server, and over a cluster.
 std::vector<ClientSetup> setups() {
   const std::vector<ClientSetup> clients{{"hiredis", 1, 1, 8, true},  {"hiredis", 4, 2, 4, true}, {"zerocopy", 1, 1, 1, true},
                                          {"zerocopy", 3, 1, 8, true}, {"zerocopy", 2, 1, 4, false}, {"tiled", 2, 2, 4, true},
@@ -373,6 +418,10 @@ std::vector<ClientSetup> setups() {
       s.server = server;
       out.push_back(s);
     }
+  }
+  for (ClientSetup s : clients) {
+    s.cluster = true;
+    out.push_back(s);
   }
   return out;
 }

@@ -9,6 +9,8 @@
 #include "experiment/fields.hpp"
 #include "experiment/models.hpp"
 #include "experiment/scenario.hpp"
+#include "cluster/key_slot.hpp"
+#include "measure/dataset.hpp"
 
 namespace kvslo {
 namespace {
@@ -131,6 +133,51 @@ TEST(FieldTable, ReceiveIsAnAxisOnlyInPlaceClientsCanBounce) {
   EXPECT_EQ(s.expand(models, &skipped).size(), 3u);
   ASSERT_EQ(skipped.size(), 1u);
   EXPECT_EQ(skipped[0].where, "client=hiredis, receive=bounce");
+}
+
+// The cluster's axes: shards (an embedded cluster per point, another
+// dataset) and key_spread (a hashtag per batch); what cannot be routed is
+// refused or skipped before anything runs; older results keep their identity.
+TEST(FieldTable, ShardsAndKeySpreadAreAxesOfTheirOwnDatasets) {
+  const ModelTable models = ModelTable::load(scenario_directory() / "models.json");
+  PointSpec p;
+  const json one_server = point_identity(p.to_json());
+  EXPECT_FALSE(one_server.contains("shards"));
+  EXPECT_FALSE(one_server.contains("key_spread"));
+  apply_field(p, "shards", 3, "/axes/shards/0", Checker{"s.json"}, models);
+  apply_field(p, "key_spread", "hashtag", "/axes/key_spread/0", Checker{"s.json"}, models);
+  EXPECT_EQ(point_label(p), "zerocopy get 4MiB x64 streams=1 depth=8 shards=3 hashtag");
+  EXPECT_EQ(point_identity(p.to_json())["shards"], 3);
+  EXPECT_NE(dataset_identity(p), dataset_identity(PointSpec{}));
+  // A batch's chunks share a hashtag, the next batch has its own.
+  p.chunks_per_batch = 4;
+  EXPECT_EQ(chunk_key(p, 0), "kvslo:4194304:{b0}:0");
+  EXPECT_EQ(cluster::key_slot(chunk_key(p, 3)), cluster::key_slot(chunk_key(p, 0)));
+  EXPECT_EQ(chunk_key(p, 4), "kvslo:4194304:{b1}:4");
+  EXPECT_EQ(chunk_key(PointSpec{}, 7), "kvslo:4194304:7");
+  p.key_prefix = "team{a}";
+  EXPECT_THROW(p.validate(), std::invalid_argument);  // its '{' would choose the slot
+  p.key_prefix = "kvslo";
+  EXPECT_NO_THROW(p.validate());
+  for (const char* python : {"redis-py", "tiled-py"}) {
+    p.client = python;
+    EXPECT_THROW(p.validate(), std::invalid_argument) << python;  // names its keys itself, routes nothing
+  }
+  p = PointSpec{};
+  p.shards = 2;
+  p.server = ServerKind::kReference;
+  EXPECT_THROW(p.validate(), std::invalid_argument);  // no cluster mode
+  try {
+    apply_field(p, "shards", 17, "/axes/shards/1", Checker{"s.json"}, models);
+    ADD_FAILURE() << "17 shards";
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("/axes/shards/1"), std::string::npos) << e.what();
+  }
+  Scenario s = Scenario::parse(R"({"axes": {"client": ["zerocopy", "redis-py"], "shards": [0, 3]}})", "s.json", models);
+  std::vector<SkippedPoint> skipped;
+  EXPECT_EQ(s.expand(models, &skipped).size(), 3u);
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].where, "client=redis-py, shards=3");
 }
 
 TEST(ClientCatalog, SaysWhatEachClientIs) {

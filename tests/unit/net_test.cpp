@@ -35,6 +35,17 @@ TEST(Endpoint, ParsesTcpAndUnix) {
   EXPECT_EQ(v6.display(), "redis://[::1]:7000");
 }
 
+TEST(Endpoint, AClusterIsNamedWithItsOwnScheme) {
+  const auto e = Endpoint::parse("redis-cluster://:s3cret@10.0.0.7:7000");
+  EXPECT_TRUE(e.cluster);
+  EXPECT_EQ(e.host, "10.0.0.7");
+  EXPECT_EQ(e.port, 7000);
+  EXPECT_EQ(e.password, "s3cret");
+  EXPECT_EQ(e.display(), "redis-cluster://:***@10.0.0.7:7000");
+  EXPECT_FALSE(Endpoint::parse("redis://10.0.0.7:7000").cluster);
+  EXPECT_THROW(Endpoint::parse("redis-cluster://10.0.0.7"), std::invalid_argument);
+}
+
 TEST(Endpoint, UserAndPasswordNeverDisplayed) {
   auto e = Endpoint::parse("redis://alice:s3cr%40t@host:1/0");
   EXPECT_EQ(e.user, "alice");
