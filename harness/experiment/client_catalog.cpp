@@ -63,4 +63,9 @@ nlohmann::json ClientEntry::to_json(const PointSpec& spec) const {
           {"moves_redis_data", moves_redis_data}};
 }
 
+std::string ClientEntry::cluster_refusal() const {
+  return name + " is not routed over a Redis Cluster yet (kvslo's C++ clients are: hiredis, zerocopy, tiled); measure it "
+                "against one server without cluster mode";
+}
+
 }  // namespace kvslo

@@ -42,6 +42,12 @@ struct ClientEntry {
   std::string summary;      // one line for `kvslo clients`
 
   bool peer() const { return kind == ClientKind::kPeer; }
+  // Whether it can read kvslo's dataset on a Redis Cluster: kvslo's C++
+  // clients route through the cluster layer; the Python clients talk to one
+  // server (peers with their own data say for themselves).
+  bool reads_over_cluster() const { return in_process || !reads_kvslo_dataset; }
+  // "<name> is not routed over a Redis Cluster yet (...)": why it cannot.
+  std::string cluster_refusal() const;
   // The rung of a point of this client (null when it is not on the ladder:
   // a point that bounces its payloads is on no rung).
   std::optional<int> rung_of(const PointSpec& spec) const;

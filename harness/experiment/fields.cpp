@@ -357,11 +357,11 @@ void add_shape_fields(std::vector<Field>& t) {
        "--chunks-per-batch", FlagForm::kValue);
 
   flag(with(add(integer_field("streams", &PointSpec::streams, 1, limits::kMaxStreams, "a positive number of streams",
-                              "connections")),
+                              "connections (on a cluster: to each shard)")),
             Identity::kPoint, Shown::kLabel, [](const PointSpec& p) { return "streams=" + std::to_string(p.streams); }),
        "--streams", FlagForm::kList);
   flag(with(add(integer_field("threads", &PointSpec::threads, 1, limits::kMaxThreads, "a positive number of threads",
-                              "client threads sharing the streams (hiredis, tiled)")),
+                              "client threads sharing the streams (hiredis, tiled; on a cluster: each shard's)")),
             Identity::kClient, Shown::kLabel,
             [](const PointSpec& p) { return p.threads > 1 ? "threads=" + std::to_string(p.threads) : ""; }),
        "--threads", FlagForm::kList);
@@ -497,8 +497,8 @@ void add_variant_fields(std::vector<Field>& t) {
   shards.validate = [](const PointSpec& p) {
     if (p.shards == 0) return;
     if (p.server != ServerKind::kRedis) throw std::invalid_argument("shards: the " + to_string(p.server) + " server has no cluster mode");
-    if (p.client == "tiled-py" || p.client == "redis-py") {
-      throw std::invalid_argument("shards: " + p.client + " is not routed over a cluster yet (kvslo's C++ clients are)");
+    if (const ClientEntry& c = client_entry(p.client); !c.reads_over_cluster()) {
+      throw std::invalid_argument("shards: " + c.cluster_refusal());
     }
   };
   flag(with(add(shards), Identity::kPoint, Shown::kVariant,
@@ -513,7 +513,7 @@ void add_variant_fields(std::vector<Field>& t) {
   };
   spread.validate = [](const PointSpec& p) {
     if (p.key_spread == KeySpread::kSpread) return;
-    if (const ClientEntry& c = client_entry(p.client); c.reads_kvslo_dataset && !c.in_process) {
+    if (const ClientEntry& c = client_entry(p.client); !c.reads_over_cluster()) {
       throw std::invalid_argument("key_spread hashtag: " + p.client + " names the keys it reads itself, without hashtags");
     }
     if (p.key_prefix.find('{') != std::string::npos) {

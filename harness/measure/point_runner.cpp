@@ -62,6 +62,7 @@ std::unique_ptr<PointSession> PointRunner::open(const PointSpec& spec) {
     // redis-py reads and writes kvslo's dataset (so the run drops it like
     // any other); redis-benchmark and iperf3 bring their own; null reads nothing.
     const ClientEntry& client = client_entry(spec.client);
+    if (endpoint_.cluster && !client.reads_over_cluster()) throw std::invalid_argument(client.cluster_refusal());
     if (client.reads_kvslo_dataset) ensure_dataset(spec);
     auto session = client.in_process ? open_client_session(spec, endpoint_, stop_requested_, origin_)
                                      : open_peer_session(spec, peers_, origin_);

@@ -49,6 +49,23 @@ std::string table_row(const PointResult& r) {
   return line;
 }
 
+// Over a cluster: each shard's share of the bytes, its chunk p99 and server
+// CPU, how even the shards were, and the redirections followed.
+void print_shards(const nlohmann::json& c, std::ostream& out) {
+  out << "    shards (bytes, chunk p99 ms, server CPU s):";
+  for (const auto& s : c["shards"]) {
+    out << " " << s["address"].get<std::string>() << " " << format_fixed(s["share_of_bytes"].get<double>() * 100, 0) << "%, "
+        << format_fixed(s["chunk_latency"].value("p99", 0.0), 2) << ", "
+        << (s["server_cpu_seconds"].is_number() ? format_fixed(s["server_cpu_seconds"].get<double>(), 2) : std::string("-"))
+        << (s["failed_keys"].get<std::uint64_t>() > 0 ? " (" + std::to_string(s["failed_keys"].get<std::uint64_t>()) + " keys failed)" : "")
+        << ";";
+  }
+  const auto& r = c["redirects"];
+  out << " busiest/mean "
+      << (c["bytes_max_over_mean"].is_number() ? format_fixed(c["bytes_max_over_mean"].get<double>(), 2) : std::string("-"))
+      << "; MOVED " << r["moved"].get<std::uint64_t>() << ", ASK " << r["ask"].get<std::uint64_t>() << "\n";
+}
+
 // Under a point's row: tiled stages, tiled-py's boundary, why it failed, warnings, its first errors.
 void print_point_notes(const PointMeasurement& m, std::ostream& out) {
   if (!m.transfer_ns.empty()) {
@@ -67,6 +84,7 @@ void print_point_notes(const PointMeasurement& m, std::ostream& out) {
         << b["empty_wakeups"].get<std::uint64_t>() << " found nothing); Python time per batch p50/p99 "
         << format_fixed(py.value("p50", 0.0), 3) << "/" << format_fixed(py.value("p99", 0.0), 3) << " ms\n";
   }
+  if (m.cluster) print_shards(m.cluster->to_json(), out);
   if (m.quiet_wait && !m.quiet_wait->quiet) {
     const QuietWait& w = *m.quiet_wait;
     std::string still;

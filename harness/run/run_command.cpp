@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cluster/routed_commands.hpp"
 #include "experiment/tail_samples.hpp"
 #include "run/console_reporter.hpp"
 #include "run/json_reporter.hpp"
@@ -51,12 +52,23 @@ std::unique_ptr<RunServer> open_server(const RunRequest& request, int& exit_code
   return nullptr;
 }
 
-// A node of the user's cluster: its keys are routed to their shards from now on.
-void notice_cluster(RunServer& server, const nlohmann::json& redis) {
-  if (server.endpoint().cluster || redis.value("redis_mode", std::string()) != "cluster") return;
-  server.route_as_cluster();
-  std::cerr << "kvslo: " << server.endpoint().display()
-            << " is a Redis Cluster node (redis_mode cluster): each key goes to the primary that owns its slot\n";
+// A node of the user's cluster: its keys are routed to their shards from
+// now on. False (and why, in one line) when the cluster cannot serve every
+// slot: every point would fail key by key.
+bool route_cluster(RunServer& server, const nlohmann::json& redis) {
+  if (!server.endpoint().cluster && redis.value("redis_mode", std::string()) != "cluster") return true;
+  if (!server.endpoint().cluster) {
+    server.route_as_cluster();
+    std::cerr << "kvslo: " << server.endpoint().display()
+              << " is a Redis Cluster node (redis_mode cluster): each key goes to the primary that owns its slot\n";
+  }
+  try {
+    cluster::RoutedCommands(server.endpoint(), std::chrono::milliseconds(5000));  // reads and checks the topology
+    return true;
+  } catch (const std::exception& e) {
+    std::cerr << "kvslo: the Redis Cluster at " << server.endpoint().display() << " cannot be measured: " << e.what() << "\n";
+    return false;
+  }
 }
 
 void warn_knobs() {
@@ -132,7 +144,7 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
   const std::unique_ptr<RunServer> server = open_server(request, exit_code);
   if (!server) return exit_code;
   const nlohmann::json redis = describe_redis(server->endpoint(), server->embedded());
-  notice_cluster(*server, redis);
+  if (!route_cluster(*server, redis)) return kExitInfrastructure;
   warn_knobs();
   for (const auto& skipped : request.skipped) {
     std::cerr << "kvslo: skipped " << skipped.where << ": it cannot run (" << skipped.reason << ")\n";

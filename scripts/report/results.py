@@ -138,6 +138,11 @@ _POINT = {
     "boundary?": ("object|null", {"wakeups_per_batch?": "number|null",
                                   "python_time_per_batch?": ("object|null", {"count?": "number", "p50?": "number",
                                                                              "p99?": "number"})}),
+    "cluster?": ("object|null", {"bytes_max_over_mean?": "number|null",
+                                 "redirects?": ("object|null", {"moved?": "number", "ask?": "number"}),
+                                 "shards?": ("objects|null", {"address": "string", "share_of_bytes": "number",
+                                                              "failed_keys": "number",
+                                                              "server_cpu_seconds?": "number|null"})}),
 }
 # What a version-2 point says of itself, so the report never rebuilds it.
 CLIENT_KINDS = ("kvslo", "peer", "reference")

@@ -249,6 +249,47 @@ def python_boundary(results, plots):
             table(BOUNDARY_COLUMNS, [_boundary_row(p, shares, ablations) for p in points])]
 
 
+# --- Redis Cluster: per-shard balance -------------------------------------------
+
+SHARD_COLUMNS = [("index", "#"), ("point", "point"), ("gbps", "GB/s"), ("shard", "shard (primary)"), ("slots", "slots"),
+                 ("share", "share of bytes"), ("p99", "chunk p99 ms"), ("cpu", "server CPU s"), ("failed", "failed keys"),
+                 ("balance", "busiest/mean"), ("redirects", "MOVED / ASK")]
+SHARD_NOTE = ("Each point over a Redis Cluster, shard by shard: the share of the verified bytes each primary served, "
+              "the chunk p99 of its keys and its own CPU over the timed trials (INFO of each node). Busiest/mean is "
+              "the busiest shard's bytes over the mean (1.00: an even load); a batch waits for its slowest shard. "
+              "MOVED and ASK count the redirections the client followed (slots that moved during the point). On one "
+              "host the shards share its cores and loopback: the balance and the routing's cost carry over to real "
+              "hosts, the GB/s do not.")
+
+
+def _number(v, digits):
+    return f"{v:.{digits}f}" if isinstance(v, (int, float)) else "-"
+
+
+def _shard_rows(p):
+    c = p.raw["cluster"]
+    redirects = c.get("redirects") or {}
+    rows = []
+    for i, s in enumerate(c.get("shards") or []):
+        first = i == 0
+        rows.append({"index": str(p.index) if first else "", "point": p.label if first else "",
+                     "gbps": f"{p.gbps:.2f}" if first else "", "shard": s.get("address", "?"),
+                     "slots": str(s.get("slots", "-")), "share": f"{100 * s.get('share_of_bytes', 0):.0f}%",
+                     "p99": _number((s.get("chunk_latency") or {}).get("p99"), 2),
+                     "cpu": _number(s.get("server_cpu_seconds"), 2), "failed": str(s.get("failed_keys", 0)),
+                     "balance": _number(c.get("bytes_max_over_mean"), 2) if first else "",
+                     "redirects": f"{redirects.get('moved', 0)} / {redirects.get('ask', 0)}" if first else ""})
+    return rows
+
+
+def cluster_balance(results, plots):
+    points = [p for p in results.points if isinstance(p.raw.get("cluster"), dict)]
+    if not points:
+        return []
+    rows = [row for p in points for row in _shard_rows(p)]
+    return [Heading("Redis Cluster: per-shard balance", 2), paragraph(SHARD_NOTE), table(SHARD_COLUMNS, rows)]
+
+
 # --- network -----------------------------------------------------------------
 
 WIRE_COLUMNS = [("streams", "streams"), ("write_size", "write size"), ("gbps", "GB/s"), ("gbit", "Gbit/s"),
@@ -395,5 +436,5 @@ def environment(results, plots):
 
 
 SECTIONS = [verdict, best_per_client, break_even_section, failures, side_by_side, paired_comparisons, python_boundary,
-            network,
+            cluster_balance, network,
             plot_figures, every_point, environment]

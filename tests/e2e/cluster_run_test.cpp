@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <thread>
 
@@ -79,6 +81,14 @@ TEST_F(ClusterRun, AnEmbeddedClusterPerPointMeasuresEveryShard) {
     }
     EXPECT_NE(p["label"].get<std::string>().find("shards=" + std::to_string(shards)), std::string::npos);
   }
+  // The console and the report show each shard's share.
+  EXPECT_NE(o.output.find("busiest/mean"), std::string::npos) << o.output;
+  const auto report = testing::run_kvslo("report " + out.string() + " --out " + (dir_ / "report").string());
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  std::ifstream md(dir_ / "report" / "report.md");
+  const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("## Redis Cluster: per-shard balance"), std::string::npos);
+  EXPECT_NE(text.find("busiest/mean"), std::string::npos);
 }
 
 TEST_F(ClusterRun, AUserClusterIsFoundOutFromAnyNode) {
@@ -94,6 +104,12 @@ TEST_F(ClusterRun, AUserClusterIsFoundOutFromAnyNode) {
   const auto j = read(out);
   EXPECT_EQ(j["environment"]["redis"]["cluster"]["shards"].size(), 3u) << j["environment"]["redis"];
   EXPECT_EQ(j["points"][0]["status"], "ok") << j["points"][0]["errors"];
+  // A client that talks to one server is refused clearly, not fed MOVED errors.
+  const auto py = testing::run_kvslo("run --client redis-py --chunk-size 256KiB --chunks-per-batch 8 --working-set 4MiB --trials 1 --redis " +
+                                         url_of(cluster) + " --out " + (dir_ / "py.json").string(),
+                                     password_environment());
+  EXPECT_EQ(py.exit_code, 1) << py.output;
+  EXPECT_NE(py.output.find("redis-py is not routed over a Redis Cluster yet"), std::string::npos) << py.output;
   // kvslo deleted what it wrote, on every shard.
   for (std::size_t i = 0; i < cluster.size(); ++i) {
     EXPECT_EQ(CommandChannel(cluster.node(i).endpoint(), 2000ms).call({"DBSIZE"}).integer, 0) << "node " << i;
@@ -108,8 +124,10 @@ TEST_F(ClusterRun, SlotsMovedDuringARunAreFollowedAndEveryKeyStillVerifies) {
   testing::Outcome o;
   std::atomic<bool> done{false};
   std::thread run([&] {
+    // Long enough for many moves, bounded in time so that a sanitized build takes no longer.
     o = testing::run_kvslo("run --client zerocopy --key-prefix " + prefix + " --chunk-size 256KiB --chunks-per-batch 8 "
-                           "--working-set 8MiB --batches 1500 --trials 2 --redis " + url_of(cluster) + " --out " + out.string(),
+                           "--working-set 8MiB --batches 1000000 --trials 1 --set workload.time_limit_per_point=4s "
+                           "--redis " + url_of(cluster) + " --out " + out.string(),
                            password_environment());
     done = true;
   });
@@ -148,7 +166,12 @@ TEST_F(ClusterRun, SlotsMovedDuringARunAreFollowedAndEveryKeyStillVerifies) {
   const auto p = read(out)["points"][0];
   EXPECT_EQ(p["status"], "ok") << p["errors"];
   EXPECT_EQ(p["verify_failures"], 0);
-  EXPECT_EQ(p["key_status_counts"]["ok"].get<std::size_t>(), 2u * 1500u * 8u);
+  EXPECT_GT(p["key_status_counts"]["ok"].get<std::size_t>(), 0u);
+  std::size_t not_ok = 0;
+  for (const auto& [status, count] : p["key_status_counts"].items()) {
+    if (status != "ok") not_ok += count.get<std::size_t>();
+  }
+  EXPECT_EQ(not_ok, 0u) << p["key_status_counts"];
   const auto& redirects = p["cluster"]["redirects"];
   EXPECT_GT(redirects["moved"].get<std::uint64_t>() + redirects["ask"].get<std::uint64_t>(), 0u)
       << moves << " slot moves, " << redirects;
@@ -166,7 +189,7 @@ TEST_F(ClusterRun, APrimaryKilledMidRunFailsItsKeysAndTheFinishedPointsStay) {
   // A quick point, then a long one: the primary dies during the second.
   std::thread run([&] {
     o = testing::run_kvslo("run --client zerocopy --chunk-size 128KiB,1MiB --chunks-per-batch 8 --working-set 16MiB "
-                           "--batches 300 --trials 3 --interleave off --redis " + url_of(cluster) + " --out " + out.string(),
+                           "--batches 100000 --trials 2 --set workload.time_limit_per_point=3s --interleave off --redis " + url_of(cluster) + " --out " + out.string(),
                            password_environment());
     done = true;
   });

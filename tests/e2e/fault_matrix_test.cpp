@@ -561,13 +561,16 @@ TEST(FaultMatrixUnit, Item15_MemoryCountsConnectionBuffers) {
   EXPECT_EQ(f.memory_needed, f.server_bytes + f.tile_bytes + f.connection_bytes + (256ull << 20));
 }
 
-TEST_F(FaultMatrix, Item19_AClusterEndpointIsRefusedInOneLine) {
+// A cluster is measured now (cluster_run_test.cpp); one that cannot serve
+// every slot is refused before anything runs, naming the gap, not with MOVED.
+TEST_F(FaultMatrix, Item19_AClusterThatServesNotEverySlotIsRefusedNamingTheGap) {
   EmbeddedRedisOptions options;
   options.config.emplace_back("cluster-enabled", "yes");
-  EmbeddedRedis server(options);
+  EmbeddedRedis server(options);  // a cluster node that owns no slot
   Outcome o = run_kvslo(std::string("run ") + kSmall + " --redis " + url_of(server) + " --out " + (dir_ / "r.json").string());
-  EXPECT_EQ(o.exit_code, 2) << o.output;
-  EXPECT_NE(o.output.find("Redis Cluster"), std::string::npos) << o.output;
+  EXPECT_EQ(o.exit_code, 3) << o.output;
+  EXPECT_NE(o.output.find("is a Redis Cluster node"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("slots 0-16383 (16384 slots) are served by no primary"), std::string::npos) << o.output;
   EXPECT_EQ(o.output.find("MOVED"), std::string::npos) << o.output;
   EXPECT_FALSE(fs::exists(dir_ / "r.json"));
 }

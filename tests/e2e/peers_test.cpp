@@ -3,6 +3,8 @@
 // what they cannot express written down, and the side-by-side comparison.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <sstream>
 #include <unistd.h>
@@ -12,9 +14,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "command_channel.hpp"
 #include "run/side_by_side.hpp"
 #include "support/kvslo_process.hpp"
 #include "support/scratch_dir.hpp"
+#include "system/embedded_cluster.hpp"
 #include "system/embedded_redis.hpp"
 
 namespace kvslo {
@@ -209,6 +213,122 @@ TEST(SideBySide, PairedRoundsDecideThroughDriftThatUnpairedTrialsCannot) {
   EXPECT_EQ(j["decision"], "UNDECIDED");
   EXPECT_EQ(j["rounds"], 3);
   EXPECT_FALSE(j["met"].get<bool>());
+}
+
+// redis-benchmark --cluster on a Redis Cluster: SET points only, as a throwaway
+// ACL user on every primary, its keys (key:{tag}:NNNNNNNNNNNN) required
+// absent before and deleted after, the user's own keys left alone.
+constexpr const char* kClusterPassword = "peers-cluster-test-secret";
+constexpr const char* kClusterSmall =
+    " --chunk-size 256KiB --chunks-per-batch 8 --working-set 8MiB --trials 2 --warmup 1";
+
+EmbeddedClusterOptions three_primaries() {
+  return {.primaries = 3, .maxmemory_bytes_per_node = 0, .requirepass = kClusterPassword, .config = {},
+          .form_timeout = std::chrono::milliseconds(30000)};
+}
+
+std::string cluster_url(EmbeddedCluster& c) { return "redis-cluster://127.0.0.1:" + std::to_string(c.node(0).port()); }
+std::string cluster_password() { return std::string("KVSLO_REDIS_PASSWORD=") + kClusterPassword; }
+
+resp::Reply call(EmbeddedRedis& node, std::initializer_list<std::string_view> arguments) {
+  return CommandChannel(node.endpoint(), std::chrono::milliseconds(3000)).call(arguments);
+}
+
+// SET on whichever node owns the key's slot (the others answer MOVED); the node's index.
+std::size_t set_on_owner(EmbeddedCluster& c, const std::string& key, const std::string& value) {
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (!call(c.node(i), {"SET", key, value}).is_error()) return i;
+  }
+  throw std::runtime_error("no node took " + key);
+}
+
+TEST_F(Peers, RedisBenchmarkSetsOnAnEmbeddedClusterWithItsLimitsRecorded) {
+  const auto out = dir_ / "r.json";
+  auto o = testing::run_kvslo(std::string("run --client redis-benchmark --op set --embedded-cluster 3") + kClusterSmall +
+                              " --out " + out.string());
+  ASSERT_TRUE(fs::exists(out)) << o.output;
+  const auto j = read(out);
+  ASSERT_EQ(o.exit_code, 0) << o.output << j.dump(2);
+  ASSERT_EQ(j["points"].size(), 1u);
+  const auto& p = j["points"][0];
+  EXPECT_EQ(p["status"], "ok") << p.dump(2);
+  EXPECT_GT(p["throughput_gbps"]["median"].get<double>(), 0);
+  EXPECT_EQ(p["trials"].size(), 2u);
+  EXPECT_EQ(p["key_status_counts"]["ok"], 2 * 32);
+  EXPECT_EQ(p["peer"]["cluster"]["primaries"], 3);
+  const std::string limits = p["peer"]["cluster"]["limits"];
+  EXPECT_NE(limits.find("never follows MOVED"), std::string::npos) << limits;
+  EXPECT_NE(limits.find("SET only"), std::string::npos) << limits;
+  const auto& command = p["peer"]["command"];
+  EXPECT_NE(std::find(command.begin(), command.end(), "--cluster"), command.end()) << command.dump();
+  // The embedded cluster has a password: redis-benchmark ran as a throwaway user, its password not shown.
+  EXPECT_NE(std::find(command.begin(), command.end(), "--user"), command.end()) << command.dump();
+  EXPECT_NE(std::find(command.begin(), command.end(), "***"), command.end()) << command.dump();
+}
+
+TEST_F(Peers, RedisBenchmarkOnAUsersClusterLeavesNeitherKeysNorItsUserBehind) {
+  EmbeddedCluster cluster(three_primaries());
+  for (std::size_t i = 0; i < 20; ++i) set_on_owner(cluster, "user:data:" + std::to_string(i), "keep");
+  std::vector<std::int64_t> before;
+  for (std::size_t i = 0; i < cluster.size(); ++i) before.push_back(call(cluster.node(i), {"DBSIZE"}).integer);
+
+  const auto out = dir_ / "r.json";
+  auto o = testing::run_kvslo("run --client redis-benchmark --op set --redis " + cluster_url(cluster) + kClusterSmall +
+                                  " --out " + out.string(),
+                              cluster_password());
+  ASSERT_TRUE(fs::exists(out)) << o.output;
+  const auto j = read(out);
+  ASSERT_EQ(o.exit_code, 0) << o.output << j.dump(2);
+  EXPECT_EQ(o.output.find(kClusterPassword), std::string::npos);
+  const auto& p = j["points"][0];
+  EXPECT_EQ(p["status"], "ok") << p.dump(2);
+  EXPECT_EQ(p["peer"]["cluster"]["primaries"], 3);
+  EXPECT_GT(p["throughput_gbps"]["median"].get<double>(), 0);
+  EXPECT_EQ(p.dump().find(kClusterPassword), std::string::npos);
+  // Every node holds what it held before (the user's keys, none of redis-benchmark's), and no kvslo-peer user.
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    EXPECT_EQ(call(cluster.node(i), {"DBSIZE"}).integer, before[i]) << "node " << i;
+    const resp::Reply users = call(cluster.node(i), {"ACL", "LIST"});
+    for (const auto& user : users.elements) EXPECT_EQ(user.text.find("kvslo-peer"), std::string::npos) << user.text;
+  }
+}
+
+TEST_F(Peers, RedisBenchmarkGetOnAClusterFailsNamingTheLimit) {
+  EmbeddedCluster cluster(three_primaries());
+  const auto out = dir_ / "r.json";
+  auto o = testing::run_kvslo("run --client redis-benchmark --op get --redis " + cluster_url(cluster) + kClusterSmall +
+                                  " --out " + out.string(),
+                              cluster_password());
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  const auto j = read(out);
+  const auto& p = j["points"][0];
+  EXPECT_EQ(p["status"], "failed");
+  const std::string failure = p["failure"];
+  EXPECT_NE(failure.find("cannot GET a dataset of the point's size"), std::string::npos) << failure;
+  EXPECT_NE(failure.find("SET points run on a cluster"), std::string::npos) << failure;
+  for (std::size_t i = 0; i < cluster.size(); ++i) EXPECT_EQ(call(cluster.node(i), {"DBSIZE"}).integer, 0);
+}
+
+TEST_F(Peers, RedisBenchmarkRefusesAClusterThatHoldsAKeyOfItsShape) {
+  EmbeddedCluster cluster(three_primaries());
+  const std::string key = "key:{mine}:000000000007";
+  const std::size_t owner = set_on_owner(cluster, key, "the user's");
+  const auto out = dir_ / "r.json";
+  auto o = testing::run_kvslo("run --client redis-benchmark --op set --redis " + cluster_url(cluster) + kClusterSmall +
+                                  " --out " + out.string(),
+                              cluster_password());
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  const auto j = read(out);
+  const std::string failure = j["points"][0]["failure"];
+  EXPECT_NE(failure.find("1 keys named as redis-benchmark --cluster names its keys"), std::string::npos) << failure;
+  EXPECT_NE(failure.find(key), std::string::npos) << failure;
+  EXPECT_EQ(call(cluster.node(owner), {"GET", key}).text, "the user's");
+  // Refused before anything ran: no throwaway user is left either.
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    for (const auto& user : call(cluster.node(i), {"ACL", "LIST"}).elements) {
+      EXPECT_EQ(user.text.find("kvslo-peer"), std::string::npos) << user.text;
+    }
+  }
 }
 
 }  // namespace

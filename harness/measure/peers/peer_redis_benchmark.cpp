@@ -352,13 +352,13 @@ constexpr const char* kNote =
 // What redis-benchmark 7.0's --cluster mode does (src/redis-benchmark.c), for the point's results.
 constexpr const char* kClusterLimits =
     "SET only: every key carries a slot hash tag redis-benchmark picks itself (key:{tag}:NNNNNNNNNNNN; 7.0 the first "
-    "slot of the connection's primary, so all its keys on a primary share one slot; 7.4 and later a random slot of "
-    "that primary per request; kvslo cannot tell which a build does), so kvslo cannot load the dataset its GETs would "
-    "read; connection i talks to primary i mod N only (fewer streams than primaries leave primaries idle), with one "
-    "thread per primary unless the point sets threads; it never follows MOVED or ASK: such a reply (or CLUSTERDOWN, "
-    "after a 1 s sleep) makes it re-read CLUSTER SLOTS and the request counts as served, not sent again, as does any "
-    "other error reply, so kvslo counts failed SETs from every primary's INFO commandstats (rejected_calls + "
-    "failed_calls) and takes them out of the throughput";
+    "slot of the connection's primary, so all its keys on a primary share one slot and each primary may hold the "
+    "whole working set; 7.4 and later a random slot of that primary per request; kvslo cannot tell which a build "
+    "does), so kvslo cannot load the dataset its GETs would read; connection i talks to primary i mod N only (fewer "
+    "streams than primaries leave primaries idle), with one thread per primary unless the point sets threads; it "
+    "never follows MOVED or ASK: such a reply (or CLUSTERDOWN, after a 1 s sleep) makes it re-read CLUSTER SLOTS and "
+    "the request counts as served, not sent again, as does any other error reply, so kvslo counts failed SETs from "
+    "every primary's INFO commandstats (rejected_calls + failed_calls) and takes them out of the throughput";
 
 void run_on_cluster(const std::string& program, const PointSpec& spec, const PeerContext& context, PointMeasurement& m) {
   const net::Endpoint& e = context.endpoint;
