@@ -71,10 +71,15 @@ resp::Reply CommandChannel::call(std::span<const std::string_view> arguments) {
 resp::Reply CommandChannel::call_ok(std::initializer_list<std::string_view> arguments) {
   resp::Reply reply = call(arguments);
   if (reply.is_error()) {
+    // Whatever follows AUTH or AUTH2 (AUTH itself, MIGRATE ... AUTH, HELLO ...
+    // AUTH) and an ACL password (">...") are secrets: never echoed.
     std::string command;
-    for (auto a : arguments) command += (command.empty() ? "" : " ") + std::string(a);
-    // AUTH arguments are secrets; never echo them.
-    if (command.starts_with("AUTH")) command = "AUTH";
+    bool secret = false;
+    for (auto a : arguments) {
+      const bool shown = !secret && !a.starts_with(">");
+      command += (command.empty() ? "" : " ") + (shown ? std::string(a) : std::string("***"));
+      secret = secret || a == "AUTH" || a == "AUTH2" || a == "auth" || a == "auth2";
+    }
     throw std::runtime_error("Redis " + socket_.peer() + " refused '" + command + "': " + reply.text);
   }
   return reply;

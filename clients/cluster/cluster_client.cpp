@@ -1,5 +1,6 @@
 #include "cluster/cluster_client.hpp"
 
+#include <chrono>
 #include <cstring>
 #include <numeric>
 #include <thread>
@@ -22,11 +23,21 @@ struct Part {
   std::unique_ptr<bool[]> present;
   BatchResult result;
 
-  void run(const BatchJob& job) {
-    switch (job.kind) {
-      case OpKind::kGet: result = client->batch_get(keys, buffers); break;
-      case OpKind::kSet: result = client->batch_set(keys, values); break;
-      case OpKind::kExists: result = client->batch_exists(keys, {present.get(), keys.size()}); break;
+  // Never throws: it may run on a thread of its own, where an exception
+  // would end the process; what went wrong becomes every key's I/O error.
+  void run(const BatchJob& job) noexcept {
+    try {
+      switch (job.kind) {
+        case OpKind::kGet: result = client->batch_get(keys, buffers); break;
+        case OpKind::kSet: result = client->batch_set(keys, values); break;
+        case OpKind::kExists: result = client->batch_exists(keys, {present.get(), keys.size()}); break;
+      }
+    } catch (const std::exception& e) {
+      result = BatchResult(keys.size());
+      for (auto& k : result.keys) {
+        k.status = KeyStatus::kIoError;
+        k.message = e.what();
+      }
     }
   }
   void give_back(const BatchJob& job) const {
@@ -48,13 +59,11 @@ ClusterClient::ClusterClient(ClientOptions options, std::string name, ShardClien
 ClusterClient::~ClusterClient() = default;
 
 KvClient& ClusterClient::client_for(const Shard& shard) {
-  auto& client = clients_[shard.address()];
-  if (!client) {
-    ClientOptions o = options_;
-    o.endpoint = node_endpoint(options_.endpoint, shard.address());
-    client = make_shard_client_(o);
-  }
-  return *client;
+  if (auto known = clients_.find(shard.address()); known != clients_.end()) return *known->second;
+  ClientOptions o = options_;
+  o.endpoint = node_endpoint(options_.endpoint, shard.address());
+  auto client = make_shard_client_(o);  // inserted only once made: a failure leaves no empty entry
+  return *clients_.emplace(shard.address(), std::move(client)).first->second;
 }
 
 void ClusterClient::refresh_topology() {
@@ -111,17 +120,18 @@ void ClusterClient::serve_round(const BatchJob& job, const std::vector<std::size
     if (job.kind == OpKind::kExists) part.present = std::make_unique<bool[]>(part.keys.size());
   }
   // Every shard at once: the batch is done when its slowest shard is.
-  std::vector<std::thread> others;
-  Part* first = nullptr;
-  for (auto& [shard, part] : parts) {
-    if (!first) {
-      first = &part;
-    } else {
-      others.emplace_back([&job, p = &part] { p->run(job); });
+  {
+    std::vector<std::jthread> others;  // joined however this block is left
+    Part* first = nullptr;
+    for (auto& [shard, part] : parts) {
+      if (!first) {
+        first = &part;
+      } else {
+        others.emplace_back([&job, p = &part] { p->run(job); });
+      }
     }
+    if (first) first->run(job);
   }
-  if (first) first->run(job);
-  for (auto& t : others) t.join();
   for (auto& [shard, part] : parts) part.give_back(job);
 }
 
@@ -175,23 +185,35 @@ BatchResult ClusterClient::run(const BatchJob& given) {
   BatchResult result(given.size());
   BatchJob job = given;
   job.result = &result;
+  // A redirected key's latency counts from the batch's start: its first
+  // attempt and the topology read are part of its wait.
+  const auto start = std::chrono::steady_clock::now();
+  auto since_start = [&] {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+  };
   std::vector<std::size_t> todo(job.size());
   std::iota(todo.begin(), todo.end(), std::size_t{0});
   for (int round = 1; !todo.empty(); ++round) {
     serve_round(job, todo);
+    if (round > 1) {
+      const std::uint64_t elapsed = since_start();
+      for (std::size_t i : todo) job.outcome(i).latency_ns = elapsed;
+    }
     std::vector<std::size_t> moved;
     for (std::size_t i : todo) {
       KeyOutcome& o = job.outcome(i);
       if (o.status != KeyStatus::kServerError) continue;
-      if (!redirect_target(o.message, "MOVED").empty()) {
-        moved.push_back(i);
-      } else if (const std::string target = redirect_target(o.message, "ASK"); !target.empty()) {
+      if (const std::string target = redirect_target(o.message, "ASK"); !target.empty()) {
         {
           std::lock_guard lock(mutex_);
           ++counts_.ask;
         }
         serve_asked(job, i, target);
+        o.latency_ns = since_start();
       }
+      // MOVED, or a MOVED from the node an ASK named (the migration ended meanwhile).
+      if (o.status == KeyStatus::kServerError && !redirect_target(o.message, "MOVED").empty()) moved.push_back(i);
     }
     if (moved.empty()) break;
     {

@@ -22,6 +22,7 @@
 
 #include "batch_job.hpp"
 #include "cluster/cluster_topology.hpp"
+#include "cluster/redirect.hpp"
 #include "kv_client.hpp"
 
 namespace kvslo::cluster {
@@ -34,7 +35,6 @@ struct RedirectCounts {
 
 class ClusterClient final : public KvClient {
  public:
-  static constexpr int kMaxRedirects = 5;
   using ShardClientFactory = std::function<std::unique_ptr<KvClient>(const ClientOptions&)>;
 
   // Reads the topology from `options.endpoint` (throws TopologyError or
@@ -54,7 +54,8 @@ class ClusterClient final : public KvClient {
 
  private:
   BatchResult run(const BatchJob& job);
-  // Serves `indexes` of `job` on their shards, at once; returns the keys that were redirected.
+  // Serves `indexes` of `job` on their shards, at once (a redirected key
+  // comes back as a server error with the MOVED or ASK text).
   void serve_round(const BatchJob& job, const std::vector<std::size_t>& indexes);
   void serve_asked(const BatchJob& job, std::size_t index, const std::string& address);
   KvClient& client_for(const Shard& shard);

@@ -29,4 +29,8 @@ net::Endpoint node_endpoint(const net::Endpoint& seed, const std::string& addres
   return e;
 }
 
+std::string node_address(const net::Endpoint& node) {
+  return node.kind == net::Endpoint::Kind::kUnix ? node.path : node.host + ":" + std::to_string(node.port);
+}
+
 }  // namespace kvslo::cluster

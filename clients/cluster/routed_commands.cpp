@@ -8,16 +8,6 @@
 #include "cluster/topology_reader.hpp"
 
 namespace kvslo::cluster {
-namespace {
-
-constexpr int kMaxRedirects = 5;
-
-std::string address_of(const net::Endpoint& node) {
-  return node.kind == net::Endpoint::Kind::kUnix ? node.path : node.host + ":" + std::to_string(node.port);
-}
-
-}  // namespace
-
 RoutedCommands::RoutedCommands(net::Endpoint endpoint, std::chrono::milliseconds timeout)
     : endpoint_(std::move(endpoint)), timeout_(timeout) {
   if (endpoint_.cluster) {
@@ -29,7 +19,7 @@ RoutedCommands::RoutedCommands(net::Endpoint endpoint, std::chrono::milliseconds
 RoutedCommands::~RoutedCommands() = default;
 
 CommandChannel& RoutedCommands::channel(const net::Endpoint& node) {
-  auto& c = channels_[address_of(node)];
+  auto& c = channels_[node_address(node)];
   if (!c) c = std::make_unique<CommandChannel>(node, timeout_);
   return *c;
 }

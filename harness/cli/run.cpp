@@ -175,8 +175,10 @@ Subcommand register_run(CLI::App& app, std::vector<std::string> args) {
   run->add_option("--set", o->assignments, "scenario override: axis=v1,v2 | workload.field=value | slo.field=value (repeatable; "
                                            "without a scenario, on the default one the flags make)");
   add_field_flags(*run, *o);
-  run->add_option("--redis", o->redis_url, "redis://[user[:password]@]host:port or unix:///path (default: start an embedded "
-                                           "redis-server); the password may come from KVSLO_REDIS_PASSWORD");
+  run->add_option("--redis", o->redis_url,
+                  "redis://[user[:password]@]host:port or unix:///path, or redis-cluster://... (any node of a Redis Cluster; "
+                  "a redis:// node of one is found out too) (default: start an embedded redis-server); the password may "
+                  "come from KVSLO_REDIS_PASSWORD");
   run->add_option("--out", o->out, "results JSON path (default: results/run-<UTC time>.json)");
   run->add_option("--slo-gbps", o->slo_gbps, "retrieval SLO in GB/s (10^9 bytes/s; default 2)")->check(CLI::PositiveNumber);
   run->add_option("--slo-p99-ms", o->slo_p99, "per-batch p99 latency bound in ms (GET)")->check(CLI::PositiveNumber);

@@ -513,8 +513,14 @@ void add_variant_fields(std::vector<Field>& t) {
   };
   spread.validate = [](const PointSpec& p) {
     if (p.key_spread == KeySpread::kSpread) return;
-    if (const ClientEntry& c = client_entry(p.client); !c.reads_over_cluster()) {
-      throw std::invalid_argument("key_spread hashtag: " + p.client + " names the keys it reads itself, without hashtags");
+    const ClientEntry& c = client_entry(p.client);
+    if (!c.reads_kvslo_dataset) throw std::invalid_argument("key_spread hashtag: " + p.client + " does not read kvslo's dataset");
+    if (!c.reads_over_cluster()) throw std::invalid_argument("key_spread hashtag: " + c.cluster_refusal());
+    if (p.key_count() % p.chunks_per_batch != 0) {
+      // Batches walk the keys from where the last ended: only whole batches keep one tag each.
+      throw std::invalid_argument("key_spread hashtag: the working set's " + std::to_string(p.key_count()) +
+                                  " keys are not a whole number of batches of " + std::to_string(p.chunks_per_batch) +
+                                  ", so batches would straddle two hashtags");
     }
     if (p.key_prefix.find('{') != std::string::npos) {
       throw std::invalid_argument("key_spread hashtag: key_prefix '" + p.key_prefix +

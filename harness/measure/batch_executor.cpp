@@ -69,6 +69,19 @@ BatchExecutor::BatchExecutor(const PointSpec& spec, const net::Endpoint& endpoin
   }
 }
 
+cluster::RedirectCounts BatchExecutor::redirects() const {
+  cluster::RedirectCounts sum;
+  for (const KvClient* c : {client_.get(), metadata_client_.get()}) {
+    if (const auto* routed = dynamic_cast<const cluster::ClusterClient*>(c)) {
+      const auto counts = routed->redirects();
+      sum.moved += counts.moved;
+      sum.ask += counts.ask;
+      sum.refreshes += counts.refreshes;
+    }
+  }
+  return sum;
+}
+
 void BatchExecutor::prepare(std::size_t first) {
   const std::size_t n = names_.size();
   for (std::size_t i = 0; i < keys_.size(); ++i) {

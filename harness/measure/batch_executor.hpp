@@ -34,6 +34,9 @@ class BatchExecutor {
   std::optional<BatchStages> last_batch_stages() const { return client_->last_batch_stages(); }
   // The cluster layer when the point reads a cluster (null otherwise).
   const cluster::ClusterClient* cluster_client() const { return dynamic_cast<const cluster::ClusterClient*>(client_.get()); }
+  // The redirections its clients followed (the with-metadata layout's length
+  // reads have a client of their own).
+  cluster::RedirectCounts redirects() const;
 
  private:
   BatchResult get_with_metadata();

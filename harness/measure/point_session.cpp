@@ -118,11 +118,7 @@ class ClientSession final : public PointSession {
       return {};  // the batches report their own failures (a killed primary)
     }
   }
-  static double total(const std::vector<NodeCpu>& nodes) {
-    double sum = 0;
-    for (const auto& n : nodes) sum += n.seconds;
-    return sum;
-  }
+
 
   bool out_of_time() const {
     return spec_.time_limit && spent() + (Clock::now() - trial_start_) >= *spec_.time_limit;
@@ -137,9 +133,7 @@ class ClientSession final : public PointSession {
     if (spec_.arrival.open_loop()) trial.seconds = schedule_.schedule_seconds();
     trial.harness_seconds = schedule_.harness_seconds();
     const std::vector<NodeCpu> server_cpu1 = server_cpu();
-    if (!server_cpu0.empty() && server_cpu1.size() == server_cpu0.size()) {
-      trial.server_cpu_seconds = total(server_cpu1) - total(server_cpu0);
-    }
+    if (const auto spent = cpu_spent(server_cpu0, server_cpu1)) trial.server_cpu_seconds = *spent;
     if (m_.cluster) m_.cluster->add_server_cpu(server_cpu0, server_cpu1);
   }
 
@@ -214,7 +208,7 @@ class ClientSession final : public PointSession {
   void follow_cluster() {
     const auto* routed = batch_->cluster_client();
     if (!routed || !m_.cluster) return;
-    const cluster::RedirectCounts counts = routed->redirects();
+    const cluster::RedirectCounts counts = batch_->redirects();
     if (counts.refreshes != refreshes_seen_) {
       m_.cluster->use_topology(routed->topology());
       refreshes_seen_ = counts.refreshes;

@@ -1,7 +1,10 @@
 #include "measure/server_quiet.hpp"
 
+#include <algorithm>
 #include <thread>
 
+#include "cluster/redirect.hpp"
+#include "cluster/routed_commands.hpp"
 #include "command_channel.hpp"
 
 namespace kvslo {
@@ -50,8 +53,9 @@ std::vector<std::string> pending_server_work(const InfoFields& info) {
   return out;
 }
 
-QuietWait wait_for_quiet_server(const net::Endpoint& endpoint, std::chrono::milliseconds budget,
-                                const std::atomic<bool>& stop) {
+namespace {
+
+QuietWait wait_for_quiet_node(const net::Endpoint& endpoint, std::chrono::milliseconds budget, const std::atomic<bool>& stop) {
   QuietWait out;
   const auto start = Clock::now();
   const auto deadline = start + budget;
@@ -84,6 +88,32 @@ QuietWait wait_for_quiet_server(const net::Endpoint& endpoint, std::chrono::mill
   }
   out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return out;
+}
+
+}  // namespace
+
+QuietWait wait_for_quiet_server(const net::Endpoint& endpoint, std::chrono::milliseconds budget,
+                                const std::atomic<bool>& stop) {
+  if (!endpoint.cluster) return wait_for_quiet_node(endpoint, budget, stop);
+  // Every primary in turn, within the one budget: each may still be freeing or saving after the load.
+  QuietWait all;
+  all.quiet = true;
+  const auto start = Clock::now();
+  try {
+    for (const auto& node : cluster::RoutedCommands(endpoint, std::chrono::milliseconds(3000)).primaries()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(budget - (Clock::now() - start));
+      const QuietWait one = wait_for_quiet_node(node, std::max(left, std::chrono::milliseconds(0)), stop);
+      all.quiet = all.quiet && one.quiet;
+      all.cpu_rate = std::max(all.cpu_rate, one.cpu_rate);
+      for (const auto& p : one.pending) all.pending.push_back(cluster::node_address(node) + " " + p);
+      if (all.error.empty() && !one.error.empty()) all.error = cluster::node_address(node) + ": " + one.error;
+    }
+  } catch (const std::exception& e) {
+    all.quiet = false;
+    all.error = e.what();
+  }
+  all.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return all;
 }
 
 }  // namespace kvslo

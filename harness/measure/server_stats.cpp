@@ -1,8 +1,10 @@
 #include "measure/server_stats.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
+#include "cluster/redirect.hpp"
 #include "cluster/routed_commands.hpp"
 #include "command_channel.hpp"
 #include "system/redis_info.hpp"
@@ -29,9 +31,20 @@ std::vector<NodeCpu> server_cpu_by_node(const net::Endpoint& endpoint) {
   std::vector<NodeCpu> out;
   for (const auto& node : servers(endpoint)) {
     const InfoFields cpu = info(node, "cpu");
-    out.push_back({node.host + ":" + std::to_string(node.port), cpu.number("used_cpu_user") + cpu.number("used_cpu_sys")});
+    out.push_back({cluster::node_address(node), cpu.number("used_cpu_user") + cpu.number("used_cpu_sys")});
   }
   return out;
+}
+
+std::optional<double> cpu_spent(const std::vector<NodeCpu>& before, const std::vector<NodeCpu>& after) {
+  if (before.empty() || before.size() != after.size()) return std::nullopt;
+  double sum = 0;
+  for (const auto& a : after) {
+    const auto b = std::find_if(before.begin(), before.end(), [&](const NodeCpu& n) { return n.address == a.address; });
+    if (b == before.end()) return std::nullopt;
+    sum += a.seconds - b->seconds;
+  }
+  return sum;
 }
 
 double server_cpu_seconds(const net::Endpoint& endpoint) {

@@ -5,6 +5,7 @@
 // asked and the figures summed (or kept per node).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct NodeCpu {
   double seconds = 0;
 };
 std::vector<NodeCpu> server_cpu_by_node(const net::Endpoint& endpoint);
+// The CPU spent between two readings, node by node: none unless both name
+// the same nodes (a primary that failed or appeared in between).
+std::optional<double> cpu_spent(const std::vector<NodeCpu>& before, const std::vector<NodeCpu>& after);
 // keyspace_misses: GETs that found no key, for peers that do not check replies.
 std::uint64_t keyspace_misses(const net::Endpoint& endpoint);
 

@@ -55,7 +55,8 @@ void print_shards(const nlohmann::json& c, std::ostream& out) {
   out << "    shards (bytes, chunk p99 ms, server CPU s):";
   for (const auto& s : c["shards"]) {
     out << " " << s["address"].get<std::string>() << " " << format_fixed(s["share_of_bytes"].get<double>() * 100, 0) << "%, "
-        << format_fixed(s["chunk_latency"].value("p99", 0.0), 2) << ", "
+        << (s["chunk_latency"].value("count", 0) > 0 ? format_fixed(s["chunk_latency"].value("p99", 0.0), 2) : std::string("-"))
+        << ", "
         << (s["server_cpu_seconds"].is_number() ? format_fixed(s["server_cpu_seconds"].get<double>(), 2) : std::string("-"))
         << (s["failed_keys"].get<std::uint64_t>() > 0 ? " (" + std::to_string(s["failed_keys"].get<std::uint64_t>()) + " keys failed)" : "")
         << ";";

@@ -275,7 +275,8 @@ def _shard_rows(p):
         rows.append({"index": str(p.index) if first else "", "point": p.label if first else "",
                      "gbps": f"{p.gbps:.2f}" if first else "", "shard": s.get("address", "?"),
                      "slots": str(s.get("slots", "-")), "share": f"{100 * s.get('share_of_bytes', 0):.0f}%",
-                     "p99": _number((s.get("chunk_latency") or {}).get("p99"), 2),
+                     "p99": _number((s.get("chunk_latency") or {}).get("p99"), 2)
+                     if (s.get("chunk_latency") or {}).get("count") else "-",
                      "cpu": _number(s.get("server_cpu_seconds"), 2), "failed": str(s.get("failed_keys", 0)),
                      "balance": _number(c.get("bytes_max_over_mean"), 2) if first else "",
                      "redirects": f"{redirects.get('moved', 0)} / {redirects.get('ask', 0)}" if first else ""})

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <string>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -123,7 +124,7 @@ TEST_F(ClusterRun, SlotsMovedDuringARunAreFollowedAndEveryKeyStillVerifies) {
   const auto out = dir_ / "r.json";
   testing::Outcome o;
   std::atomic<bool> done{false};
-  std::thread run([&] {
+  std::jthread run([&] {  // joined however the test ends (an ASSERT, a throw)
     // Long enough for many moves, bounded in time so that a sanitized build takes no longer.
     o = testing::run_kvslo("run --client zerocopy --key-prefix " + prefix + " --chunk-size 256KiB --chunks-per-batch 8 "
                            "--working-set 8MiB --batches 1000000 --trials 1 --set workload.time_limit_per_point=4s "
@@ -187,13 +188,19 @@ TEST_F(ClusterRun, APrimaryKilledMidRunFailsItsKeysAndTheFinishedPointsStay) {
   testing::Outcome o;
   std::atomic<bool> done{false};
   // A quick point, then a long one: the primary dies during the second.
-  std::thread run([&] {
+  std::jthread run([&] {  // joined however the test ends
     o = testing::run_kvslo("run --client zerocopy --chunk-size 128KiB,1MiB --chunks-per-batch 8 --working-set 16MiB "
                            "--batches 100000 --trials 2 --set workload.time_limit_per_point=3s --interleave off --redis " + url_of(cluster) + " --out " + out.string(),
                            password_environment());
     done = true;
   });
   const std::uint16_t victim = cluster.node(2).port();
+  auto gets_served = [&] {
+    const std::string stats = CommandChannel(cluster.node(2).endpoint(), 2000ms).call_ok({"INFO", "commandstats"}).text;
+    const auto at = stats.find("cmdstat_get:calls=");
+    return at == std::string::npos ? 0ull : std::stoull(stats.substr(at + 18));
+  };
+  // Once the first point is on disk...
   while (!done) {
     std::error_code ignored;
     if (fs::exists(out, ignored)) {
@@ -205,7 +212,9 @@ TEST_F(ClusterRun, APrimaryKilledMidRunFailsItsKeysAndTheFinishedPointsStay) {
     }
     std::this_thread::sleep_for(10ms);
   }
-  std::this_thread::sleep_for(400ms);  // the second point's load and warm-up: it is in its trials now
+  // ...and the second is past its load and warm-up (the victim serves its timed GETs), the primary dies.
+  const auto first_point_gets = gets_served();
+  while (!done && gets_served() < first_point_gets + 200) std::this_thread::sleep_for(10ms);
   ASSERT_FALSE(done) << "the run ended before the primary could be killed: " << o.output;
   cluster.node(2).kill_now();
   run.join();

@@ -311,8 +311,12 @@ TEST_F(Peers, RedisBenchmarkGetOnAClusterFailsNamingTheLimit) {
 
 TEST_F(Peers, RedisBenchmarkRefusesAClusterThatHoldsAKeyOfItsShape) {
   EmbeddedCluster cluster(three_primaries());
-  const std::string key = "key:{mine}:000000000007";
+  // Of its shape (a three-character tag, a number within the keyspace): kvslo would delete it afterwards.
+  const std::string key = "key:{abc}:000000000007";
   const std::size_t owner = set_on_owner(cluster, key, "the user's");
+  // Not of its shape (another tag length): never refused over, never deleted.
+  const std::string other = "key:{user:42}:000000000001";
+  const std::size_t other_owner = set_on_owner(cluster, other, "also the user's");
   const auto out = dir_ / "r.json";
   auto o = testing::run_kvslo("run --client redis-benchmark --op set --redis " + cluster_url(cluster) + kClusterSmall +
                                   " --out " + out.string(),
@@ -323,6 +327,7 @@ TEST_F(Peers, RedisBenchmarkRefusesAClusterThatHoldsAKeyOfItsShape) {
   EXPECT_NE(failure.find("1 keys named as redis-benchmark --cluster names its keys"), std::string::npos) << failure;
   EXPECT_NE(failure.find(key), std::string::npos) << failure;
   EXPECT_EQ(call(cluster.node(owner), {"GET", key}).text, "the user's");
+  EXPECT_EQ(call(cluster.node(other_owner), {"GET", other}).text, "also the user's");
   // Refused before anything ran: no throwaway user is left either.
   for (std::size_t i = 0; i < cluster.size(); ++i) {
     for (const auto& user : call(cluster.node(i), {"ACL", "LIST"}).elements) {

@@ -159,9 +159,12 @@ TEST(FieldTable, ShardsAndKeySpreadAreAxesOfTheirOwnDatasets) {
   EXPECT_THROW(p.validate(), std::invalid_argument);  // its '{' would choose the slot
   p.key_prefix = "kvslo";
   EXPECT_NO_THROW(p.validate());
+  p.chunks_per_batch = 3;  // 256 keys: batches would straddle two tags
+  EXPECT_THROW(p.validate(), std::invalid_argument);
+  p.chunks_per_batch = 4;
   for (const char* python : {"redis-py", "tiled-py"}) {
     p.client = python;
-    EXPECT_THROW(p.validate(), std::invalid_argument) << python;  // names its keys itself, routes nothing
+    EXPECT_THROW(p.validate(), std::invalid_argument) << python;  // talks to one server: routes nothing
   }
   p = PointSpec{};
   p.shards = 2;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 
+#include "cluster/redirect.hpp"
 #include "cluster/routed_commands.hpp"
 #include "command_channel.hpp"
 #include "measure/dataset.hpp"
@@ -40,8 +41,15 @@ std::string key_pattern() { return "key:" + twelve_digits(); }
 
 // Its key names with --cluster: "key:{<slot tag>}:" and twelve digits. The
 // tag is a string of one to three characters that hashes to the slot, padded
-// with '}' to three ("key:{06S}:...", "key:{8M}}:..."), hence the '*'.
-std::string cluster_key_pattern() { return "key:{*}:" + twelve_digits(); }
+// with '}' to three ("key:{06S}:...", "key:{8M}}:..."): exactly three
+// characters, so a user's "key:{user:42}:..." is never matched.
+std::string cluster_key_pattern() { return "key:{???}:" + twelve_digits(); }
+
+// Whether `key` (of cluster_key_pattern()) is one redis-benchmark could have
+// written with -r `keyspace`: its number is below the keyspace.
+bool within_keyspace(const std::string& key, std::size_t keyspace) {
+  return key.size() >= 12 && std::stoull(key.substr(key.size() - 12)) < keyspace;
+}
 
 std::string benchmark_key(std::size_t i) {
   char name[32];
@@ -84,8 +92,6 @@ std::map<std::string, double> parse_csv(const std::string& text, const std::stri
   }
   return {};
 }
-
-std::string address_of(const net::Endpoint& node) { return node.host + ":" + std::to_string(node.port); }
 
 // redis-benchmark 7.0 takes a password on its command line only, where every
 // local user can read it (ps). Given a password-protected server, kvslo
@@ -172,7 +178,7 @@ std::vector<std::string> scan_keys(const net::Endpoint& node, const std::string&
   do {
     const resp::Reply reply = channel.call({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
     if (reply.type != resp::Reply::Type::kArray || reply.elements.size() != 2) {
-      throw std::runtime_error("SCAN MATCH " + pattern + " on " + address_of(node) + ": " + reply.describe());
+      throw std::runtime_error("SCAN MATCH " + pattern + " on " + cluster::node_address(node) + ": " + reply.describe());
     }
     cursor = reply.elements[0].text;
     for (const auto& key : reply.elements[1].elements) keys.push_back(key.text);
@@ -190,7 +196,7 @@ void require_no_cluster_keys(const net::Endpoint& cluster, const std::vector<net
   std::string first;
   for (const auto& node : primaries) {
     const auto keys = scan_keys(node, cluster_key_pattern(), timeout);
-    if (first.empty() && !keys.empty()) first = keys.front() + " on " + address_of(node);
+    if (first.empty() && !keys.empty()) first = keys.front() + " on " + cluster::node_address(node);
     count += keys.size();
   }
   if (count == 0) return;
@@ -202,17 +208,22 @@ void require_no_cluster_keys(const net::Endpoint& cluster, const std::vector<net
                            "earlier kvslo run");
 }
 
-// Deletes every redis-benchmark key on every primary when the point ends, however it ends.
+// Deletes every redis-benchmark key on every primary when the point ends,
+// however it ends: the keys of its shape within its keyspace (none existed
+// before; one another client wrote in that shape during the run would go too,
+// which the point's limits say).
 struct ClusterKeyDeleter {
   const net::Endpoint& cluster;
   const std::vector<net::Endpoint>& primaries;
+  std::size_t keyspace;
   std::chrono::milliseconds timeout;
   ~ClusterKeyDeleter() {
     try {
       std::vector<std::string> keys;
       for (const auto& node : primaries) {
-        auto found = scan_keys(node, cluster_key_pattern(), timeout);
-        keys.insert(keys.end(), found.begin(), found.end());
+        for (auto& key : scan_keys(node, cluster_key_pattern(), timeout)) {
+          if (within_keyspace(key, keyspace)) keys.push_back(std::move(key));
+        }
       }
       // DEL grouped by slot and sent to the owner (a cluster refuses keys of several slots in one DEL).
       if (!keys.empty()) cluster::RoutedCommands(cluster, timeout).sum_over_keys("DEL", keys);
@@ -281,11 +292,14 @@ struct Invocation {
   const PointSpec& spec;
   std::vector<std::string> where;  // -h/-p, -s, or --cluster -h/-p of one primary
   const ThrowawayAclUser* user = nullptr;
+  // Its connections in all: `streams` per primary on a cluster (connection i
+  // talks to primary i mod N), as kvslo's clients have `streams` per shard.
+  int connections = 1;
 
   std::vector<std::string> argv(std::size_t n, bool shown) const {
     std::vector<std::string> out{program};
     out.insert(out.end(), where.begin(), where.end());
-    out.insert(out.end(), {"-t", to_string(spec.op), "-d", std::to_string(spec.chunk_size), "-c", std::to_string(spec.streams),
+    out.insert(out.end(), {"-t", to_string(spec.op), "-d", std::to_string(spec.chunk_size), "-c", std::to_string(connections),
                            "-P", std::to_string(spec.pipeline_depth), "-n", std::to_string(n), "-r",
                            std::to_string(spec.key_count()), "--csv"});
     if (spec.threads > 1) out.insert(out.end(), {"--threads", std::to_string(spec.threads)});
@@ -358,7 +372,10 @@ constexpr const char* kClusterLimits =
     "streams than primaries leave primaries idle), with one thread per primary unless the point sets threads; it "
     "never follows MOVED or ASK: such a reply (or CLUSTERDOWN, after a 1 s sleep) makes it re-read CLUSTER SLOTS and "
     "the request counts as served, not sent again, as does any other error reply, so kvslo counts failed SETs from "
-    "every primary's INFO commandstats (rejected_calls + failed_calls) and takes them out of the throughput";
+    "every primary's INFO commandstats (rejected_calls + failed_calls: every client's, so on a shared cluster "
+    "others' failed SETs count too) and takes them out of the throughput; its keys (key:{???}: and 12 digits within "
+    "its keyspace) are deleted after the run, since none existed before it: a key of that shape another client wrote "
+    "during the run would be deleted too";
 
 void run_on_cluster(const std::string& program, const PointSpec& spec, const PeerContext& context, PointMeasurement& m) {
   const net::Endpoint& e = context.endpoint;
@@ -371,7 +388,7 @@ void run_on_cluster(const std::string& program, const PointSpec& spec, const Pee
   }
   const std::vector<net::Endpoint> primaries = cluster::RoutedCommands(e, spec.op_timeout).primaries();
   if (primaries.size() < 3) {
-    m.failure = "redis-benchmark --cluster needs a cluster of at least 3 primaries (Redis Cluster's minimum); " +
+    m.failure = "kvslo runs redis-benchmark --cluster on 3 or more primaries (a production cluster's shape); " +
                 e.display() + " has " + std::to_string(primaries.size()) +
                 " (redis-benchmark 7.0 itself refuses 1 with 'Invalid cluster: 1 node(s).' and runs on 2)";
     return;
@@ -387,13 +404,13 @@ void run_on_cluster(const std::string& program, const PointSpec& spec, const Pee
   // It reads the topology from the node it is given: a primary, where the throwaway user exists.
   const net::Endpoint& seed = primaries.front();
   const Invocation invocation{program, spec, {"--cluster", "-h", seed.host, "-p", std::to_string(seed.port)},
-                              user ? &*user : nullptr};
+                              user ? &*user : nullptr, spec.streams * static_cast<int>(primaries.size())};
   const std::size_t requests = spec.batches() * spec.chunks_per_batch;
   m.peer["tool"] = "redis-benchmark";
   m.peer["command"] = invocation.argv(requests, true);
 
   require_no_cluster_keys(e, primaries, spec.op_timeout);
-  const ClusterKeyDeleter cleanup{e, primaries, spec.op_timeout};
+  const ClusterKeyDeleter cleanup{e, primaries, spec.key_count(), spec.op_timeout};
   warm_up(invocation, context);
   // Read between runs only: redis-benchmark times itself, so the reads are never inside its figures.
   std::uint64_t errors_so_far = set_error_replies(primaries, spec.op_timeout);
@@ -431,7 +448,7 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
   }
   std::vector<std::string> where{"-h", e.host, "-p", std::to_string(e.port)};
   if (e.kind == net::Endpoint::Kind::kUnix) where = {"-s", e.path};
-  const Invocation invocation{program, spec, where, user ? &*user : nullptr};
+  const Invocation invocation{program, spec, where, user ? &*user : nullptr, spec.streams};
   m.peer["tool"] = "redis-benchmark";
   m.peer["command"] = invocation.argv(requests, true);
 
