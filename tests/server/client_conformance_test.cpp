@@ -92,13 +92,7 @@ class ClientConformance : public ::testing::TestWithParam<ClientSetup> {
     cluster_.reset();
   }
   void SetUp() override {
-    if (GetParam().cluster) {
-      // With a password: every routed connection authenticates too.
-      if (!cluster_) cluster_ = std::make_unique<EmbeddedCluster>(EmbeddedClusterOptions{
-                          .primaries = 3, .maxmemory_bytes_per_node = 0, .requirepass = "conformance-cluster-secret",
-                          .config = {}, .form_timeout = 30000ms});
-      return;
-    }
+    if (GetParam().cluster) return;  // formed when a test first uses it (a skipped test never does)
     auto& shared = servers_[static_cast<std::size_t>(GetParam().server)];
     if (!shared) {
       EmbeddedRedisOptions o = server_options();
@@ -118,13 +112,22 @@ class ClientConformance : public ::testing::TestWithParam<ClientSetup> {
   bool on_redis() const { return GetParam().server == ServerKind::kRedis; }
   bool on_cluster() const { return GetParam().cluster; }
   // The endpoint the shared client reads: the server, or the cluster's seed node.
-  net::Endpoint endpoint() const { return on_cluster() ? cluster_->endpoint() : server_->endpoint(); }
+  net::Endpoint endpoint() const { return on_cluster() ? shared_cluster().endpoint() : server_->endpoint(); }
+  // The shared 3-shard cluster, with a password: every routed connection authenticates too.
+  static EmbeddedCluster& shared_cluster() {
+    if (!cluster_) {
+      cluster_ = std::make_unique<EmbeddedCluster>(EmbeddedClusterOptions{.primaries = 3, .maxmemory_bytes_per_node = 0,
+                                                                          .requirepass = "conformance-cluster-secret",
+                                                                          .config = {}, .form_timeout = 30000ms});
+    }
+    return *cluster_;
+  }
   // A control connection to the node that holds `key` (on a cluster, its slot's primary).
   CommandChannel admin_for(std::string_view key) const {
     if (!on_cluster()) return CommandChannel(server_->endpoint(), 2000ms);
-    const auto topology = cluster_->topology();
+    const auto topology = shared_cluster().topology();
     const auto& shard = topology.shards()[static_cast<std::size_t>(topology.shard_of(cluster::key_slot(key)))];
-    return CommandChannel(cluster::node_endpoint(cluster_->endpoint(), shard.address()), 2000ms);
+    return CommandChannel(cluster::node_endpoint(shared_cluster().endpoint(), shard.address()), 2000ms);
   }
 
   ClientOptions options_for(const net::Endpoint& endpoint) const {
@@ -419,7 +422,10 @@ std::vector<ClientSetup> setups() {
       out.push_back(s);
     }
   }
-  for (ClientSetup s : clients) {
+  // Over a cluster every client, with several streams and threads and both
+  // parsers (each test forms its own cluster under ctest: a few setups, not all).
+  for (ClientSetup s : std::vector<ClientSetup>{{"hiredis", 4, 2, 4, true}, {"zerocopy", 3, 1, 8, true},
+                                                {"zerocopy", 2, 1, 4, false}, {"tiled", 4, 2, 2, false}}) {
     s.cluster = true;
     out.push_back(s);
   }
