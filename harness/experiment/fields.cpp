@@ -500,6 +500,10 @@ void add_variant_fields(std::vector<Field>& t) {
     if (const ClientEntry& c = client_entry(p.client); !c.reads_over_cluster()) {
       throw std::invalid_argument("shards: " + c.cluster_refusal());
     }
+    if (p.client == "redis-benchmark" && (p.shards < 3 || p.op != Op::kSet)) {
+      throw std::invalid_argument("shards " + std::to_string(p.shards) + ": redis-benchmark --cluster runs SET points on 3 "
+                                  "or more primaries (its own slot tags leave no dataset for GETs to read)");
+    }
   };
   flag(with(add(shards), Identity::kPoint, Shown::kVariant,
             [](const PointSpec& p) { return p.shards == 0 ? "" : "shards=" + std::to_string(p.shards); }),

@@ -167,6 +167,14 @@ TEST(FieldTable, ShardsAndKeySpreadAreAxesOfTheirOwnDatasets) {
     EXPECT_THROW(p.validate(), std::invalid_argument) << python;  // talks to one server: routes nothing
   }
   p = PointSpec{};
+  p.client = "redis-benchmark";
+  p.shards = 3;
+  EXPECT_THROW(p.validate(), std::invalid_argument);  // a GET on a cluster: its slot tags leave no dataset to read
+  p.op = Op::kSet;
+  EXPECT_NO_THROW(p.validate());
+  p.shards = 2;
+  EXPECT_THROW(p.validate(), std::invalid_argument);  // fewer than 3 primaries
+  p = PointSpec{};
   p.shards = 2;
   p.server = ServerKind::kReference;
   EXPECT_THROW(p.validate(), std::invalid_argument);  // no cluster mode
