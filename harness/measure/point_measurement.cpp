@@ -198,7 +198,7 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   if (boundary.is_object()) j["boundary"] = boundary;
   if (client_entry(spec.client).kind != ClientKind::kKvslo) {
     j["peer"] = peer.is_object() ? peer : nlohmann::json::object();
-    j["peer"]["limits"] = peer_limits(spec);
+    j["peer"]["limits"] = peer_limits(spec, j["peer"].contains("cluster"));
   } else {
     j["peer"] = nullptr;
   }

@@ -119,7 +119,6 @@ class ClientSession final : public PointSession {
     }
   }
 
-
   bool out_of_time() const {
     return spec_.time_limit && spent() + (Clock::now() - trial_start_) >= *spec_.time_limit;
   }

@@ -259,6 +259,7 @@ TEST_F(Peers, RedisBenchmarkSetsOnAnEmbeddedClusterWithItsLimitsRecorded) {
   const std::string limits = p["peer"]["cluster"]["limits"];
   EXPECT_NE(limits.find("never follows MOVED"), std::string::npos) << limits;
   EXPECT_NE(limits.find("SET only"), std::string::npos) << limits;
+  EXPECT_NE(p["peer"]["limits"].dump().find("--cluster: SET only"), std::string::npos) << p["peer"]["limits"];
   const auto& command = p["peer"]["command"];
   EXPECT_NE(std::find(command.begin(), command.end(), "--cluster"), command.end()) << command.dump();
   // The embedded cluster has a password: redis-benchmark ran as a throwaway user, its password not shown.

@@ -8,7 +8,7 @@
 
 namespace kvslo {
 
-std::vector<std::string> peer_limits(const PointSpec& spec) {
+std::vector<std::string> peer_limits(const PointSpec& spec, bool on_cluster) {
   std::vector<std::string> out;
   if (client_entry(spec.client).kind == ClientKind::kKvslo) return out;
   auto add = [&](std::string line) { out.push_back(std::move(line)); };
@@ -30,10 +30,17 @@ std::vector<std::string> peer_limits(const PointSpec& spec) {
   } else if (spec.client == "redis-benchmark") {
     add("no batches: every request stands alone, so there is no batch latency; chunk latency percentiles are "
         "redis-benchmark's own");
-    add("keys drawn at random (-r) from its own dataset of the same size (key:NNNNNNNNNNNN), not walked in order");
-    add("with a password: runs as a throwaway ACL user limited to GET, SET and PING on its own key names "
-        "(redis-benchmark takes a password only on its command line)");
-    add("values not checked by redis-benchmark: GETs that found no key are counted from the server's keyspace_misses");
+    if (on_cluster) {
+      add("--cluster: SET only, keys key:{tag}:NNNNNNNNNNNN with slot tags it picks itself, streams per primary "
+          "(peer.cluster.limits says the rest)");
+      add("with a password: runs as a throwaway ACL user on every primary, limited to SET, PING and CLUSTER NODES/SLOTS "
+          "on its own key names (redis-benchmark takes a password only on its command line)");
+    } else {
+      add("keys drawn at random (-r) from its own dataset of the same size (key:NNNNNNNNNNNN), not walked in order");
+      add("with a password: runs as a throwaway ACL user limited to GET, SET and PING on its own key names "
+          "(redis-benchmark takes a password only on its command line)");
+      add("values not checked by redis-benchmark: GETs that found no key are counted from the server's keyspace_misses");
+    }
     if (!spec.fixed_size) add("fixed/generic size: not a choice (redis-benchmark parses every reply generically)");
     unused_buffers();
   } else if (spec.client == "redis-py") {

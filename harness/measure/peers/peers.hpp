@@ -23,8 +23,10 @@ namespace kvslo {
 
 struct PointMeasurement;
 
-// What the peer does differently from the point's settings, one line each.
-std::vector<std::string> peer_limits(const PointSpec& spec);
+// What the peer does differently from the point's settings, one line each
+// (`on_cluster`: it ran against a Redis Cluster, where redis-benchmark names
+// its keys and runs otherwise).
+std::vector<std::string> peer_limits(const PointSpec& spec, bool on_cluster = false);
 
 // Where the wire is, for the iperf3 peer: an iperf3 server on the same path
 // as Redis (started on first use), and how long each trial runs.
