@@ -32,6 +32,11 @@ struct Shard {
   std::uint16_t port = 0;
   std::vector<SlotRange> slots;
   std::string address() const { return host + ":" + std::to_string(port); }
+  std::size_t slot_count() const {
+    std::size_t n = 0;
+    for (const auto& r : slots) n += static_cast<std::size_t>(r.last - r.first + 1);
+    return n;
+  }
 };
 
 class ClusterTopology {

@@ -36,14 +36,20 @@ std::vector<NodeCpu> server_cpu_by_node(const net::Endpoint& endpoint) {
   return out;
 }
 
-std::optional<double> cpu_spent(const std::vector<NodeCpu>& before, const std::vector<NodeCpu>& after) {
-  if (before.empty() || before.size() != after.size()) return std::nullopt;
-  double sum = 0;
+std::vector<NodeCpu> cpu_deltas(const std::vector<NodeCpu>& before, const std::vector<NodeCpu>& after) {
+  std::vector<NodeCpu> out;
   for (const auto& a : after) {
     const auto b = std::find_if(before.begin(), before.end(), [&](const NodeCpu& n) { return n.address == a.address; });
-    if (b == before.end()) return std::nullopt;
-    sum += a.seconds - b->seconds;
+    if (b != before.end()) out.push_back({a.address, a.seconds - b->seconds});
   }
+  return out;
+}
+
+std::optional<double> cpu_spent(const std::vector<NodeCpu>& before, const std::vector<NodeCpu>& after) {
+  const std::vector<NodeCpu> deltas = cpu_deltas(before, after);
+  if (before.empty() || deltas.size() != before.size() || deltas.size() != after.size()) return std::nullopt;
+  double sum = 0;
+  for (const auto& d : deltas) sum += d.seconds;
   return sum;
 }
 

@@ -22,8 +22,10 @@ struct NodeCpu {
   double seconds = 0;
 };
 std::vector<NodeCpu> server_cpu_by_node(const net::Endpoint& endpoint);
-// The CPU spent between two readings, node by node: none unless both name
-// the same nodes (a primary that failed or appeared in between).
+// The CPU each node spent between two readings, for the nodes in both (a
+// primary that failed or appeared in between has no delta).
+std::vector<NodeCpu> cpu_deltas(const std::vector<NodeCpu>& before, const std::vector<NodeCpu>& after);
+// Their sum: none unless both readings name the same nodes.
 std::optional<double> cpu_spent(const std::vector<NodeCpu>& before, const std::vector<NodeCpu>& after);
 // keyspace_misses: GETs that found no key, for peers that do not check replies.
 std::uint64_t keyspace_misses(const net::Endpoint& endpoint);

@@ -12,11 +12,7 @@ ShardLedger::ShardLedger(cluster::ClusterTopology topology) { use_topology(std::
 void ShardLedger::use_topology(cluster::ClusterTopology topology) {
   topology_ = std::move(topology);
   for (auto& [address, shard] : shards_) shard.slots = 0;
-  for (const auto& s : topology_.shards()) {
-    std::size_t slots = 0;
-    for (const auto& r : s.slots) slots += static_cast<std::size_t>(r.last - r.first + 1);
-    shards_[s.address()].slots = slots;
-  }
+  for (const auto& s : topology_.shards()) shards_[s.address()].slots = s.slot_count();
 }
 
 ShardLedger::Shard& ShardLedger::shard_of(std::string_view key) {
@@ -36,11 +32,9 @@ void ShardLedger::count(std::string_view key, bool ok, std::uint64_t bytes, doub
 }
 
 void ShardLedger::add_server_cpu(const std::vector<NodeCpu>& before, const std::vector<NodeCpu>& after) {
-  for (const auto& a : after) {
-    const auto b = std::find_if(before.begin(), before.end(), [&](const NodeCpu& n) { return n.address == a.address; });
-    if (b == before.end()) continue;  // a primary that appeared during the trial: no start to count from
-    Shard& s = shards_[a.address];
-    s.server_cpu_seconds += a.seconds - b->seconds;
+  for (const auto& node : cpu_deltas(before, after)) {
+    Shard& s = shards_[node.address];
+    s.server_cpu_seconds += node.seconds;
     s.cpu_known = true;
   }
 }

@@ -153,12 +153,9 @@ nlohmann::json describe_topology(const net::Endpoint& node) {
   nlohmann::json shards = nlohmann::json::array();
   for (const auto& shard : topology.shards()) {
     nlohmann::json ranges = nlohmann::json::array();
-    std::size_t slots = 0;
-    for (const auto& r : shard.slots) {
-      ranges.push_back({r.first, r.last});
-      slots += static_cast<std::size_t>(r.last - r.first + 1);
-    }
-    shards.push_back({{"address", shard.address()}, {"node_id", shard.node_id}, {"slots", slots}, {"slot_ranges", ranges}});
+    for (const auto& r : shard.slots) ranges.push_back({r.first, r.last});
+    shards.push_back(
+        {{"address", shard.address()}, {"node_id", shard.node_id}, {"slots", shard.slot_count()}, {"slot_ranges", ranges}});
   }
   return {{"shards", shards}, {"description", topology.describe()}};
 }
