@@ -28,6 +28,7 @@ struct ConnectionInfo {
   int sndbuf_granted = 0;     // SO_SNDBUF read back after the request
   int rcvbuf_granted = 0;     // SO_RCVBUF read back after the request
   int rcv_wscale = -1;        // TCP window scale announced in the handshake (-1: not TCP)
+  std::optional<net::TlsInfo> tls;  // what TLS negotiated; nullopt: plain
 };
 
 // Where a batch's time went, for clients that can tell (the tiled client).

@@ -47,6 +47,11 @@ struct Lane {
 void HiredisClient::ContextDeleter::operator()(redisContext* c) const { redisFree(c); }
 
 HiredisClient::HiredisClient(ClientOptions options) : options_((options.validate(), std::move(options))) {
+  if (options_.endpoint.tls) {
+    // hiredis reads and writes the descriptor itself; TLS came in hiredis 1.0.
+    throw std::invalid_argument("hiredis: this hiredis (" + std::to_string(HIREDIS_MAJOR) + "." + std::to_string(HIREDIS_MINOR) + "." +
+                                std::to_string(HIREDIS_PATCH) + ", Debian's) has no TLS; over rediss:// use zerocopy or tiled");
+  }
   contexts_.resize(static_cast<std::size_t>(options_.streams));
 }
 
@@ -57,7 +62,7 @@ std::vector<ConnectionInfo> HiredisClient::connections() const {
   for (const auto& c : contexts_) {
     if (!c) continue;
     const net::SocketBuffers b = net::buffers_of(c->fd);
-    out.push_back({options_.endpoint.display(), b.sndbuf, b.rcvbuf, b.rcv_wscale});
+    out.push_back({options_.endpoint.display(), b.sndbuf, b.rcvbuf, b.rcv_wscale, std::nullopt});
   }
   return out;
 }

@@ -7,8 +7,8 @@ namespace kvslo::net {
 namespace {
 
 constexpr std::string_view kUsage =
-    "expected redis://[user[:password]@]host:port, redis-cluster://[user[:password]@]host:port (any node of a cluster) "
-    "or unix:///path";
+    "expected redis://[user[:password]@]host:port, rediss://... (the same in TLS), "
+    "redis-cluster://[user[:password]@]host:port (any node of a cluster) or unix:///path";
 
 [[noreturn]] void reject(std::string_view what) {
   throw std::invalid_argument("invalid Redis endpoint: " + std::string(what) + " (" + std::string(kUsage) + ")");
@@ -60,6 +60,11 @@ Endpoint Endpoint::parse(std::string_view url) {
     Endpoint node = parse("redis://" + std::string(url.substr(16)));
     node.cluster = true;
     return node;
+  }
+  if (url.starts_with("rediss://")) {
+    Endpoint secured = parse("redis://" + std::string(url.substr(9)));
+    secured.tls = TlsSettings{};
+    return secured;
   }
   if (!url.starts_with("redis://")) {
     // Echo the scheme only when it looks like one: anything else may hold credentials.
@@ -120,7 +125,7 @@ Endpoint Endpoint::parse_with_environment(std::string_view url) {
 
 std::string Endpoint::display() const {
   if (kind == Kind::kUnix) return "unix://" + path;
-  std::string out = cluster ? "redis-cluster://" : "redis://";
+  std::string out = cluster ? "redis-cluster://" : tls ? "rediss://" : "redis://";
   if (!user.empty() || !password.empty()) {
     out += user;
     if (!password.empty()) out += ":***";

@@ -1,11 +1,15 @@
 #pragma once
-// Where a Redis server is: redis://[user[:password]@]host:port or unix:///path.
-// The password is a secret: display() and every error message leave it out.
+// Where a Redis server is and how to reach it: redis://[user[:password]@]host:port,
+// the same in TLS (rediss://), or unix:///path. The password is a secret:
+// display() and every error message leave it out.
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "net/tls.hpp"
 
 namespace kvslo::net {
 
@@ -20,6 +24,9 @@ struct Endpoint {
   // A Redis Cluster node (redis-cluster://, or found to be one): clients
   // read the topology from it and route each key to its shard.
   bool cluster = false;
+  // rediss://: TLS, with these settings (the URL turns it on; the CA, a
+  // client certificate and the rest come from the caller's options).
+  std::optional<TlsSettings> tls;
 
   // Throws std::invalid_argument naming what is wrong (never the password).
   static Endpoint parse(std::string_view url);

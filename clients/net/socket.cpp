@@ -16,6 +16,9 @@
 #include <cstring>
 #include <memory>
 
+#include "net/sigpipe_blocked.hpp"
+#include "net/tls_session.hpp"
+
 namespace kvslo::net {
 namespace {
 
@@ -87,10 +90,16 @@ bool idle_socket_is_stale(int fd) {
   return ::poll(&p, 1, 0) != 0;
 }
 
+Socket::Socket() = default;
+Socket::Socket(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {}
 Socket::~Socket() { close(); }
 
 Socket::Socket(Socket&& other) noexcept
-    : fd_(other.fd_), peer_(std::move(other.peer_)), low_water_(other.low_water_), low_water_cap_(other.low_water_cap_) {
+    : fd_(other.fd_),
+      peer_(std::move(other.peer_)),
+      tls_(std::move(other.tls_)),
+      low_water_(other.low_water_),
+      low_water_cap_(other.low_water_cap_) {
   other.fd_ = -1;
 }
 
@@ -99,6 +108,7 @@ Socket& Socket::operator=(Socket&& other) noexcept {
     close();
     fd_ = other.fd_;
     peer_ = std::move(other.peer_);
+    tls_ = std::move(other.tls_);
     low_water_ = other.low_water_;
     low_water_cap_ = other.low_water_cap_;
     other.fd_ = -1;
@@ -107,6 +117,7 @@ Socket& Socket::operator=(Socket&& other) noexcept {
 }
 
 void Socket::close() {
+  tls_.reset();  // no close_notify: the connection is dropped, as a plain one is
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   low_water_ = 1;
@@ -115,6 +126,14 @@ void Socket::close() {
 
 void Socket::set_receive_low_water(std::size_t bytes) {
   if (fd_ < 0) return;
+  if (tls_) {
+    // The mark counts bytes in the kernel. OpenSSL may already hold part of
+    // a record (at most one: no read-ahead), so the bytes still to come can
+    // be that much fewer than asked; a kernel that decrypts (kTLS) holds
+    // partial records out of the count too. Ask for less, or not at all.
+    constexpr std::size_t kOneRecord = 16 * 1024 + 512;  // payload and overhead of the largest record
+    bytes = tls_->kernel_receives() || bytes <= kOneRecord ? 1 : bytes - kOneRecord;
+  }
   if (bytes > static_cast<std::size_t>(low_water_cap_)) low_water_cap_ = std::max(1, buffers_of(fd_).rcvbuf / 4);
   const int mark = static_cast<int>(std::clamp<std::size_t>(bytes, 1, static_cast<std::size_t>(low_water_cap_)));
   if (mark == low_water_) return;
@@ -124,6 +143,7 @@ void Socket::set_receive_low_water(std::size_t bytes) {
 
 Socket Socket::connect(const Endpoint& endpoint, const SocketOptions& options, Deadline deadline) {
   const std::string peer = endpoint.display();
+  if (endpoint.tls && endpoint.kind != Endpoint::Kind::kTcp) throw NetError("TLS over a unix socket: " + peer, false);
   if (endpoint.kind == Endpoint::Kind::kUnix) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
@@ -134,6 +154,17 @@ Socket Socket::connect(const Endpoint& endpoint, const SocketOptions& options, D
     int fd = connect_address(reinterpret_cast<sockaddr*>(&address), sizeof address, AF_UNIX, options, deadline, peer);
     return Socket(fd, peer);
   }
+  Socket connected = connect_tcp(endpoint, options, deadline, peer);
+  if (endpoint.tls) {
+    connected.tls_ = std::make_unique<TlsSession>(*endpoint.tls, endpoint.host, connected.fd_, peer);
+    const SigpipeBlocked no_sigpipe;  // OpenSSL writes with write(), not send(MSG_NOSIGNAL)
+    connected.tls_->handshake(deadline);
+  }
+  return connected;
+}
+
+Socket Socket::connect_tcp(const Endpoint& endpoint, const SocketOptions& options, Deadline deadline,
+                           const std::string& peer) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -169,7 +200,28 @@ SocketBuffers buffers_of(int fd) {
 
 SocketBuffers Socket::buffers() const { return buffers_of(fd_); }
 
+std::optional<TlsInfo> Socket::tls() const {
+  if (!tls_) return std::nullopt;
+  return tls_->info();
+}
+
+short Socket::events(short wanted) const {
+  if (!tls_ || wanted == 0) return wanted;
+  return static_cast<short>(wanted | tls_->blocked_on());
+}
+
+bool Socket::has_buffered() const { return tls_ && tls_->has_buffered(); }
+
+bool Socket::idle_is_stale() {
+  if (tls_) {
+    const SigpipeBlocked no_sigpipe;
+    return tls_->idle_is_stale();
+  }
+  return idle_socket_is_stale(fd_);
+}
+
 int Socket::release_blocking() {
+  if (tls_) throw NetError("a TLS connection to " + peer_ + " cannot be handed to another library", false);
   const int fd = fd_;
   fd_ = -1;
   if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
@@ -181,6 +233,7 @@ void Socket::throw_errno(const char* what, int error) const {
 }
 
 std::size_t Socket::send_some(IovCursor& cursor) {
+  if (tls_) return tls_send_some(cursor);
   while (!cursor.done()) {
     auto pieces = cursor.pending(IOV_MAX);
     msghdr message{};
@@ -199,6 +252,7 @@ std::size_t Socket::send_some(IovCursor& cursor) {
 }
 
 std::size_t Socket::recv_some(std::span<const iovec> pieces) {
+  if (tls_) return tls_recv_some(pieces);
   for (;;) {
     ssize_t n = ::readv(fd_, pieces.data(), static_cast<int>(std::min<std::size_t>(pieces.size(), IOV_MAX)));
     if (n > 0) return static_cast<std::size_t>(n);
@@ -209,8 +263,9 @@ std::size_t Socket::recv_some(std::span<const iovec> pieces) {
   }
 }
 
-void Socket::wait(short events, Deadline deadline, const char* what) {
-  pollfd p{fd_, events, 0};
+void Socket::wait(short wanted, Deadline deadline, const char* what) {
+  if (has_buffered()) return;  // already there, where poll() cannot see it
+  pollfd p{fd_, events(wanted), 0};
   for (;;) {
     int rc = ::poll(&p, 1, poll_timeout_ms(deadline));
     if (rc > 0) return;  // readiness or an error condition: the next call reports it
@@ -237,6 +292,58 @@ void Socket::recv_exact(std::span<std::byte> buffer, Deadline deadline) {
       filled += n;
     }
   }
+}
+
+}  // namespace kvslo::net
+
+namespace kvslo::net {
+
+// Small pieces (RESP headers, a CRLF, short keys) go out together in one
+// record, copied here; a piece that does not fit (a value) is encrypted
+// straight from the caller's memory. A 4 MiB SET is then a record of header,
+// the value's records, and a record of CRLF and whatever follows.
+std::size_t Socket::tls_send_some(IovCursor& cursor) {
+  constexpr std::size_t kRecordBytes = 16 * 1024;  // TLS's largest record
+  constexpr std::size_t kPerCall = 256 * 1024;     // then let the caller read replies
+  const SigpipeBlocked no_sigpipe;                  // OpenSSL writes with write()
+  std::byte gathered[kRecordBytes];
+  std::size_t sent = 0;
+  while (!cursor.done() && sent < kPerCall) {
+    const auto pieces = cursor.pending(64);
+    std::span<const std::byte> offer(static_cast<const std::byte*>(pieces[0].iov_base), pieces[0].iov_len);
+    if (offer.size() < kRecordBytes) {
+      // The same pieces are gathered again after a blocked write: OpenSSL
+      // requires the retry to offer the same bytes.
+      std::size_t used = 0;
+      for (const iovec& piece : pieces) {
+        if (used + piece.iov_len > kRecordBytes) break;
+        std::memcpy(gathered + used, piece.iov_base, piece.iov_len);
+        used += piece.iov_len;
+      }
+      offer = {gathered, used};
+    }
+    const std::size_t n = tls_->write(offer);
+    if (n == 0) break;
+    cursor.advance(n);
+    sent += n;
+  }
+  return sent;
+}
+
+// Pieces in order, each decrypted straight into its memory.
+std::size_t Socket::tls_recv_some(std::span<const iovec> pieces) {
+  const SigpipeBlocked no_sigpipe;  // reading may write (an alert, a key update)
+  std::size_t received = 0;
+  for (const iovec& piece : pieces) {
+    std::size_t filled = 0;
+    while (filled < piece.iov_len) {
+      const std::size_t n = tls_->read({static_cast<std::byte*>(piece.iov_base) + filled, piece.iov_len - filled});
+      if (n == 0) return received + filled;
+      filled += n;
+    }
+    received += filled;
+  }
+  return received;
 }
 
 }  // namespace kvslo::net

@@ -1,13 +1,15 @@
 #pragma once
-// A connected, non-blocking stream socket to a Redis endpoint. Two styles:
-// non-blocking primitives (send_some / recv_some) for event loops that drive
-// many connections, and deadline-bounded helpers (send_all / recv_exact) for
-// handshakes and simple callers. No call waits past its deadline.
+// A connected, non-blocking stream socket to a Redis endpoint, in TLS when
+// the endpoint says so (rediss://). Two styles: non-blocking primitives
+// (send_some / recv_some) for event loops that drive many connections, and
+// deadline-bounded helpers (send_all / recv_exact) for handshakes and simple
+// callers. No call waits past its deadline.
 
 #include <sys/uio.h>
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -15,8 +17,11 @@
 
 #include "net/endpoint.hpp"
 #include "net/iov_cursor.hpp"
+#include "net/tls.hpp"
 
 namespace kvslo::net {
+
+class TlsSession;
 
 using Clock = std::chrono::steady_clock;
 using Deadline = Clock::time_point;
@@ -46,23 +51,35 @@ struct SocketBuffers {
 
 class Socket {
  public:
-  Socket() = default;
+  Socket();
   ~Socket();
   Socket(Socket&& other) noexcept;
   Socket& operator=(Socket&& other) noexcept;
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
 
+  // Connects, and completes the TLS handshake when the endpoint has TLS.
   static Socket connect(const Endpoint& endpoint, const SocketOptions& options, Deadline deadline);
 
   bool is_open() const { return fd_ >= 0; }
   int fd() const { return fd_; }
   const std::string& peer() const { return peer_; }
   SocketBuffers buffers() const;
+  bool is_tls() const { return tls_ != nullptr; }
+  // What TLS negotiated; nullopt for a plain connection.
+  std::optional<TlsInfo> tls() const;
   void close();
   // Hands the descriptor to another owner (a library that takes a connected
-  // fd), in blocking mode; this Socket is then closed.
+  // fd), in blocking mode; this Socket is then closed. Not for TLS (throws).
   int release_blocking();
+  // poll() events this socket must wait for while it has work: `wanted` (the
+  // caller's), plus what TLS needs to make progress on a blocked call.
+  short events(short wanted) const;
+  // Whether received bytes wait where poll() cannot see them (inside TLS).
+  bool has_buffered() const;
+  // An idle connection has nothing to read: if it has, the server closed it
+  // (or sent bytes nobody asked for) and it is no longer in step.
+  bool idle_is_stale();
 
   // Sends what the kernel takes now (at most IOV_MAX pieces); 0 when it would block.
   std::size_t send_some(IovCursor& cursor);
@@ -88,11 +105,17 @@ class Socket {
   void set_receive_low_water(std::size_t bytes);
 
  private:
-  Socket(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {}
+  Socket(int fd, std::string peer);
+  static Socket connect_tcp(const Endpoint& endpoint, const SocketOptions& options, Deadline deadline,
+                            const std::string& peer);
   [[noreturn]] void throw_errno(const char* what, int error) const;
+
+  std::size_t tls_send_some(IovCursor& cursor);
+  std::size_t tls_recv_some(std::span<const iovec> pieces);
 
   int fd_ = -1;
   std::string peer_;  // endpoint.display(): safe for messages
+  std::unique_ptr<TlsSession> tls_;
   int low_water_ = 1;      // SO_RCVLOWAT as set
   int low_water_cap_ = 0;  // a quarter of the receive buffer when last read
 };
@@ -100,8 +123,7 @@ class Socket {
 // What the kernel granted a connected socket (see SocketBuffers).
 SocketBuffers buffers_of(int fd);
 
-// An idle connection has nothing to read: if it is readable, the server
-// closed it (or sent bytes nobody asked for), and it is no longer in step.
+// The same for a plain descriptor another library owns (hiredis).
 bool idle_socket_is_stale(int fd);
 
 // Milliseconds left until `deadline` for poll(): never negative, rounded up.

@@ -38,7 +38,7 @@ PipelinedConnection::PipelinedConnection(const ClientOptions& options)
 std::optional<std::string> PipelinedConnection::ensure_connected(net::Deadline deadline) {
   if (socket_.is_open()) {
     // Stray staged bytes or a readable idle socket: out of step, start afresh.
-    if (!net::idle_socket_is_stale(socket_.fd()) && staged_begin_ == staged_end_) return std::nullopt;
+    if (!socket_.idle_is_stale() && staged_begin_ == staged_end_) return std::nullopt;
     socket_.close();
   }
   try {
@@ -57,7 +57,7 @@ std::optional<std::string> PipelinedConnection::ensure_connected(net::Deadline d
 std::optional<ConnectionInfo> PipelinedConnection::info() const {
   if (!socket_.is_open()) return std::nullopt;
   auto b = socket_.buffers();
-  return ConnectionInfo{socket_.peer(), b.sndbuf, b.rcvbuf, b.rcv_wscale};
+  return ConnectionInfo{socket_.peer(), b.sndbuf, b.rcvbuf, b.rcv_wscale, socket_.tls()};
 }
 
 void PipelinedConnection::begin(const BatchJob& job, KeyRange range) {
@@ -77,13 +77,14 @@ short PipelinedConnection::wanted_events() const {
   short events = 0;
   if (outstanding() > 0) events |= POLLIN;
   if (!cursor_.done()) events |= POLLOUT;
-  return events;
+  return socket_.events(events);
 }
 
 void PipelinedConnection::on_ready(short revents) {
   if (!busy()) return;
   try {
-    if (revents & (POLLIN | POLLERR | POLLHUP)) receive();
+    // TLS may have blocked a read on writing (or stopped at a record): try it on any event.
+    if (revents & (POLLIN | POLLERR | POLLHUP) || socket_.is_tls()) receive();
     if (busy()) send_more();
   } catch (const net::NetError& e) {
     fail(e.is_timeout() ? KeyStatus::kTimeout : KeyStatus::kIoError, e.what());

@@ -49,6 +49,7 @@ std::string reference_server_path() {
 EmbeddedRedis::EmbeddedRedis(EmbeddedRedisOptions options) : options_(std::move(options)) {
   const bool reference = options_.kind == ServerKind::kReference;
   if (reference && options_.unix_socket) throw std::invalid_argument("the reference server listens on TCP only");
+  if (reference && options_.tls) throw std::invalid_argument("the reference server has no TLS");
   const std::string server = reference ? reference_server_path() : find_on_path("redis-server");
   if (server.empty()) {
     throw std::runtime_error(
@@ -62,6 +63,15 @@ EmbeddedRedis::EmbeddedRedis(EmbeddedRedisOptions options) : options_(std::move(
     throw std::runtime_error("creating a temp dir for " + program() + ": " + std::string(std::strerror(errno)));
   }
   directory_ = templ;
+  if (options_.tls) {
+    try {
+      pki_ = make_throwaway_pki(directory_);
+    } catch (const std::exception&) {
+      std::error_code ignored;
+      fs::remove_all(directory_, ignored);
+      throw;
+    }
+  }
   std::string failure;
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (try_start(server, pick_free_port(), failure)) return;
@@ -86,6 +96,11 @@ void EmbeddedRedis::write_config(const std::string& path, std::uint16_t port) co
   if (options_.maxmemory_bytes > 0) config << "maxmemory " << options_.maxmemory_bytes << "\n";
   if (!options_.requirepass.empty()) config << "requirepass " << quote(options_.requirepass) << "\n";
   if (options_.unix_socket) config << "unixsocket " << quote(directory_ + "/redis.sock") << "\nunixsocketperm 700\n";
+  if (options_.tls) {
+    config << "tls-port " << tls_port_ << "\ntls-cert-file " << quote(pki_.server_cert) << "\ntls-key-file "
+           << quote(pki_.server_key) << "\ntls-ca-cert-file " << quote(pki_.ca_cert) << "\ntls-auth-clients "
+           << (options_.tls_client_certificates ? "yes" : "no") << "\n";
+  }
   for (const auto& [key, value] : options_.config) config << key << " " << quote(value) << "\n";
 }
 
@@ -141,6 +156,7 @@ bool EmbeddedRedis::try_start(const std::string& server, std::uint16_t port, std
       server_ = std::make_unique<ChildProcess>(reference_command(server, port));
     } else {
       const std::string config_path = directory_ + "/redis.conf";
+      if (options_.tls) tls_port_ = pick_free_port();
       write_config(config_path, port);
       ::chmod(config_path.c_str(), 0600);
       // Its own process group: a Ctrl-C at the terminal goes to kvslo, which then
@@ -185,6 +201,15 @@ std::string EmbeddedRedis::log_tail() const {
 net::Endpoint EmbeddedRedis::endpoint() const {
   net::Endpoint e = net::Endpoint::tcp("127.0.0.1", port_);
   e.password = options_.requirepass;
+  return e;
+}
+
+net::Endpoint EmbeddedRedis::tls_endpoint() const {
+  if (!options_.tls) throw std::logic_error("tls_endpoint() of a server started without TLS");
+  net::Endpoint e = net::Endpoint::tcp("127.0.0.1", tls_port_);
+  e.password = options_.requirepass;
+  e.tls.emplace();
+  e.tls->ca_file = pki_.ca_cert;
   return e;
 }
 

@@ -19,6 +19,7 @@
 
 #include "experiment/point_enums.hpp"
 #include "net/endpoint.hpp"
+#include "system/throwaway_pki.hpp"
 
 namespace kvslo {
 
@@ -30,6 +31,10 @@ struct EmbeddedRedisOptions {
   std::uint64_t maxmemory_bytes = 0;  // 0: no limit
   std::string requirepass;            // empty: no AUTH
   bool unix_socket = false;           // also listen on <dir>/redis.sock
+  // Also listen for TLS on a second port, with a throwaway CA and server
+  // certificate made in its directory (redis-server only).
+  bool tls = false;
+  bool tls_client_certificates = false;  // require one (tls-auth-clients yes)
   std::vector<std::pair<std::string, std::string>> config;  // extra directives
   std::chrono::milliseconds start_timeout{10000};
 };
@@ -44,6 +49,10 @@ class EmbeddedRedis {
   // TCP endpoint, with the password when one is set.
   net::Endpoint endpoint() const;
   net::Endpoint unix_endpoint() const;
+  // rediss:// on the TLS port, trusting the throwaway CA (options.tls only).
+  net::Endpoint tls_endpoint() const;
+  // The certificates it was given (options.tls only).
+  const ThrowawayPki& pki() const { return pki_; }
   std::uint16_t port() const { return port_; }
   pid_t pid() const;  // -1 when not running
   const std::string& directory() const { return directory_; }
@@ -70,6 +79,8 @@ class EmbeddedRedis {
   EmbeddedRedisOptions options_;
   std::string directory_;
   std::uint16_t port_ = 0;
+  std::uint16_t tls_port_ = 0;
+  ThrowawayPki pki_;
   std::unique_ptr<ChildProcess> server_;
   std::string version_;
 };

@@ -33,18 +33,20 @@ struct ClientSetup {
   bool fixed_size;
   ServerKind server = ServerKind::kRedis;
   bool cluster = false;  // a 3-shard embedded cluster of redis-servers
+  bool tls = false;      // over TLS (rediss://) to a redis-server's TLS port
 };
 
 void PrintTo(const ClientSetup& s, std::ostream* os) {
   *os << s.name << " streams=" << s.streams << " threads=" << s.threads << " depth=" << s.depth
-      << (s.fixed_size ? " fixed" : " generic") << " server=" << (s.cluster ? "cluster" : to_string(s.server));
+      << (s.fixed_size ? " fixed" : " generic") << " server=" << (s.cluster ? "cluster" : to_string(s.server))
+      << (s.tls ? " tls" : "");
 }
 
 std::string setup_name(const ::testing::TestParamInfo<ClientSetup>& info) {
   const auto& s = info.param;
   return s.name + "_s" + std::to_string(s.streams) + "_t" + std::to_string(s.threads) + "_d" +
          std::to_string(s.depth) + (s.fixed_size ? "_fixed" : "_generic") +
-         (s.cluster ? "_cluster" : s.server == ServerKind::kRedis ? "" : "_" + to_string(s.server));
+         (s.cluster ? "_cluster" : s.server == ServerKind::kRedis ? "" : "_" + to_string(s.server)) + (s.tls ? "_tls" : "");
 }
 
 std::vector<std::byte> pattern(std::size_t size, std::uint64_t seed) {
@@ -89,11 +91,12 @@ class ClientConformance : public ::testing::TestWithParam<ClientSetup> {
  protected:
   static void TearDownTestSuite() {
     for (auto& s : servers_) s.reset();
+    tls_server_.reset();
     cluster_.reset();
   }
   void SetUp() override {
     if (GetParam().cluster) return;  // formed when a test first uses it (a skipped test never does)
-    auto& shared = servers_[static_cast<std::size_t>(GetParam().server)];
+    auto& shared = GetParam().tls ? tls_server_ : servers_[static_cast<std::size_t>(GetParam().server)];
     if (!shared) {
       EmbeddedRedisOptions o = server_options();
       o.unix_socket = GetParam().server == ServerKind::kRedis;  // the reference server listens on TCP only
@@ -107,12 +110,17 @@ class ClientConformance : public ::testing::TestWithParam<ClientSetup> {
     EmbeddedRedisOptions o;
     o.kind = GetParam().server;
     o.requirepass = std::move(password);
+    o.tls = GetParam().tls;
     return o;
+  }
+  // Where this test's clients reach `server`: its TLS port in a TLS setup.
+  net::Endpoint endpoint_of(const EmbeddedRedis& server) const {
+    return GetParam().tls ? server.tls_endpoint() : server.endpoint();
   }
   bool on_redis() const { return GetParam().server == ServerKind::kRedis; }
   bool on_cluster() const { return GetParam().cluster; }
   // The endpoint the shared client reads: the server, or the cluster's seed node.
-  net::Endpoint endpoint() const { return on_cluster() ? shared_cluster().endpoint() : server_->endpoint(); }
+  net::Endpoint endpoint() const { return on_cluster() ? shared_cluster().endpoint() : endpoint_of(*server_); }
   // The shared 3-shard cluster, with a password: every routed connection authenticates too.
   static EmbeddedCluster& shared_cluster() {
     if (!cluster_) {
@@ -148,10 +156,12 @@ class ClientConformance : public ::testing::TestWithParam<ClientSetup> {
 
   EmbeddedRedis* server_ = nullptr;  // shared by the tests of one server kind
   static std::array<std::unique_ptr<EmbeddedRedis>, 2> servers_;
+  static std::unique_ptr<EmbeddedRedis> tls_server_;
   static std::unique_ptr<EmbeddedCluster> cluster_;
 };
 
 std::array<std::unique_ptr<EmbeddedRedis>, 2> ClientConformance::servers_;
+std::unique_ptr<EmbeddedRedis> ClientConformance::tls_server_;
 std::unique_ptr<EmbeddedCluster> ClientConformance::cluster_;
 
 // Tests that need a server of their own to break; a cluster's own versions
@@ -296,6 +306,7 @@ TEST_P(ClientConformance, ConnectionRefusedIsAClearErrorPerKey) {
     port = gone.port();
   }
   net::Endpoint dead = net::Endpoint::tcp("127.0.0.1", port);
+  if (GetParam().tls) dead.tls = endpoint().tls;
   if (on_cluster()) {
     // No topology without a node to read it from: refused when made, clearly.
     dead.cluster = true;
@@ -317,7 +328,7 @@ TEST_P(ClientConformance, ConnectionRefusedIsAClearErrorPerKey) {
 TEST_P(ClientConformance, ServerKilledMidBatch) {
   SKIP_ON_CLUSTER("a cluster's is ClusterClients.AKilledPrimaryFailsOnlyItsOwnKeys");
   EmbeddedRedis own(server_options());
-  auto c = client(own.endpoint());
+  auto c = client(endpoint_of(own));
   Batch b(prefix(), 24, 1 << 20);
   expect_all(c->batch_set(b.keys, b.value_spans), KeyStatus::kOk);
   own.pause();  // requests queue up unanswered...
@@ -338,7 +349,7 @@ TEST_P(ClientConformance, ServerKilledMidBatch) {
 TEST_P(ClientConformance, StalledServerTimesOutThenRecovers) {
   SKIP_ON_CLUSTER("each shard's client is the single-server client this test covers");
   EmbeddedRedis own(server_options());
-  auto options = options_for(own.endpoint());
+  auto options = options_for(endpoint_of(own));
   options.op_timeout = 300ms;
   auto c = make_client(GetParam().name, options);
   Batch b(prefix(), 8, 1024);
@@ -369,6 +380,7 @@ TEST_P(ClientConformance, ReconnectsAfterTheServerDropsIdleConnections) {
 TEST_P(ClientConformance, UnixSocket) {
   if (!on_redis()) GTEST_SKIP() << "the reference server listens on TCP only";
   SKIP_ON_CLUSTER("cluster nodes announce TCP addresses");
+  if (GetParam().tls) GTEST_SKIP() << "TLS is over TCP";
   auto c = client(server_->unix_endpoint());
   Batch b(prefix(), 8, 10000);
   expect_all(c->batch_set(b.keys, b.value_spans), KeyStatus::kOk);
@@ -380,11 +392,11 @@ TEST_P(ClientConformance, RequirePassRightAndWrongPassword) {
   SKIP_ON_CLUSTER("the shared cluster has a password: every test here authenticates on every shard");
   EmbeddedRedis secured(server_options("correct horse"));
   Batch b(prefix(), 3, 100);
-  auto good = client(secured.endpoint());
+  auto good = client(endpoint_of(secured));
   expect_all(good->batch_set(b.keys, b.value_spans), KeyStatus::kOk);
   expect_all(good->batch_get(b.keys, b.buffer_spans), KeyStatus::kOk);
 
-  net::Endpoint wrong = secured.endpoint();
+  net::Endpoint wrong = endpoint_of(secured);
   wrong.password = "battery staple";
   auto bad = client(wrong);
   auto r = bad->batch_get(b.keys, b.buffer_spans);
@@ -394,7 +406,7 @@ TEST_P(ClientConformance, RequirePassRightAndWrongPassword) {
     EXPECT_EQ(k.message.find("battery"), std::string::npos) << "password leaked: " << k.message;
   }
 
-  net::Endpoint none = secured.endpoint();
+  net::Endpoint none = endpoint_of(secured);
   none.password.clear();
   auto anonymous = client(none);
   auto n = anonymous->batch_get(b.keys, b.buffer_spans);
@@ -427,6 +439,13 @@ std::vector<ClientSetup> setups() {
   for (ClientSetup s : std::vector<ClientSetup>{{"hiredis", 4, 2, 4, true}, {"zerocopy", 3, 1, 8, true},
                                                 {"zerocopy", 2, 1, 4, false}, {"tiled", 4, 2, 2, false}}) {
     s.cluster = true;
+    out.push_back(s);
+  }
+  // Over TLS the clients that speak it (hiredis 0.14 does not: tls_test.cpp).
+  for (ClientSetup s : std::vector<ClientSetup>{{"zerocopy", 1, 1, 1, true}, {"zerocopy", 3, 1, 8, true},
+                                                {"zerocopy", 2, 1, 4, false}, {"tiled", 2, 2, 4, true},
+                                                {"tiled", 4, 2, 2, false}}) {
+    s.tls = true;
     out.push_back(s);
   }
   return out;

@@ -46,6 +46,18 @@ TEST(Endpoint, AClusterIsNamedWithItsOwnScheme) {
   EXPECT_THROW(Endpoint::parse("redis-cluster://10.0.0.7"), std::invalid_argument);
 }
 
+TEST(Endpoint, TlsIsNamedWithRediss) {
+  const auto e = Endpoint::parse("rediss://app:s3cret@cache.example.com:6380");
+  ASSERT_TRUE(e.tls.has_value());
+  EXPECT_TRUE(e.tls->verify) << "verification is on unless the user turns it off";
+  EXPECT_TRUE(e.tls->ca_file.empty());
+  EXPECT_EQ(e.host, "cache.example.com");
+  EXPECT_EQ(e.port, 6380);
+  EXPECT_EQ(e.display(), "rediss://app:***@cache.example.com:6380");
+  EXPECT_FALSE(Endpoint::parse("redis://h:1").tls.has_value());
+  EXPECT_THROW(Endpoint::parse("rediss://h"), std::invalid_argument);
+}
+
 TEST(Endpoint, UserAndPasswordNeverDisplayed) {
   auto e = Endpoint::parse("redis://alice:s3cr%40t@host:1/0");
   EXPECT_EQ(e.user, "alice");
