@@ -2,6 +2,7 @@
 // flags. Flags are sugar for --set on the default scenario: each field's
 // flag comes from the field table, so a flag run and a scenario run are
 // read, checked and expanded by the same code.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -31,6 +32,8 @@ struct RunOptions {
   std::map<std::string, bool> field_switches;
   std::string redis_url, out, wire_target;
   bool wire = false, report = false;
+  std::string tls_ca, tls_cert, tls_key, tls_server_name;
+  bool tls_insecure = false;
   std::optional<double> slo_gbps, slo_p99, slo_store;
   RunRequest request;
 };
@@ -102,6 +105,44 @@ Scenario scenario_from_flags(const CLI::App& run, const RunOptions& o, const Mod
   return s;
 }
 
+// With --redis the URL says what the wire is. rediss:// is TLS: points left
+// at tls off run over it as tls on (a run that sweeps tls itself keeps its
+// off points out); redis:// is plain: a point that asks for TLS cannot run.
+// What cannot run is skipped with why, as a sweep's impossible points are.
+void follow_the_url_wire(RunOptions& o) {
+  if (o.redis_url.empty()) return;
+  auto& points = o.request.points;
+  const bool over_tls = o.redis_url.starts_with("rediss://");
+  const bool swept = std::any_of(points.begin(), points.end(), [](const PointSpec& p) { return p.tls != TlsMode::kOff; });
+  std::vector<PointSpec> kept;
+  std::string first_refusal;
+  for (PointSpec p : points) {
+    std::string refusal;
+    if (over_tls && p.tls == TlsMode::kOff) {
+      if (swept) {
+        refusal = "tls off: the server is reached over TLS (rediss://)";
+      } else {
+        p.tls = TlsMode::kOn;
+        try {
+          p.validate();
+        } catch (const std::invalid_argument& e) {
+          refusal = e.what();
+        }
+      }
+    } else if (!over_tls && p.tls != TlsMode::kOff) {
+      refusal = "tls " + to_string(p.tls) + ": the server is reached in plain TCP (name its TLS port with rediss://)";
+    }
+    if (refusal.empty()) {
+      kept.push_back(std::move(p));
+    } else {
+      if (first_refusal.empty()) first_refusal = refusal;
+      o.request.skipped.push_back({p.label(), refusal});
+    }
+  }
+  if (kept.empty()) throw std::invalid_argument(first_refusal);
+  points = std::move(kept);
+}
+
 // The points and SLO of the run, from the scenario or from the flags.
 void plan_points(const CLI::App& run, RunOptions& o) {
   // Flags name sizes, not models: a binary run outside a source tree needs no models.json.
@@ -124,6 +165,7 @@ void plan_points(const CLI::App& run, RunOptions& o) {
     for (const auto& a : o.assignments) scenario.override_with(a, models);  // after the flags: the last word
   }
   o.request.points = scenario.expand(models, &o.request.skipped);
+  follow_the_url_wire(o);
   // SLO flags given on the command line win over the file's.
   o.request.slo = scenario.slo;
   if (o.slo_gbps) {
@@ -137,6 +179,15 @@ void plan_points(const CLI::App& run, RunOptions& o) {
 int run_and_maybe_report(RunOptions& o) {
   RunRequest& request = o.request;
   if (!o.redis_url.empty()) request.redis_url = o.redis_url;
+  if (!o.tls_ca.empty() || !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_server_name.empty() || o.tls_insecure) {
+    net::TlsSettings tls;
+    tls.ca_file = o.tls_ca;
+    tls.cert_file = o.tls_cert;
+    tls.key_file = o.tls_key;
+    tls.server_name = o.tls_server_name;
+    tls.verify = !o.tls_insecure;
+    request.tls = tls;
+  }
   if (o.wire || !o.wire_target.empty()) {
     WireConfig wire = request.wire.value_or(WireConfig{});
     if (!o.wire_target.empty()) wire.target = o.wire_target;
@@ -176,9 +227,17 @@ Subcommand register_run(CLI::App& app, std::vector<std::string> args) {
                                            "without a scenario, on the default one the flags make)");
   add_field_flags(*run, *o);
   run->add_option("--redis", o->redis_url,
-                  "redis://[user[:password]@]host:port or unix:///path, or redis-cluster://... (any node of a Redis Cluster; "
+                  "redis://[user[:password]@]host:port, rediss://... (TLS), or unix:///path, or redis-cluster://... (any node of a Redis Cluster; "
                   "a redis:// node of one is found out too) (default: start an embedded redis-server); the password may "
                   "come from KVSLO_REDIS_PASSWORD");
+  run->add_option("--tls-ca", o->tls_ca, "a rediss:// server's CA certificates (PEM file; default: the system's trust store)");
+  run->add_option("--tls-cert", o->tls_cert, "a client certificate for a rediss:// server that asks for one (PEM)");
+  run->add_option("--tls-key", o->tls_key, "the client certificate's private key (PEM, unencrypted)");
+  run->add_option("--tls-server-name", o->tls_server_name,
+                  "the name a rediss:// server's certificate must carry, sent as SNI (default: the URL's host)");
+  run->add_flag("--tls-insecure", o->tls_insecure,
+                "do not verify a rediss:// server's certificate (anyone on the path can then read and change the "
+                "traffic; recorded in the results)");
   run->add_option("--out", o->out, "results JSON path (default: results/run-<UTC time>.json)");
   run->add_option("--slo-gbps", o->slo_gbps, "retrieval SLO in GB/s (10^9 bytes/s; default 2)")->check(CLI::PositiveNumber);
   run->add_option("--slo-p99-ms", o->slo_p99, "per-batch p99 latency bound in ms (GET)")->check(CLI::PositiveNumber);

@@ -48,6 +48,8 @@ struct ClientEntry {
   bool reads_over_cluster() const { return in_process || !reads_kvslo_dataset; }
   // "<name> is not routed over a Redis Cluster yet (...)": why it cannot.
   std::string cluster_refusal() const;
+  // Why it cannot run a point over TLS (`mode` on or ktls); nullopt when it can.
+  std::optional<std::string> tls_refusal(TlsMode mode) const;
   // The rung of a point of this client (null when it is not on the ladder:
   // a point that bounces its payloads is on no rung).
   std::optional<int> rung_of(const PointSpec& spec) const;

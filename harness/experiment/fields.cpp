@@ -8,6 +8,7 @@
 #include "experiment/client_catalog.hpp"
 #include "experiment/models.hpp"
 #include "experiment/units.hpp"
+#include "net/kernel_tls.hpp"
 
 namespace kvslo {
 namespace {
@@ -534,6 +535,27 @@ void add_variant_fields(std::vector<Field>& t) {
   flag(with(add(spread), Identity::kPoint, Shown::kVariant,
             [](const PointSpec& p) { return p.key_spread == KeySpread::kSpread ? "" : to_string(p.key_spread); }),
        "--key-spread", FlagForm::kList);
+
+  Field tls = choice_field("tls", &PointSpec::tls,
+                           "the wire: off (plain TCP), on (TLS; the embedded server's TLS port, with a throwaway CA), or "
+                           "ktls (TLS with the record layer in the kernel, where it has one); with --redis, rediss:// means on");
+  tls.record = [](const PointSpec& p, json& j) {
+    if (p.tls != TlsMode::kOff) j["tls"] = to_string(p.tls);
+  };
+  tls.validate = [](const PointSpec& p) {
+    if (p.tls == TlsMode::kOff) return;
+    const std::string what = "tls " + to_string(p.tls) + ": ";
+    if (p.server == ServerKind::kReference) throw std::invalid_argument(what + "the reference server has no TLS");
+    if (p.shards > 0) throw std::invalid_argument(what + "kvslo's embedded cluster has no TLS yet (one server has)");
+    if (const auto refusal = client_entry(p.client).tls_refusal(p.tls)) throw std::invalid_argument(what + *refusal);
+    if (p.tls == TlsMode::kKtls) {
+      static const std::optional<std::string> kernel_refusal = net::kernel_tls_unavailable();
+      if (kernel_refusal) throw std::invalid_argument(what + *kernel_refusal);
+    }
+  };
+  flag(with(add(tls), Identity::kPoint, Shown::kVariant,
+            [](const PointSpec& p) { return p.tls == TlsMode::kOff ? "" : "tls=" + to_string(p.tls); }),
+       "--tls", FlagForm::kList);
 
   Field redis = field("redis.", "the embedded server's settings (" + redis_setting_list() + ")", {"redis_settings"});
   redis.apply = apply_redis_setting;

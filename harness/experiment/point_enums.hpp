@@ -31,6 +31,9 @@ enum class CompletionMode { kEventfd, kPoll };
 // serves a part of every batch), or pinned by a hashtag per batch (one shard
 // serves a whole batch): the trade-off a KV-cache layout makes.
 enum class KeySpread { kSpread, kHashtag };
+// The wire between client and server: plain TCP, TLS (OpenSSL encrypts in
+// user space), or TLS with the record layer handed to the kernel (kTLS).
+enum class TlsMode { kOff, kOn, kKtls };
 
 template <typename E>
 struct EnumNames;
@@ -59,6 +62,12 @@ template <>
 struct EnumNames<ServerKind> {
   static constexpr std::pair<ServerKind, std::string_view> kNames[] = {{ServerKind::kRedis, "redis"},
                                                                        {ServerKind::kReference, "reference"}};
+};
+
+template <>
+struct EnumNames<TlsMode> {
+  static constexpr std::pair<TlsMode, std::string_view> kNames[] = {
+      {TlsMode::kOff, "off"}, {TlsMode::kOn, "on"}, {TlsMode::kKtls, "ktls"}};
 };
 
 template <>

@@ -85,6 +85,7 @@ struct PointSpec {
   ServerKind server = ServerKind::kRedis;             // the embedded server's program
   int shards = 0;                                     // an embedded cluster of this many primaries; 0: one server
   KeySpread key_spread = KeySpread::kSpread;          // keys spread over slots, or a hashtag per batch
+  TlsMode tls = TlsMode::kOff;                        // the wire: plain, TLS, or TLS with kTLS
   Arrival arrival;
   std::optional<std::chrono::milliseconds> time_limit;  // per point; trials stop early past it
   // Where the chunk size came from, when a model gave it.

@@ -57,11 +57,33 @@ void add_keys_and_connections(const PointMeasurement& m, nlohmann::json& j) {
   j["verify_failures"] = m.verify_failures;
   j["errors"] = m.errors;
   nlohmann::json conns = nlohmann::json::array();
+  std::size_t over_tls = 0, ktls_send = 0, ktls_recv = 0;
   for (const auto& c : m.connections) {
-    conns.push_back({{"sndbuf_granted", c.sndbuf_granted}, {"rcvbuf_granted", c.rcvbuf_granted}, {"rcv_wscale", c.rcv_wscale}});
+    nlohmann::json conn{{"sndbuf_granted", c.sndbuf_granted}, {"rcvbuf_granted", c.rcvbuf_granted}, {"rcv_wscale", c.rcv_wscale}};
+    if (c.tls) {
+      conn["tls"] = {{"protocol", c.tls->protocol}, {"cipher", c.tls->cipher}, {"ktls_send", c.tls->ktls_send},
+                     {"ktls_recv", c.tls->ktls_recv}};
+      ++over_tls;
+      ktls_send += c.tls->ktls_send ? 1 : 0;
+      ktls_recv += c.tls->ktls_recv ? 1 : 0;
+    }
+    conns.push_back(std::move(conn));
   }
   j["connections"] = conns;
-  j["warnings"] = m.buffer_warnings();
+  nlohmann::json warnings = m.buffer_warnings();
+  if (over_tls > 0) {
+    // What the wire was, as OpenSSL says, not as asked: kTLS falls back to
+    // user space without an error.
+    const auto& first = *std::find_if(m.connections.begin(), m.connections.end(), [](const ConnectionInfo& c) { return c.tls; })->tls;
+    j["tls_wire"] = {{"connections", over_tls}, {"protocol", first.protocol}, {"cipher", first.cipher},
+                     {"ktls_send", ktls_send}, {"ktls_recv", ktls_recv}};
+    if (m.spec.tls == TlsMode::kKtls && (ktls_send < over_tls || ktls_recv < over_tls)) {
+      warnings.push_back("kTLS was asked for: the kernel took sending on " + std::to_string(ktls_send) + " and receiving on " +
+                         std::to_string(ktls_recv) + " of " + std::to_string(over_tls) + " connections (cipher " +
+                         first.cipher + "); the rest ran in user space");
+    }
+  }
+  j["warnings"] = warnings;
 }
 
 }  // namespace

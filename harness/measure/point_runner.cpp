@@ -10,7 +10,7 @@ namespace kvslo {
 PointRunner::PointRunner(net::Endpoint endpoint, const std::atomic<bool>& stop_requested, PeerWire wire,
                          Clock::time_point origin)
     : endpoint_(std::move(endpoint)), stop_requested_(stop_requested), peers_{endpoint_, std::move(wire), &stop_requested_},
-      origin_(origin) {}
+      tls_peers_(peers_), origin_(origin) {}
 
 ChunkSet PointRunner::dataset(const PointSpec& spec) const {
   // Length keys are written beside every dataset, so one dataset serves both layouts.
@@ -56,6 +56,17 @@ std::vector<std::string> PointRunner::drop_all_datasets() {
   return failures;
 }
 
+net::Endpoint PointRunner::client_endpoint(const PointSpec& spec) const {
+  if (spec.tls == TlsMode::kOff) return endpoint_;
+  if (!tls_endpoint_) {
+    throw std::invalid_argument("tls " + to_string(spec.tls) + ": " + endpoint_.display() +
+                                " is reached in plain TCP (a server of yours: name its TLS port with rediss://)");
+  }
+  net::Endpoint endpoint = *tls_endpoint_;
+  endpoint.tls->ktls = spec.tls == TlsMode::kKtls;
+  return endpoint;
+}
+
 std::unique_ptr<PointSession> PointRunner::open(const PointSpec& spec) {
   try {
     spec.validate();
@@ -63,9 +74,10 @@ std::unique_ptr<PointSession> PointRunner::open(const PointSpec& spec) {
     // any other); redis-benchmark and iperf3 bring their own; null reads nothing.
     const ClientEntry& client = client_entry(spec.client);
     if (endpoint_.cluster && !client.reads_over_cluster()) throw std::invalid_argument(client.cluster_refusal());
+    const net::Endpoint endpoint = client_endpoint(spec);
     if (client.reads_kvslo_dataset) ensure_dataset(spec);
-    auto session = client.in_process ? open_client_session(spec, endpoint_, stop_requested_, origin_)
-                                     : open_peer_session(spec, peers_, origin_);
+    auto session = client.in_process ? open_client_session(spec, endpoint, stop_requested_, origin_)
+                                     : open_peer_session(spec, spec.tls == TlsMode::kOff ? peers_ : tls_peers_, origin_);
     session->note_quiet_wait(take_quiet_wait());
     return session;
   } catch (const Interrupted&) {

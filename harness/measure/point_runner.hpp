@@ -36,12 +36,20 @@ class PointRunner {
   // line per dataset that could not be deleted (a dead server), with why.
   std::vector<std::string> drop_all_datasets();
   // A new server (restarted with other settings): datasets load again.
-  void use_server(net::Endpoint endpoint) {
+  // `tls`: where it speaks TLS, when it does (points with tls on or ktls go there).
+  void use_server(net::Endpoint endpoint, std::optional<net::Endpoint> tls = std::nullopt) {
     endpoint_ = std::move(endpoint);
     peers_.endpoint = endpoint_;
+    tls_endpoint_ = std::move(tls);
+    tls_peers_ = peers_;
+    if (tls_endpoint_) tls_peers_.endpoint = *tls_endpoint_;
     written_.clear();
     loaded_.clear();
   }
+  // Where `spec`'s client connects: the server, or its TLS port (with kTLS
+  // asked for when the point says so). Throws std::invalid_argument when
+  // the point wants TLS from a server that has none.
+  net::Endpoint client_endpoint(const PointSpec& spec) const;
 
   // Opens a point (its dataset, connections, warm-up) for trials taken in
   // turn with other points; never throws (a failure is in the session).
@@ -60,6 +68,8 @@ class PointRunner {
   net::Endpoint endpoint_;
   const std::atomic<bool>& stop_requested_;
   PeerContext peers_;
+  std::optional<net::Endpoint> tls_endpoint_;
+  PeerContext tls_peers_;  // peers_ with the TLS endpoint: sessions hold a reference
   Clock::time_point origin_;
   std::map<std::string, PointSpec> written_;  // by dataset_identity: datasets kvslo began to write (and must delete)
   std::set<std::string> loaded_;              // datasets written completely

@@ -37,15 +37,20 @@ const PointMeasurement* closest(const std::vector<const PointMeasurement*>& cand
   return found;
 }
 
-// For a tiled-py ablation (gil=held, completion=poll), the tiled-py point
-// that differs from it only there: what the ablation itself costs.
+bool without_ablation(const PointSpec& s) {
+  return s.gil == GilMode::kReleased && s.completion == CompletionMode::kEventfd && s.tls == TlsMode::kOff;
+}
+
+// For an ablation (tiled-py's gil=held or completion=poll) or a TLS point,
+// the same client's point without it, alike otherwise: what the ablation,
+// or TLS, itself costs.
 const PointMeasurement* ablation_default(const PointMeasurement& m, const std::vector<const PointMeasurement*>& same_client) {
   const PointSpec& s = m.spec;
-  if (s.gil == GilMode::kReleased && s.completion == CompletionMode::kEventfd) return nullptr;
+  if (without_ablation(s)) return nullptr;
   for (const auto* c : same_client) {
     const PointSpec& o = c->spec;
-    if (o.gil == GilMode::kReleased && o.completion == CompletionMode::kEventfd && o.py_tasks == s.py_tasks &&
-        o.threads == s.threads && o.pipeline_depth == s.pipeline_depth && o.inflight == s.inflight) {
+    if (without_ablation(o) && o.py_tasks == s.py_tasks && o.threads == s.threads && o.pipeline_depth == s.pipeline_depth &&
+        o.inflight == s.inflight && o.fixed_size == s.fixed_size && o.receive == s.receive) {
       return c;
     }
   }
@@ -95,7 +100,8 @@ std::vector<PairedComparison> compare_with_baseline(const std::vector<PointResul
       const PointMeasurement& m = r->measurement;
       const ClientEntry& client = client_entry(m.spec.client);
       if (client.kind != ClientKind::kKvslo || is_baseline(m.spec)) continue;
-      if (!baselines.empty()) out.push_back(compare(m, *closest(baselines, m)));
+      // The baseline (hiredis) speaks no TLS: a TLS point is compared with its own client in plain TCP below.
+      if (!baselines.empty() && m.spec.tls == TlsMode::kOff) out.push_back(compare(m, *closest(baselines, m)));
       // tiled-py is also measured as a share of the C++ harness driving the same core.
       if (const auto it = by_client.find(client.compared_with); !client.compared_with.empty() && it != by_client.end()) {
         out.push_back(compare(m, *closest(it->second, m)));

@@ -2,8 +2,9 @@
 // Each of kvslo's clients against the baseline client (the ladder's rung 0,
 // hiredis) it took turns with, in every turn group; tiled-py also against
 // tiled (the C++ harness driving the same core: the Python boundary's share),
-// and a tiled-py ablation (gil=held, completion=poll) against the tiled-py
-// point without it: GB/s and client CPU per
+// a tiled-py ablation (gil=held, completion=poll) against the tiled-py
+// point without it, and a TLS point (tls on or ktls) against the same client
+// in plain TCP (what TLS costs; hiredis has no TLS to pair): GB/s and client CPU per
 // GB as ratios paired by round with their 95% intervals, and what each byte
 // cost the server with either. A run without peers has no side-by-side
 // table; this is its comparison (a chunk sweep's "zerocopy vs hiredis at

@@ -56,7 +56,7 @@ class PointLoop {
     // The server and its settings are axes: the embedded server restarts with
     // each combination; an external server is only read, never changed.
     if (server_.use_server_of(request_.points[members.front()])) {
-      runner_.use_server(server_.endpoint());
+      runner_.use_server(server_.endpoint(), server_.tls_endpoint());
       actual_settings_ = server_.actual_settings();
     }
     std::vector<std::unique_ptr<PointSession>> sessions;
@@ -171,6 +171,7 @@ MeasuredPoints measure_points(const RunRequest& request, const std::atomic<bool>
                               RunWire& wire, ResultsWriter& results) {
   PointRunner runner(server.endpoint(), stop_requested,
                      PeerWire{[&wire] { return wire.target(); }, wire.seconds()});
+  runner.use_server(server.endpoint(), server.tls_endpoint());
   DatasetCleanup cleanup(runner, server.embedded(), stop_requested);
   if (!results.save()) return {{}, true};
   return PointLoop(request, stop_requested, server, wire, results, runner).run();

@@ -41,7 +41,7 @@ bool refused(const RunRequest& request) {
 // The run's Redis, or the exit code of why there is none.
 std::unique_ptr<RunServer> open_server(const RunRequest& request, int& exit_code) {
   try {
-    return std::make_unique<RunServer>(request.redis_url, request.points);
+    return std::make_unique<RunServer>(request.redis_url, request.tls, request.points);
   } catch (const std::invalid_argument& e) {
     std::cerr << "kvslo: " << e.what() << "\n";
     exit_code = kExitBadInput;

@@ -15,12 +15,14 @@
 #include "experiment/point_spec.hpp"
 #include "experiment/scenario.hpp"
 #include "experiment/slo.hpp"
+#include "net/tls.hpp"
 
 namespace kvslo {
 
 struct RunRequest {
   std::vector<PointSpec> points;
   std::optional<std::string> redis_url;  // empty: start an embedded redis-server
+  std::optional<net::TlsSettings> tls;   // --tls-*: how to trust a rediss:// server of the user's
   std::filesystem::path out;
   Slo slo;
   bool require_slo = false;

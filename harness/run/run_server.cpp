@@ -1,5 +1,6 @@
 #include "run/run_server.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 #include "experiment/units.hpp"
@@ -9,8 +10,14 @@
 
 namespace kvslo {
 
-RunServer::RunServer(const std::optional<std::string>& redis_url, const std::vector<PointSpec>& points)
-    : maxmemory_(redis_url ? 0 : embedded_maxmemory(points)) {
+RunServer::RunServer(const std::optional<std::string>& redis_url, const std::optional<net::TlsSettings>& tls,
+                     const std::vector<PointSpec>& points)
+    : maxmemory_(redis_url ? 0 : embedded_maxmemory(points)),
+      tls_port_(!redis_url && std::any_of(points.begin(), points.end(), [](const PointSpec& p) { return p.tls != TlsMode::kOff; })) {
+  if (tls && !(redis_url && redis_url->starts_with("rediss://"))) {
+    throw std::invalid_argument("--tls-ca, --tls-cert, --tls-key, --tls-server-name and --tls-insecure are for a server of "
+                                "yours named with rediss:// (the embedded server's TLS port trusts a CA kvslo makes)");
+  }
   if (redis_url) {
     for (const auto& p : points) {
       if (p.server != ServerKind::kRedis) {
@@ -24,9 +31,16 @@ RunServer::RunServer(const std::optional<std::string>& redis_url, const std::vec
       }
     }
     endpoint_ = net::Endpoint::parse_with_environment(*redis_url);
+    if (endpoint_.tls && tls) endpoint_.tls = *tls;
   } else {
     start(points.empty() ? PointSpec{} : points.front());
   }
+}
+
+std::optional<net::Endpoint> RunServer::tls_endpoint() const {
+  if (embedded_ && tls_port_) return embedded_->tls_endpoint();
+  if (!embedded() && endpoint_.tls) return endpoint_;
+  return std::nullopt;
 }
 
 bool RunServer::use_server_of(const PointSpec& point) {
@@ -73,6 +87,8 @@ void RunServer::start(const PointSpec& point) {
     options.maxmemory_bytes = maxmemory_;
     options.requirepass = password;
     options.config = config;
+    options.tls = tls_port_ && point.server == ServerKind::kRedis;
+    if (options.tls) shown += ", a TLS port with a throwaway CA";
     const char* what = point.server == ServerKind::kReference ? "reference server (kvslo's own, not Redis; " : "redis-server (";
     std::cerr << "kvslo: starting an embedded " << what << "maxmemory " << format_size_approx(maxmemory_) << shown
               << ", a random password)\n";

@@ -26,9 +26,17 @@ class RunServer {
   // the first point's server and settings. Throws std::invalid_argument for
   // a bad URL, or a point that asks for another server than the user's;
   // another exception when the embedded server cannot start.
-  RunServer(const std::optional<std::string>& redis_url, const std::vector<PointSpec>& points);
+  // `tls`: the user's settings for a rediss:// server (its CA, a client
+  // certificate); the embedded server's TLS port trusts a CA kvslo makes.
+  RunServer(const std::optional<std::string>& redis_url, const std::optional<net::TlsSettings>& tls,
+            const std::vector<PointSpec>& points);
   bool embedded() const { return embedded_ != nullptr || cluster_ != nullptr; }
+  // Where kvslo loads, checks and deletes datasets and reads the server's state.
   const net::Endpoint& endpoint() const { return endpoint_; }
+  // Where points with tls on or ktls connect, when the server speaks TLS: the
+  // embedded server's TLS port, or the user's rediss:// server (then the same
+  // as endpoint()).
+  std::optional<net::Endpoint> tls_endpoint() const;
   // The user's server is a cluster node (INFO said so): route to its shards.
   void route_as_cluster() { endpoint_.cluster = true; }
   // Restarts the embedded server when `point`'s server, shards or settings differ
@@ -48,6 +56,7 @@ class RunServer {
   net::Endpoint endpoint_;
   ServerKind kind_ = ServerKind::kRedis;
   std::map<std::string, std::string> settings_;
+  bool tls_port_ = false;  // the embedded server also listens for TLS (a point of the run asks for it)
 };
 
 }  // namespace kvslo

@@ -35,6 +35,11 @@ def main():
     ap.add_argument("--port", type=int)
     ap.add_argument("--unix-socket")
     ap.add_argument("--depth", type=int, default=1)
+    ap.add_argument("--tls", action="store_true", help="TLS (rediss://), verifying the server unless --tls-insecure")
+    ap.add_argument("--tls-ca")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--tls-insecure", action="store_true")
     a = ap.parse_args()
 
     password = os.environ.get("KVSLO_REDIS_PASSWORD") or None
@@ -43,6 +48,10 @@ def main():
     def connection():
         if not hasattr(local, "r"):
             kw = dict(password=password, socket_timeout=a.timeout, socket_connect_timeout=a.timeout)
+            if a.tls:
+                kw.update(ssl=True, ssl_ca_certs=a.tls_ca, ssl_certfile=a.tls_cert, ssl_keyfile=a.tls_key,
+                          ssl_cert_reqs="none" if a.tls_insecure else "required",
+                          ssl_check_hostname=not a.tls_insecure)
             local.r = (redis.Redis(unix_socket_path=a.unix_socket, **kw) if a.unix_socket
                        else redis.Redis(host=a.host, port=a.port, **kw))
         return local.r

@@ -448,6 +448,14 @@ void run_redis_benchmark_peer(const PointSpec& spec, const PeerContext& context,
   }
   std::vector<std::string> where{"-h", e.host, "-p", std::to_string(e.port)};
   if (e.kind == net::Endpoint::Kind::kUnix) where = {"-s", e.path};
+  if (e.tls) {
+    // Its TLS (hiredis's) checks the chain, not the name: the name goes as SNI only.
+    where.push_back("--tls");
+    if (!e.tls->ca_file.empty()) where.insert(where.end(), {"--cacert", e.tls->ca_file});
+    if (!e.tls->cert_file.empty()) where.insert(where.end(), {"--cert", e.tls->cert_file, "--key", e.tls->key_file});
+    if (!e.tls->server_name.empty()) where.insert(where.end(), {"--sni", e.tls->server_name});
+    if (!e.tls->verify) where.push_back("--insecure");
+  }
   const Invocation invocation{program, spec, where, user ? &*user : nullptr, spec.streams};
   m.peer["tool"] = "redis-benchmark";
   m.peer["command"] = invocation.argv(requests, true);

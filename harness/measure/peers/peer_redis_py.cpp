@@ -4,6 +4,8 @@
 #include "measure/peers/python_point_session.hpp"
 #include "system/helper_scripts.hpp"
 
+#include <stdexcept>
+
 namespace kvslo {
 
 std::unique_ptr<PointSession> open_redis_py_session(const PointSpec& spec, const PeerContext& context,
@@ -23,6 +25,14 @@ std::unique_ptr<PointSession> open_redis_py_session(const PointSpec& spec, const
                            "--warmup-batches", std::to_string(spec.warmup_batches),
                            "--streams", std::to_string(spec.streams), "--depth", std::to_string(spec.pipeline_depth),
                            "--timeout", std::to_string(static_cast<double>(spec.op_timeout.count()) / 1000.0)});
+  if (e.tls) {
+    // redis-py checks the certificate against the host it connects to: it has no separate server name.
+    if (!e.tls->server_name.empty()) throw std::invalid_argument("redis-py: no --tls-server-name (it checks the URL's host)");
+    argv.push_back("--tls");
+    if (!e.tls->ca_file.empty()) argv.insert(argv.end(), {"--tls-ca", e.tls->ca_file});
+    if (!e.tls->cert_file.empty()) argv.insert(argv.end(), {"--tls-cert", e.tls->cert_file, "--tls-key", e.tls->key_file});
+    if (!e.tls->verify) argv.push_back("--tls-insecure");
+  }
   if (spec.verify) argv.push_back("--verify");
   if (spec.time_limit) argv.insert(argv.end(), {"--time-limit", std::to_string(static_cast<double>(spec.time_limit->count()) / 1000.0)});
   return open_python_point_session(spec, context, origin, std::move(point));
