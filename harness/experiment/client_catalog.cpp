@@ -72,7 +72,7 @@ std::optional<std::string> ClientEntry::tls_refusal(TlsMode mode) const {
   if (name == "hiredis") return "hiredis: this build's hiredis (Debian's 0.14.1) has no TLS; over TLS measure zerocopy or tiled";
   if (name == "null") return "null: no I/O, so no wire to encrypt";
   if (name == "iperf3") return "iperf3 has no TLS: its wire stays plain (its tls off point is the wire for every mode)";
-  if (mode == TlsMode::kKtls && !in_process) {
+  if (mode == TlsMode::kKtls && kind != ClientKind::kKvslo) {
     return name + ": kvslo cannot ask another program for kTLS (its tls on point is its TLS figure)";
   }
   return std::nullopt;

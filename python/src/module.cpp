@@ -37,7 +37,10 @@ PYBIND11_MODULE(_core, m) {
                             "The password comes from the URL or $KVSLO_REDIS_PASSWORD; it is never shown.")
       .def(py::init([](std::string url, int threads, std::optional<int> streams, int pipeline_depth, bool fixed_size,
                        double timeout, double connect_timeout, std::optional<std::uint64_t> tile_bytes, int inflight,
-                       std::optional<int> sndbuf, std::optional<int> rcvbuf, bool release_gil) {
+                       std::optional<int> sndbuf, std::optional<int> rcvbuf, bool release_gil,
+                       std::optional<std::string> tls_ca, std::optional<std::string> tls_cert,
+                       std::optional<std::string> tls_key, std::optional<std::string> tls_server_name, bool tls_insecure,
+                       bool ktls) {
              TiledClientSettings s;
              s.url = std::move(url);
              s.threads = threads;
@@ -51,12 +54,20 @@ PYBIND11_MODULE(_core, m) {
              s.sndbuf = sndbuf;
              s.rcvbuf = rcvbuf;
              s.release_gil = release_gil;
+             s.tls_ca = std::move(tls_ca);
+             s.tls_cert = std::move(tls_cert);
+             s.tls_key = std::move(tls_key);
+             s.tls_server_name = std::move(tls_server_name);
+             s.tls_insecure = tls_insecure;
+             s.ktls = ktls;
              return std::make_unique<PyTiledClient>(s);
            }),
            py::arg("url"), py::kw_only(), py::arg("threads") = 1, py::arg("streams") = py::none(),
            py::arg("pipeline_depth") = 8, py::arg("fixed_size") = true, py::arg("timeout") = 10.0,
            py::arg("connect_timeout") = 2.0, py::arg("tile_bytes") = py::none(), py::arg("inflight") = 1,
-           py::arg("sndbuf") = py::none(), py::arg("rcvbuf") = py::none(), py::arg("release_gil") = true)
+           py::arg("sndbuf") = py::none(), py::arg("rcvbuf") = py::none(), py::arg("release_gil") = true,
+           py::arg("tls_ca") = py::none(), py::arg("tls_cert") = py::none(), py::arg("tls_key") = py::none(),
+           py::arg("tls_server_name") = py::none(), py::arg("tls_insecure") = false, py::arg("ktls") = false)
       .def("submit_get", &PyTiledClient::submit_get, py::arg("keys"), py::arg("buffers"),
            "Reads each key's value into its buffer (writable, C-contiguous; a sequence of one per key, or one buffer "
            "cut into equal chunks). The buffers are held until the batch completes. Returns the batch id.")

@@ -76,6 +76,18 @@ PyTiledClient::PyTiledClient(const TiledClientSettings& s) : release_gil_(s.rele
     // submit/eventfd core talks to one server.
     throw py::value_error("redis-cluster:// is not supported by kvslo.TiledClient yet: give it one node's redis:// URL");
   }
+  const bool tls_asked = s.tls_ca || s.tls_cert || s.tls_key || s.tls_server_name || s.tls_insecure || s.ktls;
+  if (options_.endpoint.tls) {
+    net::TlsSettings& tls = *options_.endpoint.tls;
+    tls.ca_file = s.tls_ca.value_or("");
+    tls.cert_file = s.tls_cert.value_or("");
+    tls.key_file = s.tls_key.value_or("");
+    tls.server_name = s.tls_server_name.value_or("");
+    tls.verify = !s.tls_insecure;
+    tls.ktls = s.ktls;
+  } else if (tls_asked) {
+    throw py::value_error("tls_ca, tls_cert, tls_key, tls_server_name, tls_insecure and ktls are for a rediss:// URL");
+  }
   options_.threads = s.threads;
   options_.streams = s.streams.value_or(s.threads);
   options_.pipeline_depth = s.pipeline_depth;

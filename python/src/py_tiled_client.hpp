@@ -54,6 +54,10 @@ struct TiledClientSettings {
   int inflight = 1;
   std::optional<int> sndbuf, rcvbuf;
   bool release_gil = true;
+  // rediss:// only: how to trust the server (net::TlsSettings).
+  std::optional<std::string> tls_ca, tls_cert, tls_key, tls_server_name;
+  bool tls_insecure = false;
+  bool ktls = false;
 };
 
 class PyTiledClient {

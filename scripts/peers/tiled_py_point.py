@@ -62,7 +62,21 @@ def parse_args():
     ap.add_argument("--py-tasks", type=int, default=1)
     ap.add_argument("--gil", choices=["released", "held"], default="released")
     ap.add_argument("--completion", choices=["eventfd", "poll"], default="eventfd")
+    ap.add_argument("--tls-ca")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--tls-server-name")
+    ap.add_argument("--tls-insecure", action="store_true")
+    ap.add_argument("--ktls", action="store_true")
     return ap.parse_args()
+
+
+def tls_options(a):
+    """The TLS keywords for a rediss:// URL (none for a plain one)."""
+    if not a.url.startswith("rediss://"):
+        return {}
+    return dict(tls_ca=a.tls_ca, tls_cert=a.tls_cert, tls_key=a.tls_key, tls_server_name=a.tls_server_name,
+                tls_insecure=a.tls_insecure, ktls=a.ktls)
 
 
 class Point:
@@ -75,7 +89,7 @@ class Point:
         self.client = kvslo.aio.Client(
             a.url, completion=a.completion, threads=a.threads, streams=a.streams, pipeline_depth=a.depth,
             fixed_size=not a.generic, timeout=a.timeout, inflight=a.inflight, tile_bytes=a.tile_bytes,
-            sndbuf=a.sndbuf, rcvbuf=a.rcvbuf, release_gil=a.gil == "released")
+            sndbuf=a.sndbuf, rcvbuf=a.rcvbuf, release_gil=a.gil == "released", **tls_options(a))
         n = a.chunks_per_batch
         # Each task's batch memory: one array cut into chunks, as LMCache allocates it.
         self.buffers = [numpy.zeros((n, a.chunk_size), dtype=numpy.uint8) for _ in range(a.py_tasks)]

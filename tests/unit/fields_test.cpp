@@ -7,6 +7,7 @@
 
 #include "experiment/client_catalog.hpp"
 #include "experiment/fields.hpp"
+#include "net/kernel_tls.hpp"
 #include "experiment/models.hpp"
 #include "experiment/scenario.hpp"
 #include "cluster/key_slot.hpp"
@@ -138,6 +139,49 @@ TEST(FieldTable, ReceiveIsAnAxisOnlyInPlaceClientsCanBounce) {
 // The cluster's axes: shards (an embedded cluster per point, another
 // dataset) and key_spread (a hashtag per batch); what cannot be routed is
 // refused or skipped before anything runs; older results keep their identity.
+TEST(FieldTable, TlsIsAWireNotADataset) {
+  const ModelTable models = ModelTable::load(scenario_directory() / "models.json");
+  PointSpec p;
+  EXPECT_FALSE(point_identity(p.to_json()).contains("tls"));
+  apply_field(p, "tls", "on", "/axes/tls/0", Checker{"s.json"}, models);
+  EXPECT_EQ(point_label(p), "zerocopy get 4MiB x64 streams=1 depth=8 tls=on");
+  EXPECT_EQ(point_identity(p.to_json())["tls"], "on");
+  // The same server and keys: TLS and plain points take turns on one dataset.
+  EXPECT_EQ(dataset_identity(p), dataset_identity(PointSpec{}));
+  EXPECT_NO_THROW(p.validate());
+  auto refused_because = [&](const PointSpec& q, const std::string& why) {
+    try {
+      q.validate();
+      ADD_FAILURE() << point_label(q) << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  for (const auto& [client, why] : std::vector<std::pair<std::string, std::string>>{
+           {"hiredis", "has no TLS"}, {"null", "no wire"}, {"iperf3", "stays plain"}}) {
+    PointSpec q = p;
+    q.client = client;
+    refused_because(q, why);
+  }
+  PointSpec reference = p;
+  reference.server = ServerKind::kReference;
+  refused_because(reference, "reference server has no TLS");
+  PointSpec cluster = p;
+  cluster.shards = 3;
+  refused_because(cluster, "cluster has no TLS");
+  PointSpec peer_ktls = p;
+  peer_ktls.client = "redis-benchmark";
+  peer_ktls.tls = TlsMode::kKtls;
+  refused_because(peer_ktls, "cannot ask another program for kTLS");
+  PointSpec ktls = p;
+  ktls.tls = TlsMode::kKtls;
+  if (const auto why_not = net::kernel_tls_unavailable()) {
+    refused_because(ktls, *why_not);  // skipped in a sweep, with the kernel's reason
+  } else {
+    EXPECT_NO_THROW(ktls.validate());
+  }
+}
+
 TEST(FieldTable, ShardsAndKeySpreadAreAxesOfTheirOwnDatasets) {
   const ModelTable models = ModelTable::load(scenario_directory() / "models.json");
   PointSpec p;

@@ -102,7 +102,7 @@ TEST(RunSummary, CountsOutcomesAndKeepsEachClientsBest) {
 }
 
 TEST(PointEntry, CarriesTheOutcomeBesideStatusAndSlo) {
-  const RunServer server(std::optional<std::string>("redis://127.0.0.1:1"), {});
+  const RunServer server(std::optional<std::string>("redis://127.0.0.1:1"), std::nullopt, {});
   const RunWire wire(std::nullopt, server);
   const std::vector<PointResult> earlier;
   const nlohmann::json settings = nlohmann::json::object();
@@ -140,7 +140,7 @@ std::string console(const std::vector<PointMeasurement>& measured, const Slo& sl
   const RunSummary summary = summarize_run(points);
   const SideBySide side_by_side;
   const std::vector<PairedComparison> comparisons = compare_with_baseline(points);
-  const RunServer server(std::optional<std::string>("redis://127.0.0.1:1"), {});
+  const RunServer server(std::optional<std::string>("redis://127.0.0.1:1"), std::nullopt, {});
   const RunWire wire(std::nullopt, server);
   std::ostringstream out;
   ConsoleReporter(out).report(RunReport{points, summary, side_by_side, comparisons, wire, slo, measured.size(), false, 1,

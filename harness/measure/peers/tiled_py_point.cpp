@@ -40,6 +40,13 @@ std::unique_ptr<PointSession> open_tiled_py_session(const PointSpec& spec, const
           "--depth", std::to_string(spec.pipeline_depth), "--inflight", std::to_string(spec.inflight),
           "--timeout", seconds(spec.op_timeout), "--py-tasks", std::to_string(spec.py_tasks),
           "--gil", to_string(spec.gil), "--completion", to_string(spec.completion)};
+  if (const auto& tls = context.endpoint.tls) {
+    if (!tls->ca_file.empty()) argv.insert(argv.end(), {"--tls-ca", tls->ca_file});
+    if (!tls->cert_file.empty()) argv.insert(argv.end(), {"--tls-cert", tls->cert_file, "--tls-key", tls->key_file});
+    if (!tls->server_name.empty()) argv.insert(argv.end(), {"--tls-server-name", tls->server_name});
+    if (!tls->verify) argv.push_back("--tls-insecure");
+    if (spec.tls == TlsMode::kKtls) argv.push_back("--ktls");
+  }
   if (spec.tile_bytes) argv.insert(argv.end(), {"--tile-bytes", std::to_string(*spec.tile_bytes)});
   if (spec.sndbuf) argv.insert(argv.end(), {"--sndbuf", std::to_string(*spec.sndbuf)});
   if (spec.rcvbuf) argv.insert(argv.end(), {"--rcvbuf", std::to_string(*spec.rcvbuf)});
