@@ -75,6 +75,7 @@ class TlsContext {
       }
     }
     if (settings.ktls) SSL_CTX_set_options(ctx_, SSL_OP_ENABLE_KTLS);
+    cache_trusted_extensions();
   }
   ~TlsContext() { SSL_CTX_free(ctx_); }
   TlsContext(const TlsContext&) = delete;
@@ -92,6 +93,19 @@ class TlsContext {
   }
 
  private:
+  // OpenSSL decodes a certificate's extensions the first time a chain is
+  // checked against it, and stores them in the certificate. The trusted
+  // certificates here are shared by every connection, on every thread: decode
+  // them now, before anyone shares them (ThreadSanitizer saw threads
+  // verifying at once read what another was writing).
+  void cache_trusted_extensions() {
+    X509_STORE* store = SSL_CTX_get_cert_store(ctx_);
+    STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+    for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+      if (X509* cert = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i))) X509_check_purpose(cert, -1, 0);
+    }
+  }
+
   [[noreturn]] void fail(const std::string& what) {
     const std::string reason = openssl_errors();
     SSL_CTX_free(ctx_);
