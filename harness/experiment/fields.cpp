@@ -413,6 +413,25 @@ void add_python_fields(std::vector<Field>& t) {
   });
 }
 
+// The "redis." settings each embedded server takes.
+void validate_server_settings(const PointSpec& p) {
+  for (const auto& [setting, value] : p.redis_settings) {
+    if (p.server == ServerKind::kReference && setting != "io-threads") {
+      throw std::invalid_argument("redis." + setting + ": the reference server has no such setting (of the redis. "
+                                  "settings it has io-threads: its number of event loops)");
+    }
+    // Valkey 8 reads (and parses) in its I/O threads whenever io-threads > 1:
+    // io-threads-do-reads is undocumented in 8.0 (default yes, kept for old
+    // config files) and has no effect from 8.1, so `no` would measure a
+    // debugging mode that later versions cannot even express.
+    if (p.server == ServerKind::kValkey && setting == "io-threads-do-reads" && value != "yes") {
+      throw std::invalid_argument("redis.io-threads-do-reads " + value +
+                                  ": Valkey 8 always reads in its I/O threads when io-threads > 1 (the setting is a "
+                                  "deprecated leftover: no effect from Valkey 8.1); set redis.io-threads alone");
+    }
+  }
+}
+
 // What else sets a point apart: its variant, in the order it is shown.
 void add_variant_fields(std::vector<Field>& t) {
   auto add = [&](Field f) -> Field& { return t.emplace_back(std::move(f)); };
@@ -472,32 +491,25 @@ void add_variant_fields(std::vector<Field>& t) {
   });
 
   Field server = choice_field("server", &PointSpec::server,
-                              "the embedded server: redis (redis-server), or reference (kvslo's reference server, "
-                              "which sends a GET's value as it is stored: the clients' own ceiling; redis.io-threads sets its loops)");
+                              "the embedded server: redis (redis-server), valkey (valkey-server, Valkey 8), or reference "
+                              "(kvslo's reference server, which sends a GET's value as it is stored: the clients' own "
+                              "ceiling; redis.io-threads sets its loops)");
   server.record = [](const PointSpec& p, json& j) {
     if (p.server != ServerKind::kRedis) j["server"] = to_string(p.server);
   };
-  server.validate = [](const PointSpec& p) {
-    if (p.server != ServerKind::kReference) return;
-    for (const auto& [setting, value] : p.redis_settings) {
-      if (setting != "io-threads") {
-        throw std::invalid_argument("redis." + setting + ": the reference server has no such setting (of the redis. "
-                                    "settings it has io-threads: its number of event loops)");
-      }
-    }
-  };
+  server.validate = validate_server_settings;
   flag(with(add(server), Identity::kPoint, Shown::kVariant,
             [](const PointSpec& p) { return p.server == ServerKind::kRedis ? "" : "server=" + to_string(p.server); }),
        "--server", FlagForm::kList);
 
   Field shards = integer_field("shards", &PointSpec::shards, 0, limits::kMaxShards, "a number of primaries (0: one server)",
-                               "an embedded Redis Cluster of this many primaries (0: one server, not a cluster)");
+                               "an embedded Redis (or Valkey) Cluster of this many primaries (0: one server, not a cluster)");
   shards.record = [](const PointSpec& p, json& j) {
     if (p.shards != 0) j["shards"] = p.shards;
   };
   shards.validate = [](const PointSpec& p) {
     if (p.shards == 0) return;
-    if (p.server != ServerKind::kRedis) throw std::invalid_argument("shards: the " + to_string(p.server) + " server has no cluster mode");
+    if (p.server == ServerKind::kReference) throw std::invalid_argument("shards: the reference server has no cluster mode");
     if (const ClientEntry& c = client_entry(p.client); !c.reads_over_cluster()) {
       throw std::invalid_argument("shards: " + c.cluster_refusal());
     }

@@ -20,9 +20,10 @@ enum class ArrivalMode { kClosed, kConstant, kPoisson };
 // Where GET payloads land: in the caller's buffer, or in a staging buffer
 // and then copied (what a client without zero-copy receive does).
 enum class Receive { kInPlace, kBounce };
-// The program of the embedded server: Redis, or kvslo's reference server,
-// which sends a GET's value as it is stored (the clients' own ceiling).
-enum class ServerKind { kRedis, kReference };
+// The program of the embedded server: Redis, kvslo's reference server,
+// which sends a GET's value as it is stored (the clients' own ceiling), or
+// Valkey (valkey-server: the Redis fork, 8.0 from Debian's bookworm-backports).
+enum class ServerKind { kRedis, kReference, kValkey };
 // tiled-py's ablations: the binding holds the GIL in every call, and Python
 // polls for completions instead of waiting on the eventfd.
 enum class GilMode { kReleased, kHeld };
@@ -60,8 +61,8 @@ struct EnumNames<Receive> {
 
 template <>
 struct EnumNames<ServerKind> {
-  static constexpr std::pair<ServerKind, std::string_view> kNames[] = {{ServerKind::kRedis, "redis"},
-                                                                       {ServerKind::kReference, "reference"}};
+  static constexpr std::pair<ServerKind, std::string_view> kNames[] = {
+      {ServerKind::kRedis, "redis"}, {ServerKind::kReference, "reference"}, {ServerKind::kValkey, "valkey"}};
 };
 
 template <>

@@ -53,7 +53,10 @@ nlohmann::json RunServer::actual_settings() const {
   nlohmann::json settings = read_redis_config(endpoint_, {"io-threads", "io-threads-do-reads"});
   if (settings.is_object() && embedded()) {
     settings["server"] = to_string(kind_);
-    settings["server_version"] = embedded_ ? embedded_->version() : cluster_->node(0).version();
+    const EmbeddedRedis& server = embedded_ ? *embedded_ : cluster_->node(0);
+    settings["server_version"] = server.version();
+    // Valkey's redis_version is the Redis it is compatible with (7.2.4), kept beside its own.
+    if (kind_ == ServerKind::kValkey) settings["redis_compat_version"] = server.redis_version();
     if (cluster_) settings["shards"] = shards_;
   }
   return settings;
@@ -71,10 +74,12 @@ void RunServer::start(const PointSpec& point) {
   // Any local user could otherwise FLUSHALL it during a root run.
   const std::string password = random_hex(24);
   if (point.shards > 0) {
-    std::cerr << "kvslo: starting an embedded Redis Cluster of " << point.shards << " primaries (maxmemory "
+    std::cerr << "kvslo: starting an embedded Redis Cluster of " << point.shards << " primaries ("
+              << embedded_server_program(point.server) << ", maxmemory "
               << format_size_approx(maxmemory_) << " each" << shown << ", a random password)\n";
     // Each node may be given the whole dataset: a hashtag layout can put most of it on one shard.
     EmbeddedClusterOptions options;
+    options.kind = point.server;
     options.primaries = point.shards;
     options.maxmemory_bytes_per_node = maxmemory_;
     options.requirepass = password;
@@ -87,9 +92,11 @@ void RunServer::start(const PointSpec& point) {
     options.maxmemory_bytes = maxmemory_;
     options.requirepass = password;
     options.config = config;
-    options.tls = tls_port_ && point.server == ServerKind::kRedis;
+    // valkey-server takes the same tls-* directives (Debian builds it with OpenSSL, as redis-server).
+    options.tls = tls_port_ && point.server != ServerKind::kReference;
     if (options.tls) shown += ", a TLS port with a throwaway CA";
-    const char* what = point.server == ServerKind::kReference ? "reference server (kvslo's own, not Redis; " : "redis-server (";
+    const std::string what = point.server == ServerKind::kReference ? "reference server (kvslo's own, not Redis; "
+                                                                    : embedded_server_program(point.server) + " (";
     std::cerr << "kvslo: starting an embedded " << what << "maxmemory " << format_size_approx(maxmemory_) << shown
               << ", a random password)\n";
     embedded_ = std::make_unique<EmbeddedRedis>(options);

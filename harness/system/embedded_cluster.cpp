@@ -25,8 +25,10 @@ EmbeddedCluster::EmbeddedCluster(EmbeddedClusterOptions options) : options_(std:
   if (options_.primaries < 1 || options_.primaries > static_cast<int>(cluster::kSlotCount)) {
     throw std::invalid_argument("an embedded cluster needs 1 to 16384 primaries (got " + std::to_string(options_.primaries) + ")");
   }
+  if (options_.kind == ServerKind::kReference) throw std::invalid_argument("the reference server has no cluster mode");
   for (int i = 0; i < options_.primaries; ++i) {
     EmbeddedRedisOptions node;
+    node.kind = options_.kind;
     node.maxmemory_bytes = options_.maxmemory_bytes_per_node;
     node.requirepass = options_.requirepass;
     // The bus on a port of its own: port + 10000 may be taken, or past 65535.

@@ -21,6 +21,7 @@
 namespace kvslo {
 
 struct EmbeddedClusterOptions {
+  ServerKind kind = ServerKind::kRedis;  // redis-server or valkey-server nodes (the same cluster commands)
   int primaries = 3;
   std::uint64_t maxmemory_bytes_per_node = 0;  // 0: no limit
   std::string requirepass;                    // empty: no AUTH

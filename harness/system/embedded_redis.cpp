@@ -44,21 +44,48 @@ std::string reference_server_path() {
   return {};
 }
 
+// How kvslo finds each server, and what it says when the server is missing.
+std::string find_server(ServerKind kind) {
+  switch (kind) {
+    case ServerKind::kReference: return reference_server_path();
+    case ServerKind::kValkey: return find_on_path("valkey-server");
+    case ServerKind::kRedis: break;
+  }
+  return find_on_path("redis-server");
+}
+
+std::string missing_server_message(ServerKind kind) {
+  switch (kind) {
+    case ServerKind::kReference:
+      return "kvslo-reference-server not found: build it with scripts/build.sh (or set KVSLO_REFERENCE_SERVER to its path)";
+    case ServerKind::kValkey:
+      return "valkey-server not found on PATH: run scripts/install-deps.sh (it installs Valkey 8.0 from Debian's "
+             "bookworm-backports: apt-get install valkey-server/bookworm-backports), or point kvslo at a running "
+             "server with --redis redis://host:port";
+    case ServerKind::kRedis: break;
+  }
+  return "redis-server not found on PATH: install it with 'apt-get install redis-server' (or run "
+         "scripts/install-deps.sh), or point kvslo at a running server with --redis redis://host:port";
+}
+
 }  // namespace
+
+std::string embedded_server_program(ServerKind kind) {
+  switch (kind) {
+    case ServerKind::kReference: return "kvslo-reference-server";
+    case ServerKind::kValkey: return "valkey-server";
+    case ServerKind::kRedis: break;
+  }
+  return "redis-server";
+}
 
 EmbeddedRedis::EmbeddedRedis(EmbeddedRedisOptions options) : options_(std::move(options)) {
   const bool reference = options_.kind == ServerKind::kReference;
   if (reference && options_.unix_socket) throw std::invalid_argument("the reference server listens on TCP only");
   if (reference && options_.tls) throw std::invalid_argument("the reference server has no TLS");
-  const std::string server = reference ? reference_server_path() : find_on_path("redis-server");
-  if (server.empty()) {
-    throw std::runtime_error(
-        reference ? "kvslo-reference-server not found: build it with scripts/build.sh (or set KVSLO_REFERENCE_SERVER "
-                    "to its path)"
-                  : "redis-server not found on PATH: install it with 'apt-get install redis-server' (or run "
-                    "scripts/install-deps.sh), or point kvslo at a running server with --redis redis://host:port");
-  }
-  std::string templ = (fs::temp_directory_path() / (reference ? "kvslo-reference-XXXXXX" : "kvslo-redis-XXXXXX")).string();
+  const std::string server = find_server(options_.kind);
+  if (server.empty()) throw std::runtime_error(missing_server_message(options_.kind));
+  std::string templ = (fs::temp_directory_path() / ("kvslo-" + to_string(options_.kind) + "-XXXXXX")).string();
   if (::mkdtemp(templ.data()) == nullptr) {
     throw std::runtime_error("creating a temp dir for " + program() + ": " + std::string(std::strerror(errno)));
   }
@@ -91,7 +118,7 @@ void EmbeddedRedis::write_config(const std::string& path, std::uint16_t port) co
   // A config file (mode 0600) rather than arguments keeps a password out of `ps`.
   std::ofstream config(path);
   config << "port " << port << "\nbind 127.0.0.1\nprotected-mode no\ndaemonize no\n"
-         << "dir " << quote(directory_) << "\nlogfile " << quote(directory_ + "/redis.log") << "\n"
+         << "dir " << quote(directory_) << "\nlogfile " << quote(log_path()) << "\n"
          << "save \"\"\nappendonly no\nmaxmemory-policy noeviction\n";
   if (options_.maxmemory_bytes > 0) config << "maxmemory " << options_.maxmemory_bytes << "\n";
   if (!options_.requirepass.empty()) config << "requirepass " << quote(options_.requirepass) << "\n";
@@ -104,13 +131,9 @@ void EmbeddedRedis::write_config(const std::string& path, std::uint16_t port) co
   for (const auto& [key, value] : options_.config) config << key << " " << quote(value) << "\n";
 }
 
-std::string EmbeddedRedis::program() const {
-  return options_.kind == ServerKind::kReference ? "kvslo-reference-server" : "redis-server";
-}
+std::string EmbeddedRedis::program() const { return embedded_server_program(options_.kind); }
 
-std::string EmbeddedRedis::log_path() const {
-  return directory_ + (options_.kind == ServerKind::kReference ? "/reference.log" : "/redis.log");
-}
+std::string EmbeddedRedis::log_path() const { return directory_ + "/" + to_string(options_.kind) + ".log"; }
 
 ChildOptions EmbeddedRedis::reference_command(const std::string& server, std::uint16_t port) const {
   std::string threads = "1";
@@ -143,7 +166,12 @@ std::optional<bool> EmbeddedRedis::answer_is_ours() {
     const resp::Reply pong = channel.call({"PING"});
     if (pong.type != resp::Reply::Type::kSimpleString) return std::nullopt;  // e.g. still loading
     const InfoFields info = read_info(channel, "server");
-    version_ = info.find(options_.kind == ServerKind::kReference ? "kvslo_reference_version" : "redis_version").value_or("");
+    // Valkey also says redis_version (7.2.4, the Redis it is compatible with); its own is valkey_version.
+    const char* own_version = options_.kind == ServerKind::kReference ? "kvslo_reference_version"
+                              : options_.kind == ServerKind::kValkey  ? "valkey_version"
+                                                                      : "redis_version";
+    version_ = info.find(own_version).value_or("");
+    redis_version_ = info.find("redis_version").value_or("");
     return info.find("process_id") == std::to_string(server_->pid());
   } catch (const std::exception&) {
     return std::nullopt;  // not listening yet

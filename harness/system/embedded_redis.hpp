@@ -1,5 +1,5 @@
 #pragma once
-// A private redis-server for one run or one test: loopback only, a free port,
+// A private redis-server (or valkey-server) for one run or one test: loopback only, a free port,
 // a private temp dir, persistence off, maxmemory sized by the caller and
 // eviction off (so an undersized server fails loudly instead of silently
 // dropping chunks). It is stopped on destruction, and dies with this
@@ -56,8 +56,12 @@ class EmbeddedRedis {
   std::uint16_t port() const { return port_; }
   pid_t pid() const;  // -1 when not running
   const std::string& directory() const { return directory_; }
-  // redis_version, or the reference server's kvslo_reference_version.
+  // Its own version: redis_version, Valkey's valkey_version, or the
+  // reference server's kvslo_reference_version.
   const std::string& version() const { return version_; }
+  // INFO's redis_version: for Valkey the Redis it is compatible with (7.2.4
+  // for Valkey 8), not its own; empty for the reference server.
+  const std::string& redis_version() const { return redis_version_; }
   bool running() const;
 
   // SIGTERM, then SIGKILL if it has not exited within a few seconds.
@@ -83,6 +87,10 @@ class EmbeddedRedis {
   ThrowawayPki pki_;
   std::unique_ptr<ChildProcess> server_;
   std::string version_;
+  std::string redis_version_;
 };
+
+// The program a kind of embedded server runs: "redis-server", "valkey-server", ...
+std::string embedded_server_program(ServerKind kind);
 
 }  // namespace kvslo

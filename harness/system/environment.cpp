@@ -142,6 +142,10 @@ std::string server_name(const nlohmann::json& redis) {
   if (redis.value("server_name", std::string()) == "kvslo-reference") {
     return "the kvslo reference server " + redis.value("kvslo_reference_version", std::string("?")) + " (not Redis)";
   }
+  // Valkey also reports redis_version (7.2.4 for Valkey 8: the Redis it is compatible with), not its own.
+  if (redis.value("server_name", std::string()) == "valkey") {
+    return "Valkey " + redis.value("valkey_version", std::string("?"));
+  }
   return "Redis " + redis.value("redis_version", std::string("?"));
 }
 
@@ -168,7 +172,7 @@ nlohmann::json describe_redis(const net::Endpoint& endpoint, bool embedded) {
     CommandChannel channel(endpoint, std::chrono::milliseconds(3000));
     const InfoFields info = read_info(channel, "server");
     for (const char* field : {"redis_version", "redis_mode", "os", "arch_bits", "multiplexing_api", "server_name",
-                              "kvslo_reference_version"}) {
+                              "valkey_version", "kvslo_reference_version"}) {
       if (auto value = info.find(field)) out[field] = *value;
     }
     const nlohmann::json config = config_get(channel, {"maxmemory", "maxmemory-policy", "io-threads", "io-threads-do-reads",

@@ -14,7 +14,7 @@ nlohmann::json describe_build();
 // failure returns {"error": ...} rather than throwing: a missing field must
 // not lose a run.
 nlohmann::json describe_redis(const net::Endpoint& endpoint, bool embedded);
-// "Redis 7.0.15", or what other server describe_redis found.
+// "Redis 7.0.15", "Valkey 8.0.1", or what other server describe_redis found.
 std::string server_name(const nlohmann::json& redis);
 // Environment variables that change what is measured (an extra copy, another
 // redis-benchmark build, another Python), as name -> value, for the

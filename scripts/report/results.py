@@ -118,9 +118,12 @@ _POINT = {
         "client": "string", "op": "string", "chunk_size_bytes": "number", "chunks_per_batch": "number",
         "streams": "number", "threads": "number", "pipeline_depth": "number", "fixed_size?": "bool|null",
         "layout?": "string", "sndbuf_requested?": "number|default|null", "rcvbuf_requested?": "number|default|null",
-        "arrival?": ("object|null", {"mode": "string", "rate_per_s": "number"}), "redis_settings?": "object|null"}),
+        "arrival?": ("object|null", {"mode": "string", "rate_per_s": "number"}), "redis_settings?": "object|null",
+        "server?": "string"}),
     "status": "string",
     "throughput_gbps": ("object", {"median": "number", "min": "number", "max": "number"}),
+    "throughput_interval?": ("object|null", {"low": "number", "high": "number", "confidence?": "number"}),
+    "redis_settings_actual?": ("object|null", {"server?": "string", "server_version?": "string"}),
     "batch_latency": ("object", {k + "?": "number" for k in ("count", "p50", "p90", "p99", "p99.9", "max")}),
     "batch_latency_samples_ms?": "numbers|null",
     "slo": ("object", {"applicable?": "bool", "pass?": "bool"}),
@@ -162,7 +165,7 @@ _ENVIRONMENT = {
     "build?": ("object", {"kvslo_version?": "string", "git_revision?": "string", "build_type?": "string",
                           "compiler?": "string"}),
     "redis?": ("object", {"redis_version?": "string", "endpoint?": "string", "embedded?": "bool",
-                          "config?": "object|null"}),
+                          "config?": "object|null", "server_name?": "string", "valkey_version?": "string"}),
 }
 _NETWORK = {
     "target?": "string", "error?": "string|null", "convergence_streams?": "number|null", "settings?": "object|null",
@@ -400,6 +403,14 @@ def _load(path):
     return doc
 
 
+def server_version_text(redis, named=False):
+    """The server as environment.redis describes it: "7.0.15" ("Redis 7.0.15" when named), or always
+    "Valkey 8.0.1 (redis_version 7.2.4)": Valkey's redis_version is the Redis it is compatible with, not its own."""
+    if redis.get("server_name") == "valkey":
+        return f"Valkey {redis.get('valkey_version', '?')} (redis_version {redis.get('redis_version', '?')})"
+    return ("Redis " if named else "") + redis.get("redis_version", "?")
+
+
 class Results:
     def __init__(self, path):
         self.path = str(path)
@@ -437,4 +448,4 @@ class Results:
         host = self.environment.get("host", {})
         redis = self.environment.get("redis", {})
         return (f"{host.get('hostname', '?')} ({host.get('cpu_cores', '?')} cores), "
-                f"Redis {redis.get('redis_version', '?')}, {self.created_at[:10]}")
+                f"{server_version_text(redis, named=True)}, {self.created_at[:10]}")

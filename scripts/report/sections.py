@@ -8,6 +8,7 @@ from .document import (BulletList, Code, Document, Figure, Heading, Italic, List
                        table)
 from . import break_even
 from .plot_results import Made, Skipped
+from .results import server_version_text
 from .units import format_size
 
 
@@ -291,6 +292,98 @@ def cluster_balance(results, plots):
     return [Heading("Redis Cluster: per-shard balance", 2), paragraph(SHARD_NOTE), table(SHARD_COLUMNS, rows)]
 
 
+# --- server comparison ---------------------------------------------------------
+
+SERVER_COLUMNS = [("point", "point"), ("io_threads", "io-threads"), ("server", "server"),
+                  ("gbps", "GB/s median [interval]"), ("vs_first", "x first server"), ("cpu", "client CPU s/GB"),
+                  ("server_cpu", "server CPU s/GB"), ("index", "#")]
+SERVER_NOTE = ("The same point (client, op, chunk size, streams, ...) and io-threads on each server the run started. "
+               "Each server is a restart with its own dataset, so servers ran one after the other and compare "
+               "unpaired: x first "
+               "server is the ratio of the medians to the first server of the row's group (not a paired ratio); "
+               "within one server and io-threads the clients took turns. The interval is the median's (~: below "
+               "95% confidence, fewer than 6 trials). Server CPU s/GB is what each GB cost the server (INFO cpu).")
+# The order servers are listed in within a group; any other kind after these.
+SERVER_ORDER = ("redis", "valkey", "reference")
+
+
+def _server_kind(p):
+    return p.p("server") or "redis"  # absent: redis-server (results/SCHEMA.md)
+
+
+def _server_text(p):
+    version = (p.raw.get("redis_settings_actual") or {}).get("server_version")
+    return _server_kind(p) + (f" {version}" if version else "")
+
+
+def _io_threads_text(p):
+    """io-threads as the server reported them (else as requested, else its default of 1), and do-reads if set."""
+    actual, requested = p.raw.get("redis_settings_actual") or {}, p.p("redis_settings") or {}
+    text = str(actual.get("io-threads") or requested.get("io-threads") or 1)
+    if "io-threads-do-reads" in requested:
+        text += f" (do-reads {requested['io-threads-do-reads']})"
+    return text
+
+
+def _gbps_with_interval(p):
+    if p.outcome.status != "ok":
+        return "failed"
+    i = p.raw.get("throughput_interval")
+    if not i:
+        return f"{p.gbps:.2f}"
+    return f"{p.gbps:.2f} [{i['low']:.2f}-{i['high']:.2f}]" + ("" if i.get("confidence", 0) >= 0.95 else " ~")
+
+
+# The label's words that name the server and its settings: the row's other columns show them.
+_SERVER_WORDS = ("server=", "io-threads=", "io-threads-do-reads=")
+
+
+def _point_without_server(p):
+    return " ".join(w for w in p.label.split() if not w.startswith(_SERVER_WORDS))
+
+
+def _server_group(p):
+    """What a server comparison holds equal: the point's identity but for its server and server settings."""
+    return (p.p("op"), p.p("chunk_size_bytes"), p.identity_key(without=("server", "redis_settings")),
+            _io_threads_text(p))
+
+
+def _server_rank(p):
+    kind = _server_kind(p)
+    return (SERVER_ORDER.index(kind) if kind in SERVER_ORDER else len(SERVER_ORDER), kind)
+
+
+def _server_rows(group):
+    first = group[0]
+    rows = []
+    for i, p in enumerate(group):
+        ratio = (f"{p.gbps / first.gbps:.2f}x" if i and p.outcome.status == "ok" and first.outcome.status == "ok"
+                 and first.gbps > 0 else "-")
+        rows.append({"point": _point_without_server(p) if not i else "",
+                     "io_threads": _io_threads_text(p) if not i else "",
+                     "server": _server_text(p), "gbps": _gbps_with_interval(p), "vs_first": ratio,
+                     "cpu": _per_gb(p.raw.get("cpu_seconds_per_gb")),
+                     "server_cpu": _per_gb(p.raw.get("server_cpu_seconds_per_gb")), "index": str(p.index)})
+    return rows
+
+
+def server_comparison(results, plots):
+    """Only for a run on more than one kind of server (redis, valkey, reference)."""
+    points = [p for p in results.points if p.client_info.moves_redis_data]  # iperf3 and null never ask the server
+    if len({_server_kind(p) for p in points}) < 2:
+        return []
+    groups = {}
+    for p in points:
+        groups.setdefault(_server_group(p), []).append(p)
+    rows = []
+    for group in groups.values():
+        if len({_server_kind(p) for p in group}) > 1:
+            rows += _server_rows(sorted(group, key=_server_rank))
+    if not rows:
+        return []
+    return [Heading("Server comparison", 2), paragraph(SERVER_NOTE), table(SERVER_COLUMNS, rows)]
+
+
 # --- network -----------------------------------------------------------------
 
 WIRE_COLUMNS = [("streams", "streams"), ("write_size", "write size"), ("gbps", "GB/s"), ("gbit", "Gbit/s"),
@@ -427,7 +520,7 @@ def environment(results, plots):
         ("kernel", host.get("kernel", "?")),
         ("kvslo", f"{build.get('kvslo_version', '?')} ({build.get('git_revision', '?')}, {build.get('build_type', '?')}, "
                   f"{build.get('compiler', '?')})"),
-        ("Redis", f"{redis.get('redis_version', '?')} at {redis.get('endpoint', '?')}"
+        ("Redis", f"{server_version_text(redis)} at {redis.get('endpoint', '?')}"
                   f"{' (embedded)' if redis.get('embedded') else ''}"),
         ("Redis config", ", ".join(f"{k}={v}" for k, v in (redis.get("config") or {}).items()) or "-"),
         ("sysctls", ", ".join(f"{k}={v}" for k, v in (host.get("sysctls") or {}).items()) or "-"),
@@ -437,5 +530,5 @@ def environment(results, plots):
 
 
 SECTIONS = [verdict, best_per_client, break_even_section, failures, side_by_side, paired_comparisons, python_boundary,
-            cluster_balance, network,
+            cluster_balance, server_comparison, network,
             plot_figures, every_point, environment]

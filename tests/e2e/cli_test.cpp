@@ -128,6 +128,56 @@ TEST_F(Cli, SetAndExistsAndSweepLists) {
   ASSERT_EQ(o.exit_code, 0) << o.output;
 }
 
+// Valkey as the embedded server beside Redis in one run: each point says
+// which server and version served it, and the report compares them.
+TEST_F(Cli, RedisAndValkeyInOneRunAndTheReportComparesThem) {
+  auto out = dir_ / "r.json";
+  auto o = kvslo(std::string("run ") + kSmall + " --client zerocopy --server redis,valkey --set redis.io-threads=2 --out " +
+                 out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("starting an embedded valkey-server ("), std::string::npos) << o.output;
+  auto j = read(out);
+  ASSERT_EQ(j["points"].size(), 2u);
+  for (const auto& p : j["points"]) EXPECT_EQ(p["status"], "ok") << p.dump(2);
+  const auto& valkey = j["points"][1];
+  EXPECT_EQ(valkey["parameters"]["server"], "valkey");
+  EXPECT_EQ(valkey["label"], "zerocopy get 1MiB x8 streams=1 depth=8 server=valkey io-threads=2");
+  const auto& actual = valkey["redis_settings_actual"];
+  EXPECT_EQ(actual["server"], "valkey");
+  EXPECT_EQ(actual["io-threads"], "2");
+  EXPECT_EQ(actual["server_version"].get<std::string>().rfind("8.", 0), 0u) << actual;
+  EXPECT_NE(actual["redis_compat_version"], actual["server_version"]) << actual;  // Valkey's redis_version is 7.2.x
+  EXPECT_EQ(j["points"][0]["redis_settings_actual"]["server"], "redis");
+  o = kvslo("report " + out.string() + " --out " + (dir_ / "report").string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  std::ifstream md(dir_ / "report" / "report.md");
+  const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("## Server comparison"), std::string::npos) << text;
+  EXPECT_NE(text.find("| valkey " + actual["server_version"].get<std::string>() + " |"), std::string::npos) << text;
+}
+
+// A user's Valkey (--redis): its name and own version, read from INFO
+// server, are recorded and shown; kvslo starts no server of its own then.
+TEST_F(Cli, AUsersValkeyIsNamedByItsOwnVersion) {
+  EmbeddedRedisOptions options;
+  options.kind = ServerKind::kValkey;
+  EmbeddedRedis server(options);
+  auto out = dir_ / "r.json";
+  const std::string url = " --redis redis://127.0.0.1:" + std::to_string(server.port());
+  auto o = kvslo(std::string("run ") + kSmall + " --client zerocopy" + url + " --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("Valkey " + server.version() + " at"), std::string::npos) << o.output;
+  auto j = read(out);
+  const auto& redis = j["environment"]["redis"];
+  EXPECT_EQ(redis["server_name"], "valkey");
+  EXPECT_EQ(redis["valkey_version"], server.version());
+  EXPECT_EQ(redis["redis_version"], server.redis_version());
+  EXPECT_EQ(redis["embedded"], false);
+  o = kvslo(std::string("run ") + kSmall + " --client zerocopy --server valkey" + url + " --out " + out.string());
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_NE(o.output.find("server valkey: kvslo starts that server itself"), std::string::npos) << o.output;
+}
+
 // Flags are sugar for --set on the default scenario: a product of flags
 // skips the combination that cannot run, records why, and runs the rest.
 TEST_F(Cli, FlagsExpandAsAScenarioAndSkipWhatCannotRun) {

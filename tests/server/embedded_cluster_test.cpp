@@ -52,5 +52,20 @@ TEST(EmbeddedCluster, OneNodeIsAClusterToo) {
   EXPECT_NO_THROW(topology.require_full_coverage());
 }
 
+// valkey-server nodes form the same cluster with the same commands.
+TEST(EmbeddedCluster, ValkeyNodesFormAClusterToo) {
+  EmbeddedClusterOptions options;
+  options.kind = ServerKind::kValkey;
+  options.primaries = 2;
+  options.requirepass = "valkey-cluster-secret";
+  EmbeddedCluster cluster(options);
+  const auto topology = cluster.topology();
+  ASSERT_EQ(topology.shards().size(), 2u) << topology.describe();
+  EXPECT_NO_THROW(topology.require_full_coverage());
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    EXPECT_EQ(cluster.node(i).version().rfind("8.", 0), 0u) << "node " << i << ": " << cluster.node(i).version();
+  }
+}
+
 }  // namespace
 }  // namespace kvslo

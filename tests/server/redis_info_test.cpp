@@ -1,10 +1,12 @@
 // The INFO and CONFIG GET reply parser, on text as Redis sends it.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "command_channel.hpp"
 #include "system/embedded_redis.hpp"
+#include "system/environment.hpp"
 #include "system/redis_info.hpp"
 
 namespace kvslo {
@@ -64,6 +66,35 @@ TEST(RedisInfo, ReadsAndConfiguresARealServer) {
   const nlohmann::json config = config_get(channel, {"maxmemory", "no-such-setting"});
   EXPECT_EQ(config, (nlohmann::json{{"maxmemory", std::to_string(64ull << 20)}}));
   EXPECT_EQ(read_redis_config(server.endpoint(), {"maxmemory-policy"}), (nlohmann::json{{"maxmemory-policy", "noeviction"}}));
+}
+
+// Valkey 8 as the embedded server (installed by scripts/install-deps.sh, as
+// redis-server is: a missing valkey-server fails here, naming the install).
+// Its own version is valkey_version; INFO's redis_version is the Redis it is
+// compatible with, and both are recorded.
+TEST(RedisInfo, AnEmbeddedValkeySaysItsOwnVersionAndTakesIoThreads) {
+  EmbeddedRedisOptions options;
+  options.kind = ServerKind::kValkey;
+  options.maxmemory_bytes = 64ull << 20;
+  options.requirepass = "valkey-test-secret";
+  options.config = {{"io-threads", "2"}};
+  EmbeddedRedis server(options);
+  CommandChannel channel(server.endpoint(), std::chrono::milliseconds(3000));
+  const InfoFields info = read_info(channel, "server");
+  EXPECT_EQ(info.at("server_name"), "valkey");
+  EXPECT_EQ(info.at("valkey_version"), server.version());
+  EXPECT_EQ(server.version().rfind("8.", 0), 0u) << server.version();
+  EXPECT_EQ(info.at("redis_version"), server.redis_version());
+  EXPECT_NE(server.version(), server.redis_version());
+  EXPECT_EQ(info.at("process_id"), std::to_string(server.pid()));
+  EXPECT_EQ(read_redis_config(server.endpoint(), {"io-threads"}), (nlohmann::json{{"io-threads", "2"}}));
+  EXPECT_TRUE(std::filesystem::exists(server.directory() + "/valkey.log"));
+  const nlohmann::json described = describe_redis(server.endpoint(), true);
+  EXPECT_EQ(described.at("valkey_version"), server.version());
+  EXPECT_EQ(described.at("redis_version"), server.redis_version());
+  EXPECT_EQ(server_name(described), "Valkey " + server.version());
+  EXPECT_EQ(described.dump().find("valkey-test-secret"), std::string::npos);
+  EXPECT_EQ(embedded_server_program(ServerKind::kValkey), "valkey-server");
 }
 
 TEST(RedisInfo, AnUnreachableServerIsAnErrorField) {

@@ -235,6 +235,43 @@ TEST(FieldTable, ShardsAndKeySpreadAreAxesOfTheirOwnDatasets) {
   EXPECT_EQ(skipped[0].where, "client=redis-py, shards=3");
 }
 
+// The server axis: valkey is a server of its own (its own dataset, shown in
+// the label); of the redis. settings it takes io-threads, and
+// io-threads-do-reads only as `yes` (what Valkey 8 always does).
+TEST(FieldTable, ValkeyIsAServerOfItsOwnWithIoThreads) {
+  const ModelTable models = ModelTable::load(scenario_directory() / "models.json");
+  EXPECT_EQ(parse_enum<ServerKind>("valkey"), ServerKind::kValkey);
+  EXPECT_EQ(to_string(ServerKind::kValkey), "valkey");
+  PointSpec p;
+  apply_field(p, "server", "valkey", "/axes/server/1", Checker{"s.json"}, models);
+  apply_field(p, "redis.io-threads", 2, "/axes/redis.io-threads/1", Checker{"s.json"}, models);
+  EXPECT_EQ(p.server, ServerKind::kValkey);
+  EXPECT_EQ(point_label(p), "zerocopy get 4MiB x64 streams=1 depth=8 server=valkey io-threads=2");
+  EXPECT_EQ(point_identity(p.to_json())["server"], "valkey");
+  PointSpec on_redis = p;
+  on_redis.server = ServerKind::kRedis;
+  EXPECT_NE(dataset_identity(p), dataset_identity(on_redis));  // another server: loaded anew
+  EXPECT_NO_THROW(p.validate());
+  p.redis_settings["io-threads-do-reads"] = "yes";
+  EXPECT_NO_THROW(p.validate());
+  p.redis_settings["io-threads-do-reads"] = "no";
+  try {
+    p.validate();
+    ADD_FAILURE() << "valkey with io-threads-do-reads no";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("Valkey 8 always reads in its I/O threads"), std::string::npos) << e.what();
+  }
+  p.redis_settings.erase("io-threads-do-reads");
+  p.shards = 3;  // valkey-server nodes form a cluster as redis-server's do
+  EXPECT_NO_THROW(p.validate());
+  Scenario s = Scenario::parse(
+      R"({"axes": {"server": ["redis", "valkey"], "redis.io-threads-do-reads": ["no", "yes"]}})", "s.json", models);
+  std::vector<SkippedPoint> skipped;
+  EXPECT_EQ(s.expand(models, &skipped).size(), 3u);
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].where, "redis.io-threads-do-reads=no, server=valkey");
+}
+
 TEST(ClientCatalog, SaysWhatEachClientIs) {
   EXPECT_EQ(client_entry("hiredis").rung, 0);
   PointSpec generic;

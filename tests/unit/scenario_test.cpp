@@ -9,6 +9,7 @@
 #include "experiment/scenario.hpp"
 #include "experiment/tail_samples.hpp"
 #include "network/wire.hpp"
+#include "run/turns.hpp"
 #include "support/scenario_error.hpp"
 #include "support/scratch_dir.hpp"
 
@@ -94,6 +95,24 @@ TEST(ShippedScenarios, EveryOneValidates) {
     ++count;
   }
   EXPECT_GE(count, 8u);
+}
+
+// Redis 7.0 against Valkey 8.0: each (server, io-threads) a group whose five
+// clients take turns; servers compare unpaired (each is a restart).
+TEST(ShippedScenarios, ServersTakeTurnsByServerAndIoThreads) {
+  auto s = Scenario::load(resolve_scenario("servers"), models());
+  const auto points = s.expand(models());
+  ASSERT_EQ(points.size(), 20u);
+  const auto groups = turn_groups(points);
+  ASSERT_EQ(groups.size(), 4u);
+  for (const auto& group : groups) {
+    ASSERT_EQ(group.size(), 5u);
+    for (std::size_t i : group) {
+      EXPECT_EQ(points[i].server, points[group.front()].server);
+      EXPECT_EQ(points[i].redis_settings, points[group.front()].redis_settings);
+    }
+  }
+  EXPECT_EQ(points.front().redis_settings.at("io-threads-do-reads"), "yes");
 }
 
 TEST(ShippedScenarios, LlamaRequestIs39ChunksOf32MiB) {
