@@ -6,9 +6,12 @@
 #include <stdexcept>
 #include <vector>
 
+#include "net/sigpipe_blocked.hpp"
+
 namespace kvslo {
 
 resp::Reply roundtrip(net::Socket& socket, resp::RequestWriter& request, net::Deadline deadline) {
+  const net::SigpipeBlocked no_sigpipe;  // over TLS, OpenSSL writes with write()
   socket.send_all(request.iovecs(), deadline);
   resp::ReplyBuilder builder;
   resp::ReplyParser parser(builder);

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libhiredis-dev nlohmann-json3-dev libcli11-dev
+  libhiredis-dev nlohmann-json3-dev libcli11-dev libssl-dev
   libbenchmark-dev libgtest-dev googletest
   clang libclang-rt-14-dev
   redis-server redis-tools iperf3

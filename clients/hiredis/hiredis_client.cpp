@@ -44,14 +44,16 @@ struct Lane {
 
 }  // namespace
 
+std::string HiredisClient::no_tls_reason() {
+  // hiredis reads and writes the descriptor itself; TLS came in hiredis 1.0.
+  return "hiredis: this hiredis (" + std::to_string(HIREDIS_MAJOR) + "." + std::to_string(HIREDIS_MINOR) + "." +
+         std::to_string(HIREDIS_PATCH) + ", Debian's) has no TLS; over TLS measure zerocopy or tiled";
+}
+
 void HiredisClient::ContextDeleter::operator()(redisContext* c) const { redisFree(c); }
 
 HiredisClient::HiredisClient(ClientOptions options) : options_((options.validate(), std::move(options))) {
-  if (options_.endpoint.tls) {
-    // hiredis reads and writes the descriptor itself; TLS came in hiredis 1.0.
-    throw std::invalid_argument("hiredis: this hiredis (" + std::to_string(HIREDIS_MAJOR) + "." + std::to_string(HIREDIS_MINOR) + "." +
-                                std::to_string(HIREDIS_PATCH) + ", Debian's) has no TLS; over rediss:// use zerocopy or tiled");
-  }
+  if (options_.endpoint.tls) throw std::invalid_argument(no_tls_reason());
   contexts_.resize(static_cast<std::size_t>(options_.streams));
 }
 

@@ -23,8 +23,11 @@ namespace kvslo {
 
 class HiredisClient final : public KvClient {
  public:
+  // Throws std::invalid_argument for a TLS endpoint (no_tls_reason()).
   explicit HiredisClient(ClientOptions options);
   ~HiredisClient() override;
+  // "hiredis: this hiredis (0.14.1, Debian's) has no TLS; ...": why it cannot speak rediss://.
+  static std::string no_tls_reason();
 
   BatchResult batch_set(std::span<const std::string_view> keys, std::span<const ConstBuffer> values) override;
   BatchResult batch_get(std::span<const std::string_view> keys, std::span<const MutableBuffer> buffers) override;

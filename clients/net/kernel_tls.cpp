@@ -22,7 +22,11 @@ std::optional<std::string> kernel_tls_unavailable() {
   ::close(server);
   ::close(client);
   if (rc == 0) return std::nullopt;
-  if (error == ENOENT) return "this kernel has no TLS record layer (CONFIG_TLS is not set, or the tls module is missing)";
+  // Linux loads the module on demand only for a caller with CAP_NET_ADMIN.
+  if (error == ENOENT) {
+    return "the kernel offers no TLS record layer here (its tls module is not loaded: as root 'modprobe tls'; or the "
+           "kernel is built without CONFIG_TLS)";
+  }
   return std::string("the kernel refused TLS on a TCP socket: ") + std::strerror(error);
 }
 

@@ -98,6 +98,7 @@ Socket::Socket(Socket&& other) noexcept
     : fd_(other.fd_),
       peer_(std::move(other.peer_)),
       tls_(std::move(other.tls_)),
+      gathered_(std::move(other.gathered_)),
       low_water_(other.low_water_),
       low_water_cap_(other.low_water_cap_) {
   other.fd_ = -1;
@@ -109,6 +110,7 @@ Socket& Socket::operator=(Socket&& other) noexcept {
     fd_ = other.fd_;
     peer_ = std::move(other.peer_);
     tls_ = std::move(other.tls_);
+    gathered_ = std::move(other.gathered_);
     low_water_ = other.low_water_;
     low_water_cap_ = other.low_water_cap_;
     other.fd_ = -1;
@@ -118,6 +120,7 @@ Socket& Socket::operator=(Socket&& other) noexcept {
 
 void Socket::close() {
   tls_.reset();  // no close_notify: the connection is dropped, as a plain one is
+  gathered_.clear();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   low_water_ = 1;
@@ -205,6 +208,8 @@ std::optional<TlsInfo> Socket::tls() const {
   return tls_->info();
 }
 
+short Socket::tls_blocked_on() const { return tls_ ? tls_->blocked_on() : 0; }
+
 short Socket::events(short wanted) const {
   if (!tls_ || wanted == 0) return wanted;
   return static_cast<short>(wanted | tls_->blocked_on());
@@ -264,7 +269,7 @@ std::size_t Socket::recv_some(std::span<const iovec> pieces) {
 }
 
 void Socket::wait(short wanted, Deadline deadline, const char* what) {
-  if (has_buffered()) return;  // already there, where poll() cannot see it
+  if ((wanted & POLLIN) && has_buffered()) return;  // already there, where poll() cannot see it
   pollfd p{fd_, events(wanted), 0};
   for (;;) {
     int rc = ::poll(&p, 1, poll_timeout_ms(deadline));
@@ -298,32 +303,36 @@ void Socket::recv_exact(std::span<std::byte> buffer, Deadline deadline) {
 
 namespace kvslo::net {
 
-// Small pieces (RESP headers, a CRLF, short keys) go out together in one
-// record, copied here; a piece that does not fit (a value) is encrypted
-// straight from the caller's memory. A 4 MiB SET is then a record of header,
-// the value's records, and a record of CRLF and whatever follows.
+// Small pieces (RESP headers, CRLFs, keys, a value under one record) go out
+// together in one record, gathered here; a piece that does not fit (a
+// value) is encrypted straight from the caller's memory. A 4 MiB SET is then
+// a record of header, the value's records, and a record of CRLF and whatever
+// follows. A write that blocks is offered again with the very same bytes at
+// the same address: with kTLS, OpenSSL keeps a pointer to them, not a copy.
 std::size_t Socket::tls_send_some(IovCursor& cursor) {
   constexpr std::size_t kRecordBytes = 16 * 1024;  // TLS's largest record
-  constexpr std::size_t kPerCall = 256 * 1024;     // then let the caller read replies
-  const SigpipeBlocked no_sigpipe;                  // OpenSSL writes with write()
-  std::byte gathered[kRecordBytes];
   std::size_t sent = 0;
-  while (!cursor.done() && sent < kPerCall) {
+  while (!cursor.done()) {
     const auto pieces = cursor.pending(64);
     std::span<const std::byte> offer(static_cast<const std::byte*>(pieces[0].iov_base), pieces[0].iov_len);
     if (offer.size() < kRecordBytes) {
-      // The same pieces are gathered again after a blocked write: OpenSSL
-      // requires the retry to offer the same bytes.
-      std::size_t used = 0;
-      for (const iovec& piece : pieces) {
-        if (used + piece.iov_len > kRecordBytes) break;
-        std::memcpy(gathered + used, piece.iov_base, piece.iov_len);
-        used += piece.iov_len;
+      // Gathered already when a write of these very pieces blocked.
+      const std::pair<const void*, std::size_t> position{pieces[0].iov_base, cursor.remaining_bytes()};
+      if (gathered_.empty() || gathered_at_ != position) {
+        gathered_.reserve(kRecordBytes);  // never reallocated: its address stays
+        gathered_.clear();
+        gathered_at_ = position;
+        for (const iovec& piece : pieces) {
+          if (gathered_.size() + piece.iov_len > kRecordBytes) break;
+          const auto* bytes = static_cast<const std::byte*>(piece.iov_base);
+          gathered_.insert(gathered_.end(), bytes, bytes + piece.iov_len);
+        }
       }
-      offer = {gathered, used};
+      offer = gathered_;
     }
     const std::size_t n = tls_->write(offer);
     if (n == 0) break;
+    if (offer.data() == gathered_.data()) gathered_.clear();  // at most one record: written whole
     cursor.advance(n);
     sent += n;
   }
@@ -332,7 +341,6 @@ std::size_t Socket::tls_send_some(IovCursor& cursor) {
 
 // Pieces in order, each decrypted straight into its memory.
 std::size_t Socket::tls_recv_some(std::span<const iovec> pieces) {
-  const SigpipeBlocked no_sigpipe;  // reading may write (an alert, a key update)
   std::size_t received = 0;
   for (const iovec& piece : pieces) {
     std::size_t filled = 0;

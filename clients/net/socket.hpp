@@ -3,7 +3,9 @@
 // the endpoint says so (rediss://). Two styles: non-blocking primitives
 // (send_some / recv_some) for event loops that drive many connections, and
 // deadline-bounded helpers (send_all / recv_exact) for handshakes and simple
-// callers. No call waits past its deadline.
+// callers. No call waits past its deadline. Over TLS, OpenSSL writes with
+// write(), which raises SIGPIPE at a closed peer: callers block it for their
+// scope (net::SigpipeBlocked, once per batch rather than per call).
 
 #include <sys/uio.h>
 
@@ -14,6 +16,8 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "net/endpoint.hpp"
 #include "net/iov_cursor.hpp"
@@ -66,6 +70,8 @@ class Socket {
   const std::string& peer() const { return peer_; }
   SocketBuffers buffers() const;
   bool is_tls() const { return tls_ != nullptr; }
+  // poll() events a blocked TLS call waits for (0: none, or plain TCP).
+  short tls_blocked_on() const;
   // What TLS negotiated; nullopt for a plain connection.
   std::optional<TlsInfo> tls() const;
   void close();
@@ -116,6 +122,8 @@ class Socket {
   int fd_ = -1;
   std::string peer_;  // endpoint.display(): safe for messages
   std::unique_ptr<TlsSession> tls_;
+  std::vector<std::byte> gathered_;  // small pieces sent as one TLS record (kept while its write is blocked)
+  std::pair<const void*, std::size_t> gathered_at_{};  // the cursor's position they were gathered at
   int low_water_ = 1;      // SO_RCVLOWAT as set
   int low_water_cap_ = 0;  // a quarter of the receive buffer when last read
 };

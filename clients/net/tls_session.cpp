@@ -42,9 +42,17 @@ int no_passphrase(char*, int, int, void*) { return 0; }
 // them: loading a trust store costs milliseconds, a connection must not.
 class TlsContext {
  public:
-  explicit TlsContext(const TlsSettings& settings) : ctx_(SSL_CTX_new(TLS_client_method())) {
+  explicit TlsContext(const TlsSettings& settings) : ctx_((ERR_clear_error(), SSL_CTX_new(TLS_client_method()))) {
     if (!ctx_) throw NetError("TLS: cannot create a context: " + openssl_errors(), false);
     SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+    if (settings.ktls && OpenSSL_version_num() < 0x30200000L) {
+      // OpenSSL before 3.2 hands TLS 1.3's receive side to the kernel never
+      // (its send side, yes): a kTLS GET would decrypt in user space. TLS 1.2
+      // with AES-GCM is offloaded both ways; the protocol is recorded per connection.
+      SSL_CTX_set_max_proto_version(ctx_, TLS1_2_VERSION);
+      SSL_CTX_set_cipher_list(ctx_, "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:"
+                                    "ECDHE-RSA-AES128-GCM-SHA256");
+    }
     SSL_CTX_set_default_passwd_cb(ctx_, no_passphrase);
     SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_OFF);
     if (settings.verify) {
@@ -85,7 +93,9 @@ class TlsContext {
 
   static std::shared_ptr<TlsContext> shared(const TlsSettings& settings) {
     static std::mutex mutex;
-    static std::map<TlsSettings, std::shared_ptr<TlsContext>> contexts;
+    // Never destroyed: at exit OpenSSL may clean itself up before this map
+    // would be, and freeing a context after that crashes.
+    static auto& contexts = *new std::map<TlsSettings, std::shared_ptr<TlsContext>>;
     const std::lock_guard lock(mutex);
     auto& context = contexts[settings];
     if (!context) context = std::make_shared<TlsContext>(settings);
@@ -116,8 +126,10 @@ class TlsContext {
   SSL_CTX* ctx_;
 };
 
+void check_tls_settings(const TlsSettings& settings) { TlsContext::shared(settings); }
+
 TlsSession::TlsSession(const TlsSettings& settings, const std::string& host, int fd, std::string peer)
-    : context_(TlsContext::shared(settings)), ssl_(SSL_new(context_->get())), peer_(std::move(peer)) {
+    : context_(TlsContext::shared(settings)), ssl_(SSL_new(context_->get())), peer_(std::move(peer)), verify_(settings.verify) {
   if (!ssl_ || SSL_set_fd(ssl_, fd) != 1) {
     const std::string reason = openssl_errors();
     SSL_free(ssl_);
@@ -135,9 +147,10 @@ TlsSession::TlsSession(const TlsSettings& settings, const std::string& host, int
     }
   }
   // Partial writes report progress record by record (the op timeout counts
-  // progress); a retry after a blocked write may come from a rebuilt buffer
-  // with the same bytes.
-  SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // progress). A blocked write is offered again at the same address (with
+  // kTLS OpenSSL keeps a pointer to it): no SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+  // so OpenSSL refuses a retry that is not.
+  SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE);
 }
 
 TlsSession::~TlsSession() { SSL_free(ssl_); }
@@ -146,6 +159,7 @@ void TlsSession::handshake(std::chrono::steady_clock::time_point deadline) {
   const int fd = SSL_get_fd(ssl_);
   for (;;) {
     ERR_clear_error();
+    errno = 0;
     const int rc = SSL_connect(ssl_);
     if (rc == 1) return;
     const int saved_errno = errno;
@@ -153,7 +167,8 @@ void TlsSession::handshake(std::chrono::steady_clock::time_point deadline) {
     const short events = error == SSL_ERROR_WANT_READ ? POLLIN : error == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
     if (events == 0) {
       std::string why;
-      if (const long verdict = SSL_get_verify_result(ssl_); verdict != X509_V_OK) {
+      // Without verification OpenSSL still records a verdict; it did not refuse the peer for it.
+      if (const long verdict = SSL_get_verify_result(ssl_); verify_ && verdict != X509_V_OK) {
         why = "its certificate was refused: " + std::string(X509_verify_cert_error_string(verdict)) +
               " (trust its CA with --tls-ca FILE; a certificate for another name: --tls-server-name NAME)";
         ERR_clear_error();
@@ -206,6 +221,7 @@ std::size_t TlsSession::blocked(int ssl_result, const char* what) {
 std::size_t TlsSession::read(std::span<std::byte> buffer) {
   if (buffer.empty()) return 0;
   ERR_clear_error();
+  errno = 0;
   std::size_t n = 0;
   const int rc = SSL_read_ex(ssl_, buffer.data(), buffer.size(), &n);
   if (rc == 1) {
@@ -218,6 +234,7 @@ std::size_t TlsSession::read(std::span<std::byte> buffer) {
 std::size_t TlsSession::write(std::span<const std::byte> data) {
   if (data.empty()) return 0;
   ERR_clear_error();
+  errno = 0;
   std::size_t n = 0;
   const int rc = SSL_write_ex(ssl_, data.data(), data.size(), &n);
   if (rc == 1) {

@@ -22,6 +22,11 @@ namespace kvslo::net {
 
 class TlsContext;
 
+// Loads `settings` (the CA file, a client certificate and its key) as a
+// connection would, and throws NetError naming what cannot be used: bad
+// input refused before anything runs.
+void check_tls_settings(const TlsSettings& settings);
+
 class TlsSession {
  public:
   // `host` is what the certificate must name (unless settings.server_name
@@ -60,6 +65,7 @@ class TlsSession {
   std::shared_ptr<TlsContext> context_;
   ssl_st* ssl_ = nullptr;
   std::string peer_;
+  bool verify_;
   short blocked_on_ = 0;
 };
 

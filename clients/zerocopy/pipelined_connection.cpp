@@ -83,8 +83,8 @@ short PipelinedConnection::wanted_events() const {
 void PipelinedConnection::on_ready(short revents) {
   if (!busy()) return;
   try {
-    // TLS may have blocked a read on writing (or stopped at a record): try it on any event.
-    if (revents & (POLLIN | POLLERR | POLLHUP) || socket_.is_tls()) receive();
+    // A TLS read may wait on writing (a key update): POLLOUT resumes it.
+    if (revents & (POLLIN | POLLERR | POLLHUP) || (revents & POLLOUT && socket_.tls_blocked_on() & POLLOUT)) receive();
     if (busy()) send_more();
   } catch (const net::NetError& e) {
     fail(e.is_timeout() ? KeyStatus::kTimeout : KeyStatus::kIoError, e.what());

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "net/sigpipe_blocked.hpp"
+
 namespace kvslo {
 
 StreamDriver::StreamDriver(const ClientOptions& options, int connections) : options_(options) {
@@ -21,6 +23,8 @@ std::vector<ConnectionInfo> StreamDriver::connections() const {
 }
 
 void StreamDriver::run(const BatchJob& job, KeyRange range) {
+  // OpenSSL writes to a closed peer with write(): an error per key, not a signal (once per batch, not per write).
+  const net::SigpipeBlocked no_sigpipe;
   const std::size_t parts = connections_.size();
   const auto connect_deadline = net::Clock::now() + options_.connect_timeout;
   for (std::size_t i = 0; i < parts; ++i) {

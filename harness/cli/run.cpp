@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "experiment/client_catalog.hpp"
 #include "experiment/fields.hpp"
 #include "experiment/models.hpp"
 #include "experiment/scenario.hpp"
@@ -118,7 +119,9 @@ void follow_the_url_wire(RunOptions& o) {
   std::string first_refusal;
   for (PointSpec p : points) {
     std::string refusal;
-    if (over_tls && p.tls == TlsMode::kOff) {
+    if (!client_entry(p.client).moves_redis_data) {
+      // iperf3 and null never talk to Redis: their wire stays what it is.
+    } else if (over_tls && p.tls == TlsMode::kOff) {
       if (swept) {
         refusal = "tls off: the server is reached over TLS (rediss://)";
       } else {

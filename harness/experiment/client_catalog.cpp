@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "experiment/point_spec.hpp"
+#include "hiredis/hiredis_client.hpp"
 
 namespace kvslo {
 
@@ -69,11 +70,13 @@ std::string ClientEntry::cluster_refusal() const {
 }
 
 std::optional<std::string> ClientEntry::tls_refusal(TlsMode mode) const {
-  if (name == "hiredis") return "hiredis: this build's hiredis (Debian's 0.14.1) has no TLS; over TLS measure zerocopy or tiled";
+  if (name == "hiredis") return HiredisClient::no_tls_reason();
   if (name == "null") return "null: no I/O, so no wire to encrypt";
   if (name == "iperf3") return "iperf3 has no TLS: its wire stays plain (its tls off point is the wire for every mode)";
-  if (mode == TlsMode::kKtls && kind != ClientKind::kKvslo) {
-    return name + ": kvslo cannot ask another program for kTLS (its tls on point is its TLS figure)";
+  if (mode == TlsMode::kKtls && !in_process) {
+    // Whether the kernel took a connection is read back from OpenSSL in kvslo's own process only.
+    return name + ": kTLS is asked for and read back in kvslo's own process only (zerocopy, tiled); its tls on point "
+                  "is its TLS figure";
   }
   return std::nullopt;
 }

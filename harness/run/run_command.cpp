@@ -57,6 +57,12 @@ std::unique_ptr<RunServer> open_server(const RunRequest& request, int& exit_code
 // slot: every point would fail key by key.
 bool route_cluster(RunServer& server, const nlohmann::json& redis) {
   if (!server.endpoint().cluster && redis.value("redis_mode", std::string()) != "cluster") return true;
+  if (server.endpoint().tls) {
+    std::cerr << "kvslo: " << server.endpoint().display()
+              << " is a Redis Cluster node: kvslo does not route over TLS to a cluster yet (measure one node over TLS "
+                 "with a server out of cluster mode, or the cluster in plain TCP)\n";
+    return false;
+  }
   if (!server.endpoint().cluster) {
     server.route_as_cluster();
     std::cerr << "kvslo: " << server.endpoint().display()

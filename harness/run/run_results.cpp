@@ -43,12 +43,13 @@ nlohmann::json results_header(const RunRequest& request, const nlohmann::json& r
                              {"allocator", describe_allocator()},
                              {"redis", redis},
                              {"knobs", measurement_knobs()}};
-  if (request.tls) {
+  if (request.tls || (request.redis_url && request.redis_url->starts_with("rediss://"))) {
     // How a rediss:// server was trusted: paths and switches, never key material.
-    document["environment"]["tls_client"] = {{"ca_file", request.tls->ca_file.empty() ? "the system's trust store" : request.tls->ca_file},
-                                             {"client_certificate", request.tls->cert_file},
-                                             {"server_name", request.tls->server_name},
-                                             {"verify", request.tls->verify}};
+    const net::TlsSettings tls = request.tls.value_or(net::TlsSettings{});
+    document["environment"]["tls_client"] = {{"ca_file", tls.ca_file.empty() ? "the system's trust store" : tls.ca_file},
+                                             {"client_certificate", tls.cert_file},
+                                             {"server_name", tls.server_name},
+                                             {"verify", tls.verify}};
   }
   document["slo"] = request.slo.to_json();
   if (!request.scenario.is_null()) document["scenario"] = request.scenario;

@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "experiment/units.hpp"
+#include "net/socket.hpp"
+#include "net/tls_session.hpp"
 #include "run/run_preflight.hpp"
 #include "system/random_secret.hpp"
 #include "system/redis_info.hpp"
@@ -32,6 +34,20 @@ RunServer::RunServer(const std::optional<std::string>& redis_url, const std::opt
     }
     endpoint_ = net::Endpoint::parse_with_environment(*redis_url);
     if (endpoint_.tls && tls) endpoint_.tls = *tls;
+    if (endpoint_.tls) {
+      if (!endpoint_.tls->verify && (!endpoint_.tls->ca_file.empty() || !endpoint_.tls->server_name.empty())) {
+        throw std::invalid_argument("--tls-insecure verifies nothing: --tls-ca and --tls-server-name would be ignored (drop one)");
+      }
+      try {
+        net::check_tls_settings(*endpoint_.tls);  // a missing CA file or a key that does not fit, before anything runs
+      } catch (const net::NetError& e) {
+        throw std::invalid_argument(e.what());
+      }
+      if (!endpoint_.tls->verify) {
+        std::cerr << "kvslo: --tls-insecure: the server's certificate is not verified (anyone on the path could read "
+                     "and change the traffic); recorded in the results\n";
+      }
+    }
   } else {
     start(points.empty() ? PointSpec{} : points.front());
   }

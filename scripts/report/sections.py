@@ -384,6 +384,69 @@ def server_comparison(results, plots):
     return [Heading("Server comparison", 2), paragraph(SERVER_NOTE), table(SERVER_COLUMNS, rows)]
 
 
+# --- what TLS costs ---------------------------------------------------------------
+
+TLS_COLUMNS = [("point", "point"), ("tls", "tls"), ("wire", "negotiated (kTLS send/recv of connections)"),
+               ("gbps", "GB/s [95% interval]"), ("vs_plain", "x plain TCP"), ("cpu", "CPU s/GB"),
+               ("server_cpu", "server CPU s/GB"), ("index", "#")]
+TLS_NOTE = ("The same point in plain TCP, over TLS (OpenSSL encrypting in user space) and over kTLS (the kernel's "
+            "record layer, where the kernel has one), on one server: the TLS and plain points took turns. x plain "
+            "TCP: for kvslo's clients the ratio paired by round with its 95% interval (~: fewer than 6 rounds); for "
+            "peers the ratio of the medians (u: unpaired). The negotiated column is what OpenSSL reported for each "
+            "connection, not what was asked: kTLS falls back to user space silently. CPU s/GB is the client's, server "
+            "CPU s/GB what each GB cost the server (both sides encrypt or decrypt every byte).")
+TLS_ORDER = ("off", "on", "ktls")
+
+
+def _tls_mode(p):
+    return p.p("tls") or "off"  # absent: plain TCP (results/SCHEMA.md)
+
+
+def _tls_wire_text(p):
+    w = p.raw.get("tls_wire")
+    if not w:
+        return "plain TCP" if _tls_mode(p) == "off" else "-"
+    return f"{w['protocol']} {w['cipher']} ({w['ktls_send']}/{w['ktls_recv']} of {w['connections']})"
+
+
+def _tls_rows(group, paired):
+    plain = next((p for p in group if _tls_mode(p) == "off"), None)
+    rows = []
+    for i, p in enumerate(group):
+        ratio = "-"
+        if p is not plain and p.outcome.status == "ok":
+            if p.label in paired:
+                ratio = _interval_text(paired[p.label])
+            elif plain is not None and plain.outcome.status == "ok" and plain.gbps > 0:
+                ratio = f"{p.gbps / plain.gbps:.2f}x u"
+        rows.append({"point": " ".join(w for w in p.label.split() if not w.startswith("tls=")) if not i else "",
+                     "tls": _tls_mode(p), "wire": _tls_wire_text(p), "gbps": _gbps_with_interval(p), "vs_plain": ratio,
+                     "cpu": _per_gb(p.raw.get("cpu_seconds_per_gb")),
+                     "server_cpu": _per_gb(p.raw.get("server_cpu_seconds_per_gb")), "index": str(p.index)})
+    return rows
+
+
+def tls_cost(results, plots):
+    """Only for a run with TLS points: each beside the same point in plain TCP."""
+    points = [p for p in results.points if p.client_info.moves_redis_data]
+    if all(_tls_mode(p) == "off" for p in points):
+        return []
+    # A TLS point of kvslo's is paired with the same client in plain TCP (the run's paired comparisons).
+    paired = {c["ours"]: c["gbps"] for c in results.paired_comparisons
+              if "tls=" in c["ours"] and "tls=" not in c["baseline"] and c["baseline_client"] == c["ours"].split()[0]}
+    groups = {}
+    for p in points:
+        groups.setdefault(p.identity_key(without=("tls",)), []).append(p)
+    rows = []
+    for group in groups.values():
+        if len({_tls_mode(p) for p in group}) > 1:
+            rows += _tls_rows(sorted(group, key=lambda p: TLS_ORDER.index(_tls_mode(p)) if _tls_mode(p) in TLS_ORDER
+                                     else len(TLS_ORDER)), paired)
+    if not rows:
+        return []
+    return [Heading("What TLS costs", 2), paragraph(TLS_NOTE), table(TLS_COLUMNS, rows)]
+
+
 # --- network -----------------------------------------------------------------
 
 WIRE_COLUMNS = [("streams", "streams"), ("write_size", "write size"), ("gbps", "GB/s"), ("gbit", "Gbit/s"),
@@ -530,5 +593,5 @@ def environment(results, plots):
 
 
 SECTIONS = [verdict, best_per_client, break_even_section, failures, side_by_side, paired_comparisons, python_boundary,
-            cluster_balance, server_comparison, network,
+            cluster_balance, server_comparison, tls_cost, network,
             plot_figures, every_point, environment]

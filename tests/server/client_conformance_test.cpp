@@ -2,7 +2,8 @@
 // redis-server, including when keys are missing, values have the wrong size,
 // the server errors, refuses, stalls or dies; the same against kvslo's
 // reference server, which must be a faithful enough Redis for these commands;
-// and the same over a 3-shard Redis Cluster (redis-cluster://), where every
+// against valkey-server (Valkey 8); over TLS (rediss://) for the clients that
+// speak it; and over a 3-shard Redis Cluster (redis-cluster://), where every
 // batch is split across the shards by the cluster layer.
 #include <gtest/gtest.h>
 
@@ -99,7 +100,7 @@ class ClientConformance : public ::testing::TestWithParam<ClientSetup> {
     auto& shared = GetParam().tls ? tls_server_ : servers_[static_cast<std::size_t>(GetParam().server)];
     if (!shared) {
       EmbeddedRedisOptions o = server_options();
-      o.unix_socket = GetParam().server == ServerKind::kRedis;  // the reference server listens on TCP only
+      o.unix_socket = GetParam().server != ServerKind::kReference;  // the reference server listens on TCP only
       shared = std::make_unique<EmbeddedRedis>(o);
     }
     server_ = shared.get();
@@ -117,7 +118,8 @@ class ClientConformance : public ::testing::TestWithParam<ClientSetup> {
   net::Endpoint endpoint_of(const EmbeddedRedis& server) const {
     return GetParam().tls ? server.tls_endpoint() : server.endpoint();
   }
-  bool on_redis() const { return GetParam().server == ServerKind::kRedis; }
+  // A real server (redis-server or valkey-server), not the reference server.
+  bool on_redis() const { return GetParam().server != ServerKind::kReference; }
   bool on_cluster() const { return GetParam().cluster; }
   // The endpoint the shared client reads: the server, or the cluster's seed node.
   net::Endpoint endpoint() const { return on_cluster() ? shared_cluster().endpoint() : endpoint_of(*server_); }
@@ -155,12 +157,12 @@ class ClientConformance : public ::testing::TestWithParam<ClientSetup> {
   }
 
   EmbeddedRedis* server_ = nullptr;  // shared by the tests of one server kind
-  static std::array<std::unique_ptr<EmbeddedRedis>, 2> servers_;
+  static std::array<std::unique_ptr<EmbeddedRedis>, 3> servers_;  // by ServerKind
   static std::unique_ptr<EmbeddedRedis> tls_server_;
   static std::unique_ptr<EmbeddedCluster> cluster_;
 };
 
-std::array<std::unique_ptr<EmbeddedRedis>, 2> ClientConformance::servers_;
+std::array<std::unique_ptr<EmbeddedRedis>, 3> ClientConformance::servers_;
 std::unique_ptr<EmbeddedRedis> ClientConformance::tls_server_;
 std::unique_ptr<EmbeddedCluster> ClientConformance::cluster_;
 
@@ -439,6 +441,12 @@ std::vector<ClientSetup> setups() {
   for (ClientSetup s : std::vector<ClientSetup>{{"hiredis", 4, 2, 4, true}, {"zerocopy", 3, 1, 8, true},
                                                 {"zerocopy", 2, 1, 4, false}, {"tiled", 4, 2, 2, false}}) {
     s.cluster = true;
+    out.push_back(s);
+  }
+  // Valkey 8 in place of Redis 7.0: every client, a few setups.
+  for (ClientSetup s : std::vector<ClientSetup>{{"hiredis", 4, 2, 4, true}, {"zerocopy", 3, 1, 8, true},
+                                                {"tiled", 4, 2, 2, false}}) {
+    s.server = ServerKind::kValkey;
     out.push_back(s);
   }
   // Over TLS the clients that speak it (hiredis 0.14 does not: tls_test.cpp).

@@ -4,13 +4,16 @@
 // primary failing only its own keys.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cluster/cluster_client.hpp"
 #include "cluster/key_slot.hpp"
+#include "cluster/topology_reader.hpp"
 #include "command_channel.hpp"
 #include "registry.hpp"
 #include "system/embedded_cluster.hpp"
@@ -124,6 +127,16 @@ void move_slot(EmbeddedCluster& c, std::uint16_t slot, bool finish, const std::v
   for (std::size_t i = 0; i < c.size(); ++i) {
     CommandChannel node(c.node(i).endpoint(), 5000ms);
     node.call_ok({"CLUSTER", "SETSLOT", s, "NODE", to.node_id});
+  }
+  // As redis-cli --cluster reshard does, until every node agrees: gossip
+  // still in flight can otherwise send a client round in MOVED circles.
+  const auto agreed_by = std::chrono::steady_clock::now() + 5s;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    while (std::chrono::steady_clock::now() < agreed_by) {
+      const auto seen = cluster::read_topology(c.node(i).endpoint(), 2000ms);
+      if (seen.shards()[static_cast<std::size_t>(seen.shard_of(slot))].node_id == to.node_id) break;
+      std::this_thread::sleep_for(20ms);
+    }
   }
 }
 

@@ -169,10 +169,12 @@ TEST(FieldTable, TlsIsAWireNotADataset) {
   PointSpec cluster = p;
   cluster.shards = 3;
   refused_because(cluster, "cluster has no TLS");
-  PointSpec peer_ktls = p;
-  peer_ktls.client = "redis-benchmark";
-  peer_ktls.tls = TlsMode::kKtls;
-  refused_because(peer_ktls, "cannot ask another program for kTLS");
+  for (const char* other_process : {"redis-benchmark", "tiled-py"}) {
+    PointSpec peer_ktls = p;
+    peer_ktls.client = other_process;
+    peer_ktls.tls = TlsMode::kKtls;
+    refused_because(peer_ktls, "kTLS is asked for and read back in kvslo's own process only");
+  }
   PointSpec ktls = p;
   ktls.tls = TlsMode::kKtls;
   if (const auto why_not = net::kernel_tls_unavailable()) {
