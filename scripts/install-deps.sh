@@ -107,4 +107,9 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian's redis-server package starts a system service on 6379; kvslo never
 # uses it (it starts its own on a free port), so leave it as the admin set it.
+if [ ${#missing_valkey[@]} -gt 0 ]; then
+  # Not started now, but enabled: at the next boot it would take 6379 beside redis-server's service.
+  echo "install-deps: note: the valkey-server service is installed but was not started; kvslo never uses it" \
+       "(to keep it from starting at boot on port 6379: systemctl disable valkey-server)"
+fi
 echo "install-deps: done"

@@ -589,6 +589,12 @@ def environment(results, plots):
         ("sysctls", ", ".join(f"{k}={v}" for k, v in (host.get("sysctls") or {}).items()) or "-"),
         ("run", f"{results.created_at}: {results.doc.get('command_line', '')}"),
     ]
+    tls = env.get("tls_client")
+    if tls:  # a rediss:// server of the user's: how it was trusted
+        facts.insert(4, ("TLS", "verification OFF (--tls-insecure)" if tls.get("verify") is False else
+                         f"verified against {tls.get('ca_file', '?')}"
+                         + (f", name {tls['server_name']}" if tls.get("server_name") else "")
+                         + (f", client certificate {tls['client_certificate']}" if tls.get("client_certificate") else "")))
     return [Heading("Environment", 2), table(ENVIRONMENT_COLUMNS, [{"what": k, "value": v} for k, v in facts])]
 
 

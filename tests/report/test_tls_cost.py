@@ -80,3 +80,15 @@ def test_absent_without_tls_points_and_failed_points_have_no_ratio(tmp_path):
     assert tls_rows(results_file(tmp_path, [point("zerocopy", "off", 3.0), point("hiredis", "off", 2.0)])) is None
     rows = tls_rows(results_file(tmp_path, [point("tiled", "off", 3.0), point("tiled", "on", 0.0, status="failed")]))
     assert rows[1]["gbps"] == "failed" and rows[1]["vs_plain"] == "-"
+
+
+def test_the_environment_says_how_a_rediss_server_was_trusted(tmp_path):
+    for tls, shown in (({"ca_file": "/etc/ca.pem", "verify": True, "server_name": "", "client_certificate": ""},
+                        "verified against /etc/ca.pem"),
+                       ({"ca_file": "the system's trust store", "verify": False}, "verification OFF (--tls-insecure)")):
+        doc = {"schema_version": 2, "slo": {"retrieval_gbps": 2.0}, "points": [point("zerocopy", "on", 1.0)],
+               "environment": {"redis": {"redis_version": "7.0.15"}, "tls_client": tls}}
+        path = tmp_path / "r.json"
+        path.write_text(json.dumps(doc))
+        rows = [dict(r) for r in sections.environment(Results(path), [])[-1].rows]
+        assert {"what": "TLS", "value": shown} in rows
