@@ -299,10 +299,6 @@ void Socket::recv_exact(std::span<std::byte> buffer, Deadline deadline) {
   }
 }
 
-}  // namespace kvslo::net
-
-namespace kvslo::net {
-
 // Small pieces (RESP headers, CRLFs, keys, a value under one record) go out
 // together in one record, gathered here; a piece that does not fit (a
 // value) is encrypted straight from the caller's memory. A 4 MiB SET is then

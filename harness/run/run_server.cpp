@@ -54,7 +54,7 @@ RunServer::RunServer(const std::optional<std::string>& redis_url, const std::opt
 }
 
 std::optional<net::Endpoint> RunServer::tls_endpoint() const {
-  if (embedded_ && tls_port_) return embedded_->tls_endpoint();
+  if (embedded_ && embedded_->speaks_tls()) return embedded_->tls_endpoint();  // not the reference server
   if (!embedded() && endpoint_.tls) return endpoint_;
   return std::nullopt;
 }

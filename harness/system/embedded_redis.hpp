@@ -49,6 +49,7 @@ class EmbeddedRedis {
   // TCP endpoint, with the password when one is set.
   net::Endpoint endpoint() const;
   net::Endpoint unix_endpoint() const;
+  bool speaks_tls() const { return options_.tls; }
   // rediss:// on the TLS port, trusting the throwaway CA (options.tls only).
   net::Endpoint tls_endpoint() const;
   // The certificates it was given (options.tls only).

@@ -61,6 +61,19 @@ TEST_F(TlsRun, TheTlsAxisTakesTurnsOnOneServerAndRecordsTheWire) {
   EXPECT_NE(point_labelled(j, "tiled get 256KiB x8 streams=1 depth=8 tls=on"), nullptr);
 }
 
+TEST_F(TlsRun, TheReferenceServerBesideTlsPointsRunsPlain) {
+  // The reference server has no TLS: its tls=on point is skipped, its plain one runs after the restart.
+  const auto out = dir_ / "r.json";
+  const auto o = testing::run_kvslo("run --client zerocopy --server redis,reference --tls off,on --chunk-size 256KiB "
+                                    "--chunks-per-batch 8 --working-set 8MiB --trials 1 --warmup 1 --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  const auto j = read(out);
+  ASSERT_EQ(j["points"].size(), 3u) << o.output;
+  ASSERT_EQ(j["skipped_points"].size(), 1u);
+  EXPECT_NE(j["skipped_points"][0]["reason"].get<std::string>().find("reference server has no TLS"), std::string::npos);
+  for (const auto& p : j["points"]) EXPECT_TRUE(p["status"] == "ok" || p["status"] == "slo_miss") << p["label"] << p["errors"];
+}
+
 TEST_F(TlsRun, AServerOfTheUsersNamedWithRediss) {
   EmbeddedRedisOptions options;
   options.tls = true;
