@@ -12,6 +12,7 @@ packages=(
   redis-server redis-tools iperf3
   python3 python3-dev python3-matplotlib python3-numpy python3-redis python3-pytest pybind11-dev
   iproute2 procps
+  openmpi-bin libopenmpi-dev
 )
 # Valkey 8.0 (the `server: valkey` axis value): bookworm has no valkey, its
 # backports suite has 8.0.x; only these two packages come from there.

@@ -14,6 +14,9 @@
 #include "experiment/fields.hpp"
 #include "experiment/models.hpp"
 #include "experiment/scenario.hpp"
+#include "fleet/fleet_follow.hpp"
+#include "fleet/fleet_plan.hpp"
+#include "fleet/mpi_link.hpp"
 #include "net/endpoint.hpp"
 #include "run/report_command.hpp"
 #include "run/run_command.hpp"
@@ -251,12 +254,29 @@ Subcommand register_run(CLI::App& app, std::vector<std::string> args) {
   run->add_flag("--wire", o->wire, "measure the wire (iperf3) in the same run, at the points' stream counts");
   run->add_option("--wire-target", o->wire_target, "HOST[:PORT] of 'iperf3 -s' (default: embedded on loopback, or the Redis host)");
   return {run, [o, run] {
+            // Under mpirun every rank parses the same command line into the
+            // same points; rank 0 leads, the others follow it.
+            std::unique_ptr<fleet::MpiLink> ranks;
             try {
-              plan_points(*run, *o);
-            } catch (const std::invalid_argument& e) {
+              ranks = fleet::MpiLink::join();
+            } catch (const std::exception& e) {
               std::cerr << "kvslo run: " << e.what() << "\n";
               return static_cast<int>(kExitBadInput);
             }
+            try {
+              plan_points(*run, *o);
+              fleet::fit_points_to_ranks(o->request.points, o->request.skipped, ranks ? ranks->size() : 1);
+            } catch (const std::invalid_argument& e) {
+              std::cerr << "kvslo run" << (ranks && ranks->rank() > 0 ? " (rank " + std::to_string(ranks->rank()) + ")" : "")
+                        << ": " << e.what() << "\n";
+              if (ranks) ranks->abort(kExitBadInput);  // no rank may wait for one that gave up
+              return static_cast<int>(kExitBadInput);
+            }
+            if (ranks && ranks->rank() > 0) {
+              install_signal_handlers();
+              return fleet::follow_rank_zero(*ranks, o->request.points, stop_requested());
+            }
+            o->request.ranks = ranks.get();
             return run_and_maybe_report(*o);
           }};
 }

@@ -569,6 +569,30 @@ void add_variant_fields(std::vector<Field>& t) {
             [](const PointSpec& p) { return p.tls == TlsMode::kOff ? "" : "tls=" + to_string(p.tls); }),
        "--tls", FlagForm::kList);
 
+  Field ranks = field("ranks", "under mpirun, how many ranks read at once (the first N; \"all\": every rank, the default)",
+                      {"ranks"});
+  ranks.apply = [](PointSpec& p, const json& v, const FieldInput& in) {
+    p.ranks = v.is_string() && v.get<std::string>() == "all"
+                  ? 0
+                  : static_cast<int>(in.check.integer(in.path, v, 1, limits::kMaxRanks, "a positive number of ranks, or \"all\""));
+  };
+  ranks.record = [](const PointSpec& p, json& j) {
+    if (p.ranks != 0) j["ranks"] = p.ranks;
+  };
+  flag(with(add(ranks), Identity::kPoint, Shown::kVariant,
+            [](const PointSpec& p) { return p.ranks == 0 ? "" : "ranks=" + std::to_string(p.ranks); }),
+       "--ranks", FlagForm::kList);
+
+  Field fleet_keys = choice_field("fleet_keys", &PointSpec::fleet_keys,
+                                  "under mpirun, the keys each rank reads: split (its own share of the working set) or "
+                                  "shared (all of it, as every rank does)");
+  fleet_keys.record = [](const PointSpec& p, json& j) {
+    if (p.fleet_keys != FleetKeys::kSplit) j["fleet_keys"] = to_string(p.fleet_keys);
+  };
+  flag(with(add(fleet_keys), Identity::kPoint, Shown::kVariant,
+            [](const PointSpec& p) { return p.fleet_keys == FleetKeys::kSplit ? "" : "keys=" + to_string(p.fleet_keys); }),
+       "--fleet-keys", FlagForm::kList);
+
   Field redis = field("redis.", "the embedded server's settings (" + redis_setting_list() + ")", {"redis_settings"});
   redis.apply = apply_redis_setting;
   redis.record = [](const PointSpec& p, json& j) { j["redis_settings"] = p.redis_settings; };

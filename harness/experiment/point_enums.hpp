@@ -35,6 +35,10 @@ enum class KeySpread { kSpread, kHashtag };
 // The wire between client and server: plain TCP, TLS (OpenSSL encrypts in
 // user space), or TLS with the record layer handed to the kernel (kTLS).
 enum class TlsMode { kOff, kOn, kKtls };
+// Under mpirun, which keys each rank reads: its own share of the working set
+// (a fleet whose instances serve different requests), or all of it (every
+// instance reading the same hot prefix).
+enum class FleetKeys { kSplit, kShared };
 
 template <typename E>
 struct EnumNames;
@@ -69,6 +73,11 @@ template <>
 struct EnumNames<TlsMode> {
   static constexpr std::pair<TlsMode, std::string_view> kNames[] = {
       {TlsMode::kOff, "off"}, {TlsMode::kOn, "on"}, {TlsMode::kKtls, "ktls"}};
+};
+
+template <>
+struct EnumNames<FleetKeys> {
+  static constexpr std::pair<FleetKeys, std::string_view> kNames[] = {{FleetKeys::kSplit, "split"}, {FleetKeys::kShared, "shared"}};
 };
 
 template <>

@@ -41,6 +41,7 @@ inline constexpr std::uint64_t kMaxTileBytes = 1ull << 30;
 inline constexpr std::uint64_t kMaxWorkingSet = 1ull << 40;
 inline constexpr std::chrono::milliseconds kMaxDuration{24 * 3'600'000};  // time limits, wire runs
 inline constexpr std::size_t kMaxPoints = 10'000;                         // per scenario
+inline constexpr int kMaxRanks = 4096;                                    // ranks of one mpirun taking part in a point
 }  // namespace limits
 
 // How batches arrive: back to back (closed loop), or at a target rate (open
@@ -86,6 +87,8 @@ struct PointSpec {
   int shards = 0;                                     // an embedded cluster of this many primaries; 0: one server
   KeySpread key_spread = KeySpread::kSpread;          // keys spread over slots, or a hashtag per batch
   TlsMode tls = TlsMode::kOff;                        // the wire: plain, TLS, or TLS with kTLS
+  int ranks = 0;                                      // under mpirun: the first this many ranks read (0: all)
+  FleetKeys fleet_keys = FleetKeys::kSplit;           // under mpirun: each rank's share of the keys, or all of them
   Arrival arrival;
   std::optional<std::chrono::milliseconds> time_limit;  // per point; trials stop early past it
   // Where the chunk size came from, when a model gave it.

@@ -218,6 +218,7 @@ nlohmann::json PointMeasurement::to_json(const Slo& slo) const {
   if (quiet_wait) j["server_quiet_wait"] = quiet_wait->to_json();
   add_keys_and_connections(*this, j);
   if (boundary.is_object()) j["boundary"] = boundary;
+  if (fleet.is_object()) j["fleet"] = fleet;
   if (client_entry(spec.client).kind != ClientKind::kKvslo) {
     j["peer"] = peer.is_object() ? peer : nlohmann::json::object();
     j["peer"]["limits"] = peer_limits(spec, j["peer"].contains("cluster"));

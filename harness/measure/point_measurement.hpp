@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +32,12 @@ struct TrialFigures {
   std::size_t failed_keys = 0;
   int round = -1;              // the round it ran in (interleaved points share rounds); -1: none
   double start_seconds = -1;   // when it started, from the run's start
+  // When its first batch began and its last ended, on the steady clock
+  // (seconds since its epoch), and after each batch the verified bytes so
+  // far: ranks under mpirun line their trials up on one clock with them.
+  // Only kvslo's own clients fill them in (-1, empty: not known).
+  double window_begin = -1, window_end = -1;
+  std::vector<std::pair<double, std::uint64_t>> batch_marks;  // (batch end, bytes so far)
   double gbps() const { return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e9 : 0; }
 };
 
@@ -50,6 +57,8 @@ struct PointMeasurement {
   // tiled-py: its process (interpreter, command, module) and the boundary's
   // figures (wakeups per batch, Python time per batch); null for the others.
   nlohmann::json boundary;
+  // Under mpirun: each rank's share of every trial, and the fleet's (null alone).
+  nlohmann::json fleet;
   // Over a cluster: what each shard served, and the redirections followed.
   std::optional<ShardLedger> cluster;
   std::string failure;  // why the point could not be measured at all

@@ -76,8 +76,9 @@ std::unique_ptr<PointSession> PointRunner::open(const PointSpec& spec) {
     if (endpoint_.cluster && !client.reads_over_cluster()) throw std::invalid_argument(client.cluster_refusal());
     const net::Endpoint endpoint = client_endpoint(spec);
     if (client.reads_kvslo_dataset) ensure_dataset(spec);
-    auto session = client.in_process ? open_client_session(spec, endpoint, stop_requested_, origin_)
-                                     : open_peer_session(spec, spec.tls == TlsMode::kOff ? peers_ : tls_peers_, origin_);
+    auto session = !client.in_process ? open_peer_session(spec, spec.tls == TlsMode::kOff ? peers_ : tls_peers_, origin_)
+                   : client_opener_   ? client_opener_(spec, endpoint)
+                                      : open_client_session(spec, endpoint, stop_requested_, origin_);
     session->note_quiet_wait(take_quiet_wait());
     return session;
   } catch (const Interrupted&) {

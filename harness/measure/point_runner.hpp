@@ -4,6 +4,7 @@
 // which warms up, runs the timed trials and verifies what came back.
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -46,6 +47,11 @@ class PointRunner {
     written_.clear();
     loaded_.clear();
   }
+  // Opens a point of kvslo's own clients some other way than here alone
+  // (rank 0 of an mpirun: on every rank at once), given where they connect.
+  using ClientOpener = std::function<std::unique_ptr<PointSession>(const PointSpec&, const net::Endpoint&)>;
+  void open_clients_with(ClientOpener opener) { client_opener_ = std::move(opener); }
+  Clock::time_point origin() const { return origin_; }
   // Where `spec`'s client connects: the server, or its TLS port (with kTLS
   // asked for when the point says so). Throws std::invalid_argument when
   // the point wants TLS from a server that has none.
@@ -74,6 +80,7 @@ class PointRunner {
   std::map<std::string, PointSpec> written_;  // by dataset_identity: datasets kvslo began to write (and must delete)
   std::set<std::string> loaded_;              // datasets written completely
   std::optional<QuietWait> last_quiet_wait_;  // after the last load, until a point takes it
+  ClientOpener client_opener_;                // empty: kvslo's clients run here alone
 };
 
 }  // namespace kvslo

@@ -1,7 +1,5 @@
 #include "measure/point_session.hpp"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <thread>
 
@@ -11,6 +9,7 @@
 #include "measure/payload.hpp"
 #include "measure/server_stats.hpp"
 #include "system/interrupted.hpp"
+#include "system/process_cpu.hpp"
 
 namespace kvslo {
 namespace {
@@ -18,13 +17,6 @@ namespace {
 using Clock = PointSession::Clock;
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-double cpu_seconds_now() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return secs(u.ru_utime) + secs(u.ru_stime);
-}
 
 bool transport_failure(KeyStatus s) { return s == KeyStatus::kIoError || s == KeyStatus::kTimeout; }
 
@@ -83,8 +75,10 @@ namespace {
 // its turns, so a trial measures transfers, not set-up.
 class ClientSession final : public PointSession {
  public:
-  ClientSession(const PointSpec& spec, const net::Endpoint& endpoint, const std::atomic<bool>& stop, Clock::time_point origin)
-      : PointSession(spec, origin), spec_(spec), endpoint_(endpoint), stop_(stop), schedule_(spec.arrival) {
+  ClientSession(const PointSpec& spec, const net::Endpoint& endpoint, const std::atomic<bool>& stop, Clock::time_point origin,
+                KeyShare share, bool reads_server_cpu)
+      : PointSession(spec, origin), spec_(spec), endpoint_(endpoint), stop_(stop), schedule_(spec.arrival), share_(share),
+        reads_server_cpu_(reads_server_cpu) {
     guarded([&] { open(); });
   }
 
@@ -103,15 +97,15 @@ class ClientSession final : public PointSession {
   }
 
   std::size_t next_first() {
-    const std::size_t first = cursor_;  // batches walk the working set
-    cursor_ = (cursor_ + spec_.chunks_per_batch) % spec_.key_count();
+    const std::size_t first = share_.first + cursor_;  // batches walk the working set (or this rank's share of it)
+    cursor_ = (cursor_ + spec_.chunks_per_batch) % share_.count;
     return first;
   }
 
   // The server's CPU so far, per node of a cluster (empty: the null client
   // has no server, or it cannot say).
   std::vector<NodeCpu> server_cpu() const {
-    if (!client_entry(spec_.client).moves_redis_data) return {};
+    if (!reads_server_cpu_ || !client_entry(spec_.client).moves_redis_data) return {};
     try {
       return server_cpu_by_node(endpoint_);
     } catch (const std::exception&) {
@@ -158,7 +152,7 @@ class ClientSession final : public PointSession {
   }
 
   void run_batches(TrialFigures& trial) {
-    for (std::size_t b = 0; b < spec_.batches(); ++b) {
+    for (std::size_t b = 0; b < share_.batches; ++b) {
       if (stop_) {
         m_.interrupted = true;
         return;
@@ -171,12 +165,12 @@ class ClientSession final : public PointSession {
       // The harness waits for the arrival, never the client.
       if (!wait_until(schedule_.next_due())) return;
       const auto woke = Clock::now();
-      const double cpu0 = cpu_seconds_now();
+      const double cpu0 = process_cpu_seconds();
       const auto t0 = Clock::now();
       schedule_.issued(woke, t0);
       BatchResult result = batch_->execute();
       const auto t1 = Clock::now();
-      trial.cpu_seconds += cpu_seconds_now() - cpu0;
+      trial.cpu_seconds += process_cpu_seconds() - cpu0;
       ++trial.batches;
       // Closed loop: the batch's own time. Open loop: from when it was due, so
       // time queued behind a slow batch counts (no coordinated omission).
@@ -186,6 +180,9 @@ class ClientSession final : public PointSession {
       trial.busy_seconds += seconds(t1 - t0);
       record_stages();
       account(result, trial);
+      if (trial.window_begin < 0) trial.window_begin = seconds(t0.time_since_epoch());
+      trial.window_end = seconds(t1.time_since_epoch());
+      trial.batch_marks.emplace_back(trial.window_end, trial.bytes);
       if (all_transport_failures(result)) {
         m_.failure = "every key of a batch failed: " + result.first_failure();
         return;
@@ -255,6 +252,8 @@ class ClientSession final : public PointSession {
   const std::atomic<bool>& stop_;
   Schedule schedule_;
   std::unique_ptr<BatchExecutor> batch_;
+  KeyShare share_;
+  bool reads_server_cpu_;
   std::size_t cursor_ = 0;
   Clock::time_point trial_start_;
   std::uint64_t refreshes_seen_ = 0;
@@ -342,8 +341,10 @@ class FailedSession final : public PointSession {
 }  // namespace
 
 std::unique_ptr<PointSession> open_client_session(const PointSpec& spec, const net::Endpoint& endpoint,
-                                                  const std::atomic<bool>& stop, Clock::time_point origin) {
-  return std::make_unique<ClientSession>(spec, endpoint, stop, origin);
+                                                  const std::atomic<bool>& stop, Clock::time_point origin,
+                                                  std::optional<KeyShare> share, bool reads_server_cpu) {
+  return std::make_unique<ClientSession>(spec, endpoint, stop, origin, share.value_or(whole_working_set(spec)),
+                                         reads_server_cpu);
 }
 
 std::unique_ptr<PointSession> open_peer_session(const PointSpec& spec, const PeerContext& peers, Clock::time_point origin) {

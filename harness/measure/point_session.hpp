@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 
+#include "measure/key_share.hpp"
 #include "measure/peers/peers.hpp"
 #include "measure/point_measurement.hpp"
 
@@ -59,8 +60,12 @@ class PointSession {
 };
 
 // A session of one of kvslo's own clients against `endpoint` (warm-up runs here).
+// `share`: the keys it reads (default: the whole working set). Without
+// `reads_server_cpu` its trials leave the server's CPU to the caller (rank 0
+// of an mpirun reads it around every rank's trial).
 std::unique_ptr<PointSession> open_client_session(const PointSpec& spec, const net::Endpoint& endpoint,
-                                                  const std::atomic<bool>& stop, PointSession::Clock::time_point origin);
+                                                  const std::atomic<bool>& stop, PointSession::Clock::time_point origin,
+                                                  std::optional<KeyShare> share = std::nullopt, bool reads_server_cpu = true);
 // A session of a client in another process: one process serving every trial (redis-py, tiled-py),
 // one run of the peer per trial (iperf3), or, for a peer that loads its own
 // dataset per run, every trial at once when opened (redis-benchmark).

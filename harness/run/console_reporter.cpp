@@ -5,6 +5,7 @@
 #include "experiment/client_catalog.hpp"
 #include "experiment/slo_derivation.hpp"
 #include "experiment/units.hpp"
+#include "fleet/fleet_summary.hpp"
 #include "measure/stats.hpp"
 #include "run/tail_mark.hpp"
 
@@ -86,6 +87,7 @@ void print_point_notes(const PointMeasurement& m, std::ostream& out) {
         << format_fixed(py.value("p50", 0.0), 3) << "/" << format_fixed(py.value("p99", 0.0), 3) << " ms\n";
   }
   if (m.cluster) print_shards(m.cluster->to_json(), out);
+  out << fleet::fleet_line(m.fleet);
   if (m.quiet_wait && !m.quiet_wait->quiet) {
     const QuietWait& w = *m.quiet_wait;
     std::string still;

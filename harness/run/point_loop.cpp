@@ -4,6 +4,7 @@
 #include <random>
 
 #include "experiment/units.hpp"
+#include "fleet/fleet_lead.hpp"
 #include "measure/point_comparison.hpp"
 #include "measure/point_runner.hpp"
 #include "run/progress.hpp"
@@ -168,9 +169,18 @@ class PointLoop {
 }  // namespace
 
 MeasuredPoints measure_points(const RunRequest& request, const std::atomic<bool>& stop_requested, RunServer& server,
-                              RunWire& wire, ResultsWriter& results) {
+                              RunWire& wire, ResultsWriter& results, fleet::FleetLead* fleet) {
   PointRunner runner(server.endpoint(), stop_requested,
                      PeerWire{[&wire] { return wire.target(); }, wire.seconds()});
+  if (fleet) {
+    runner.open_clients_with([&runner, fleet, &stop_requested](const PointSpec& spec, const net::Endpoint& endpoint) {
+      // Rank 0's own share; the server's CPU is read around every rank's trial, not its own.
+      auto open_local = [&](const KeyShare& share) {
+        return open_client_session(spec, endpoint, stop_requested, runner.origin(), share, false);
+      };
+      return fleet->open(spec, endpoint, open_local, runner.origin());
+    });
+  }
   runner.use_server(server.endpoint(), server.tls_endpoint());
   DatasetCleanup cleanup(runner, server.embedded(), stop_requested);
   if (!results.save()) return {{}, true};

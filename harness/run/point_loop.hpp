@@ -14,6 +14,9 @@
 #include "run/run_wire.hpp"
 
 namespace kvslo {
+namespace fleet {
+class FleetLead;
+}
 
 struct MeasuredPoints {
   std::vector<PointResult> points;  // in the order measured
@@ -21,7 +24,8 @@ struct MeasuredPoints {
 };
 
 // Stops early at Ctrl-C, a failed write, or a failed point with --fail-fast.
+// `fleet`: under mpirun, kvslo's clients run on every rank it leads.
 MeasuredPoints measure_points(const RunRequest& request, const std::atomic<bool>& stop_requested, RunServer& server,
-                              RunWire& wire, ResultsWriter& results);
+                              RunWire& wire, ResultsWriter& results, fleet::FleetLead* fleet = nullptr);
 
 }  // namespace kvslo

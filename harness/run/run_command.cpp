@@ -6,6 +6,7 @@
 
 #include "cluster/routed_commands.hpp"
 #include "experiment/tail_samples.hpp"
+#include "fleet/fleet_lead.hpp"
 #include "run/console_reporter.hpp"
 #include "run/json_reporter.hpp"
 #include "run/point_loop.hpp"
@@ -94,12 +95,12 @@ int exit_code_of(const RunRequest& request, const RunSummary& summary, bool inte
 // The wire (--wire), the points, then the reporters: the JSON one before the
 // last write, the console one after it.
 int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requested, RunServer& server,
-                   ResultsWriter& results) {
+                   ResultsWriter& results, fleet::FleetLead* fleet) {
   RunWire wire(request.wire, server);
   if (wire.requested()) results.file().set("network", wire.measure(request.points, stop_requested));
   RunNoise noise(server.endpoint(), server.embedded() || on_this_host(server.endpoint()));
   const auto started = std::chrono::steady_clock::now();
-  const MeasuredPoints measured = measure_points(request, stop_requested, server, wire, results);
+  const MeasuredPoints measured = measure_points(request, stop_requested, server, wire, results, fleet);
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   results.file().set("host_noise", noise.finish(measured.points));
   const RunSummary summary = summarize_run(measured.points);
@@ -138,6 +139,20 @@ int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requ
   return exit_code_of(request, summary, report.interrupted);
 }
 
+// Rank 0 of an mpirun meets the other ranks first: whatever ends the run
+// then (a refusal, a server that would not start) sends them home too.
+std::unique_ptr<fleet::FleetLead> meet_the_ranks(const RunRequest& request, const std::atomic<bool>& stop_requested) {
+  if (!request.ranks) return nullptr;
+  try {
+    auto lead = std::make_unique<fleet::FleetLead>(*request.ranks, request.points, stop_requested);
+    for (const auto& line : lead->warnings()) std::cerr << "kvslo: " << line << "\n";
+    return lead;
+  } catch (const std::exception& e) {
+    std::cerr << "kvslo: the ranks cannot measure together: " << e.what() << "\n";
+    request.ranks->abort(kExitInfrastructure);
+  }
+}
+
 }  // namespace
 
 std::filesystem::path default_results_path() {
@@ -145,6 +160,7 @@ std::filesystem::path default_results_path() {
 }
 
 int run_points(const RunRequest& request, const std::atomic<bool>& stop_requested) {
+  const std::unique_ptr<fleet::FleetLead> fleet = meet_the_ranks(request, stop_requested);
   if (refused(request)) return kExitBadInput;
   int exit_code = kExitOk;
   const std::unique_ptr<RunServer> server = open_server(request, exit_code);
@@ -156,13 +172,15 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
     std::cerr << "kvslo: skipped " << skipped.where << ": it cannot run (" << skipped.reason << ")\n";
   }
   for (const auto& w : tail_sample_warnings(request.points, request.slo)) std::cerr << "kvslo: " << w << "\n";
-  ResultsFile file(request.out, results_header(request, redis));
+  nlohmann::json header = results_header(request, redis);
+  if (fleet) header["fleet"] = fleet->describe();
+  ResultsFile file(request.out, header);
   ResultsWriter results(file);
   if (!results.save()) {
     std::cerr << "kvslo: " << results.error() << "\n";
     return kExitInfrastructure;
   }
-  return run_and_report(request, stop_requested, *server, results);
+  return run_and_report(request, stop_requested, *server, results, fleet.get());
 }
 
 }  // namespace kvslo

@@ -18,6 +18,9 @@
 #include "net/tls.hpp"
 
 namespace kvslo {
+namespace fleet {
+class MpiLink;
+}
 
 struct RunRequest {
   std::vector<PointSpec> points;
@@ -31,6 +34,7 @@ struct RunRequest {
   nlohmann::json scenario;    // the resolved scenario, when the points came from one
   std::optional<WireConfig> wire;  // measure the wire (iperf3) in the same run
   std::vector<SkippedPoint> skipped;  // combinations of the sweep that cannot run, with why
+  fleet::MpiLink* ranks = nullptr;    // under mpirun with several ranks: this process is rank 0, and leads them
 };
 
 int run_points(const RunRequest& request, const std::atomic<bool>& stop_requested);
