@@ -64,6 +64,10 @@ FleetLead::~FleetLead() {
   if (lost_ || stop_) {
     // A lost rank never answers, and MPI_Finalize would wait for it; after
     // a stop mpirun is ending the job. The results were written already.
+    if (!lost_) {
+      std::cerr << "kvslo: stopped by a signal while leading " << size()
+                << " ranks (mpirun stops every rank when one dies, and names it)\n";
+    }
     std::cout.flush();
     std::cerr.flush();
     link_.abort(lost_ ? 3 : 130);
@@ -104,7 +108,9 @@ std::vector<std::string> FleetLead::warnings() const {
 
 std::string FleetLead::who(int rank) const {
   const auto& host = hosts_[static_cast<std::size_t>(rank)];
-  return "rank " + std::to_string(rank) + (host.is_object() ? " (" + host.value("host", std::string("?")) + ")" : "");
+  if (!host.is_object()) return "rank " + std::to_string(rank);
+  const std::string netns = host.value("net_namespace_name", std::string());
+  return "rank " + std::to_string(rank) + " (" + host.value("host", std::string("?")) + (netns.empty() ? "" : ", netns " + netns) + ")";
 }
 
 void FleetLead::lose(int rank, const std::string& what) {
