@@ -1,5 +1,6 @@
 #include "fleet/fleet_plan.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -28,17 +29,31 @@ std::string refusal(const PointSpec& p, int world) {
   return "";
 }
 
+// A point that names as many ranks as the run has, beside the same point
+// for all ranks (ranks 1 and "all" alone): the same measurement twice.
+bool measured_as_all(const PointSpec& p, const std::vector<PointSpec>& points, int world) {
+  if (p.ranks != world) return false;
+  PointSpec all = p;
+  all.ranks = 0;
+  const std::string wanted = all.to_json().dump();
+  return std::any_of(points.begin(), points.end(), [&](const PointSpec& o) { return o.ranks == 0 && o.to_json().dump() == wanted; });
+}
+
 }  // namespace
 
 void fit_points_to_ranks(std::vector<PointSpec>& points, std::vector<SkippedPoint>& skipped, int world) {
   std::vector<PointSpec> kept;
   std::string first_refusal;
-  for (PointSpec& p : points) {
+  for (const PointSpec& p : points) {
+    if (measured_as_all(p, points, world)) {
+      skipped.push_back({p.label(), "ranks " + std::to_string(p.ranks) + ": that is every rank this run has (measured once, as ranks all)"});
+      continue;
+    }
     if (const std::string why = refusal(p, world); !why.empty()) {
       if (first_refusal.empty()) first_refusal = why;
       skipped.push_back({p.label(), why});
     } else {
-      kept.push_back(std::move(p));
+      kept.push_back(p);
     }
   }
   if (kept.empty() && !first_refusal.empty()) throw std::invalid_argument(first_refusal);

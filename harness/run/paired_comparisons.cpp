@@ -50,18 +50,43 @@ const PointMeasurement* ablation_default(const PointMeasurement& m, const std::v
   for (const auto* c : same_client) {
     const PointSpec& o = c->spec;
     if (without_ablation(o) && o.py_tasks == s.py_tasks && o.threads == s.threads && o.pipeline_depth == s.pipeline_depth &&
-        o.inflight == s.inflight && o.fixed_size == s.fixed_size && o.receive == s.receive) {
+        o.inflight == s.inflight && o.fixed_size == s.fixed_size && o.receive == s.receive && o.ranks == s.ranks &&
+        o.fleet_keys == s.fleet_keys) {
       return c;
     }
   }
   return nullptr;
 }
 
+// Under mpirun, a point read by several ranks against the same point read
+// by rank 0 alone: what more client hosts buy (paired by round like any turn).
+const PointMeasurement* one_rank_alike(const PointMeasurement& m, const std::vector<const PointMeasurement*>& same_client) {
+  if (!m.fleet.is_object() || m.fleet.value("ranks", 1) <= 1) return nullptr;
+  PointSpec key = m.spec;
+  key.ranks = 1;
+  const std::string wanted = key.to_json().dump();
+  for (const auto* c : same_client) {
+    if (c->spec.ranks == 1 && c->spec.to_json().dump() == wanted) return c;
+  }
+  return nullptr;
+}
+
+// The points read by as many ranks as `m` (all of them, alone).
+std::vector<const PointMeasurement*> same_ranks(const std::vector<const PointMeasurement*>& points, const PointSpec& m) {
+  std::vector<const PointMeasurement*> out;
+  for (const auto* p : points) {
+    if (p->spec.ranks == m.ranks && p->spec.fleet_keys == m.fleet_keys) out.push_back(p);
+  }
+  return out;
+}
+
 PairedComparison compare(const PointMeasurement& m, const PointMeasurement& base) {
   const PointSpec& s = m.spec;
   std::string shown = s.client + " d" + std::to_string(s.pipeline_depth) + (s.threads > 1 ? " t" + std::to_string(s.threads) : "");
   if (!s.variant().empty()) shown += " " + s.variant();
-  return {group_label(s),   s.label(), base.spec.label(), shown, base.spec.client, point_ratio(m, base, TrialMetric::kThroughput),
+  if (s.ranks == 0 && m.fleet.is_object()) shown += " ranks=all";
+  const std::string base_shown = base.spec.client + (base.spec.ranks != s.ranks ? " ranks=" + std::to_string(base.spec.ranks) : "");
+  return {group_label(s),   s.label(), base.spec.label(), shown, base_shown, point_ratio(m, base, TrialMetric::kThroughput),
           point_ratio(m, base, TrialMetric::kCpuPerGb), m.server_cpu_seconds_per_gb(), base.server_cpu_seconds_per_gb()};
 }
 
@@ -101,12 +126,15 @@ std::vector<PairedComparison> compare_with_baseline(const std::vector<PointResul
       const ClientEntry& client = client_entry(m.spec.client);
       if (client.kind != ClientKind::kKvslo || is_baseline(m.spec)) continue;
       // The baseline (hiredis) speaks no TLS: a TLS point is compared with its own client in plain TCP below.
-      if (!baselines.empty() && m.spec.tls == TlsMode::kOff) out.push_back(compare(m, *closest(baselines, m)));
+      // Under mpirun, only with the baseline read by as many ranks.
+      const auto alike_baselines = same_ranks(baselines, m.spec);
+      if (!alike_baselines.empty() && m.spec.tls == TlsMode::kOff) out.push_back(compare(m, *closest(alike_baselines, m)));
       // tiled-py is also measured as a share of the C++ harness driving the same core.
       if (const auto it = by_client.find(client.compared_with); !client.compared_with.empty() && it != by_client.end()) {
         out.push_back(compare(m, *closest(it->second, m)));
       }
       if (const auto* reference = ablation_default(m, by_client[m.spec.client])) out.push_back(compare(m, *reference));
+      if (const auto* alone = one_rank_alike(m, by_client[m.spec.client])) out.push_back(compare(m, *alone));
     }
   }
   return out;

@@ -84,6 +84,16 @@ TEST(FleetPlan, SkipsWhatTheRanksCannotMeasureAndSaysWhy) {
   fleet::fit_points_to_ranks(alone, skipped, 1);
   ASSERT_EQ(alone.size(), 1u);
   EXPECT_NE(skipped.at(0).reason.find("kvslo runs alone (start it with mpirun -n 2 or more)"), std::string::npos);
+  // Ranks 1 and "all" alone are one measurement: the explicit one is skipped.
+  PointSpec one = ours;
+  one.ranks = 1;
+  std::vector<PointSpec> same{one, ours};
+  skipped.clear();
+  fleet::fit_points_to_ranks(same, skipped, 1);
+  ASSERT_EQ(same.size(), 1u);
+  EXPECT_EQ(same[0].ranks, 0);
+  EXPECT_EQ(same[0].client, "zerocopy");
+  EXPECT_NE(skipped.at(0).reason.find("every rank this run has"), std::string::npos);
   std::vector<PointSpec> none{two};
   EXPECT_THROW(fleet::fit_points_to_ranks(none, skipped, 1), std::invalid_argument);
 }
