@@ -8,14 +8,22 @@ namespace {
 
 double gbps(std::uint64_t bytes, double seconds) { return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e9 : 0; }
 
-// The bytes a rank had verified by `when`: its last batch that ended by then.
-std::uint64_t bytes_by(const TrialFigures& t, double when) {
-  std::uint64_t bytes = 0;
+// The bytes a rank had moved by `when`: every batch that ended by then, and
+// of the batch in flight the share of its time already past (a batch is one
+// call, so progress inside it is known only as a rate; with batches of
+// hundreds of MiB, whole batches alone would leave out most of a short trial).
+double bytes_by(const TrialFigures& t, double when) {
+  double began = t.window_begin;
+  std::uint64_t before = 0;
   for (const auto& [end, so_far] : t.batch_marks) {
-    if (end > when) break;
-    bytes = so_far;
+    if (end > when) {
+      const double share = end > began ? std::clamp((when - began) / (end - began), 0.0, 1.0) : 0.0;
+      return static_cast<double>(before) + share * static_cast<double>(so_far - before);
+    }
+    began = end;
+    before = so_far;
   }
-  return bytes;
+  return static_cast<double>(before);
 }
 
 }  // namespace
@@ -51,12 +59,12 @@ FleetTrial combine_trial(const std::vector<RankTrial>& ranks, double origin) {
                         {"batches", t.batches}});
   }
   sum.seconds = last_end - first_begin;
-  std::uint64_t first_done_bytes = 0;
+  double first_done_bytes = 0;
   for (const RankTrial& r : ranks) first_done_bytes += bytes_by(r.figures, first_end);
   out.record = {{"start_skew_s", last_begin - first_begin},
                 {"first_done_s", first_end - first_begin},
                 {"last_done_s", last_end - first_begin},
-                {"first_done_gbps", gbps(first_done_bytes, first_end - first_begin)},
+                {"first_done_gbps", first_end > first_begin ? first_done_bytes / (first_end - first_begin) / 1e9 : 0},
                 {"gbps", gbps(sum.bytes, sum.seconds)},
                 {"ranks", std::move(per_rank)}};
   return out;

@@ -2,8 +2,9 @@
 // One trial of a point measured by several ranks at once, put together on
 // rank 0's clock (as IOR and elbencho report a run of many hosts):
 //   aggregate GB/s = every rank's verified bytes / (last end - first start)
-//   first done     = the bytes every rank had verified when the first rank
-//                    finished, over the time until then (elbencho's
+//   first done     = the bytes every rank had moved when the first rank
+//                    finished (a batch in flight counted by the share of its
+//                    time past), over the time until then (elbencho's
 //                    stonewall: what the fleet moved while all of it ran)
 //   start skew     = last start - first start.
 // Pure: no MPI, testable on figures alone.

@@ -138,6 +138,11 @@ _POINT = {
     "server_cpu_seconds_per_gb?": "number|null",
     "connections?": ("objects|null", {"sndbuf_granted": "number", "rcvbuf_granted": "number"}),
     "peer?": ("object|null", {"limits?": "strings|null"}),
+    "fleet?": ("object|null", {
+        "ranks": "number", "world": "number", "keys": "string",
+        "trials": ("objects", {"gbps": "number", "first_done_gbps": "number", "start_skew_s": "number",
+                               "ranks": ("objects", {"rank": "number", "gbps": "number"}),
+                               "idle_ranks?": ("objects|null", {"seconds": "number", "cpu_seconds": "number"})})}),
     "boundary?": ("object|null", {"wakeups_per_batch?": "number|null",
                                   "python_time_per_batch?": ("object|null", {"count?": "number", "p50?": "number",
                                                                              "p99?": "number"})}),

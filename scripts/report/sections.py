@@ -447,6 +447,70 @@ def tls_cost(results, plots):
     return [Heading("What TLS costs", 2), paragraph(TLS_NOTE), table(TLS_COLUMNS, rows)]
 
 
+# --- many client hosts -----------------------------------------------------------
+
+FLEET_COLUMNS = [("point", "point"), ("ranks", "ranks"), ("gbps", "aggregate GB/s [95% interval]"),
+                 ("first_done", "first done GB/s"), ("per_rank", "per rank GB/s"), ("balance", "slowest/fastest"),
+                 ("vs_one", "x one rank"), ("skew", "start skew ms"), ("idle", "idle ranks' CPU"), ("index", "#")]
+FLEET_NOTE = ("Under mpirun, every rank taking part ran each trial at once, started at one instant of rank 0's clock "
+              "(each rank's clock offset measured when the ranks met). Aggregate GB/s: every rank's verified bytes "
+              "over the fleet's window, from the first rank's first batch to the last rank's last (medians over trials; "
+              "the window includes each rank's verification between its batches, alone too, so ranks 1 and more compare "
+              "like for like). First done: what every rank had moved when the first finished, over that time (elbencho's "
+              "stonewall). Per rank: each rank's bytes over its own window (medians). x one rank: the ratio to the same "
+              "point on rank 0 alone, paired by round (~: fewer than 6 rounds). Start skew: the most any rank started "
+              "after the first, over the trials. Idle ranks' CPU: what the ranks sitting a trial out used while they "
+              "waited through it (a rank that spun would show ~100%).")
+
+
+def _median(values):
+    values = sorted(values)
+    if not values:
+        return 0.0
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def _fleet_row(p, first, one_rank):
+    f = p.raw["fleet"]
+    trials = f.get("trials") or []
+    per_rank = {}
+    idle_seconds = idle_cpu = 0.0
+    for t in trials:
+        for r in t["ranks"]:
+            per_rank.setdefault(r["rank"], []).append(r["gbps"])
+        for i in t.get("idle_ranks") or []:
+            idle_seconds += i["seconds"]
+            idle_cpu += i["cpu_seconds"]
+    medians = [_median(v) for _, v in sorted(per_rank.items())]
+    return {"point": " ".join(w for w in p.label.split() if not w.startswith("ranks=")) if first else "",
+            "ranks": f"{f['ranks']} of {f['world']}" + (f" ({f['keys']})" if f["ranks"] > 1 else ""),
+            "gbps": _gbps_with_interval(p),
+            "first_done": f"{_median([t['first_done_gbps'] for t in trials]):.2f}" if trials else "-",
+            "per_rank": " / ".join(f"{m:.2f}" for m in medians) or "-",
+            "balance": f"{min(medians) / max(medians):.2f}" if len(medians) > 1 and max(medians) > 0 else "-",
+            "vs_one": _interval_text(one_rank) if one_rank else "-",
+            "skew": f"{max(t['start_skew_s'] for t in trials) * 1e3:.2f}" if trials else "-",
+            "idle": f"{100 * idle_cpu / idle_seconds:.1f}% of a core" if idle_seconds > 0 else "-",
+            "index": str(p.index)}
+
+
+def fleet(results, plots):
+    """Only for a run under mpirun with several ranks: each point on one rank and on many."""
+    points = [p for p in results.points if isinstance(p.raw.get("fleet"), dict)]
+    if not points:
+        return []
+    one_rank = {c["ours"]: c["gbps"] for c in results.paired_comparisons if c["baseline_client"].endswith(" ranks=1")}
+    groups = {}
+    for p in points:
+        groups.setdefault(p.identity_key(without=("ranks", "fleet_keys")), []).append(p)
+    rows = []
+    for group in groups.values():
+        group.sort(key=lambda p: (p.raw["fleet"]["ranks"], p.raw["fleet"]["keys"]))
+        rows += [_fleet_row(p, i == 0, one_rank.get(p.label)) for i, p in enumerate(group)]
+    return [Heading("Many client hosts", 2), paragraph(FLEET_NOTE), table(FLEET_COLUMNS, rows)]
+
+
 # --- network -----------------------------------------------------------------
 
 WIRE_COLUMNS = [("streams", "streams"), ("write_size", "write size"), ("gbps", "GB/s"), ("gbit", "Gbit/s"),
@@ -595,9 +659,16 @@ def environment(results, plots):
                          f"verified against {tls.get('ca_file', '?')}"
                          + (f", name {tls['server_name']}" if tls.get("server_name") else "")
                          + (f", client certificate {tls['client_certificate']}" if tls.get("client_certificate") else "")))
+    ranks = results.doc.get("fleet")
+    if ranks:  # under mpirun: where each rank ran, and how well its clock was known
+        facts.insert(2, ("client hosts", f"{ranks.get('mpi', 'MPI')}, {ranks['ranks']} ranks: " + "; ".join(
+            f"rank {r['rank']} on {r.get('host', '?')}"
+            + (f" (netns {r['net_namespace_name']})" if r.get("net_namespace_name") else "")
+            + (f", clock {r['clock_offset_s'] * 1e6:+.0f} us +- {r['clock_round_trip_s'] * 5e5:.0f} us" if r['rank'] else "")
+            for r in ranks["per_rank"])))
     return [Heading("Environment", 2), table(ENVIRONMENT_COLUMNS, [{"what": k, "value": v} for k, v in facts])]
 
 
 SECTIONS = [verdict, best_per_client, break_even_section, failures, side_by_side, paired_comparisons, python_boundary,
-            cluster_balance, server_comparison, tls_cost, network,
+            cluster_balance, server_comparison, tls_cost, fleet, network,
             plot_figures, every_point, environment]

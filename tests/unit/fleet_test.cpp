@@ -123,9 +123,10 @@ TEST(FleetTrial, AggregateIsEveryRanksBytesOverTheFleetsWindow) {
   EXPECT_EQ(t.aggregate.batches, 5u);
   EXPECT_DOUBLE_EQ(t.record["gbps"], 2.5);
   EXPECT_NEAR(t.record["start_skew_s"].get<double>(), 0.01, 1e-9);
-  // First done at 101.0 s: rank 0's 2 GB and rank 1's first batch (1 GB), in 1 s.
+  // First done at 101.0 s: rank 0's 2 GB, rank 1's first batch (1 GB) and
+  // two thirds of its second (100.6-101.2 s, 0.4 s of it past), in 1 s.
   EXPECT_DOUBLE_EQ(t.record["first_done_s"], 1.0);
-  EXPECT_DOUBLE_EQ(t.record["first_done_gbps"], 3.0);
+  EXPECT_NEAR(t.record["first_done_gbps"].get<double>(), 3.0 + 2.0 / 3.0, 1e-9);
   EXPECT_DOUBLE_EQ(t.record["last_done_s"], 2.0);
   ASSERT_EQ(t.record["ranks"].size(), 2u);
   EXPECT_DOUBLE_EQ(t.record["ranks"][0]["gbps"], 2.0);
