@@ -93,6 +93,11 @@ nlohmann::json FleetLead::describe() const {
   return {{"mpi", link_.library()}, {"ranks", size()}, {"per_rank", std::move(ranks)}};
 }
 
+bool FleetLead::spans_hosts() const {
+  auto place = [](const nlohmann::json& h) { return h.value("host", std::string()) + "|" + h.value("net_namespace", std::string()); };
+  return std::any_of(hosts_.begin(), hosts_.end(), [&](const nlohmann::json& h) { return place(h) != place(hosts_[0]); });
+}
+
 std::vector<std::string> FleetLead::warnings() const {
   std::vector<std::string> lines;
   for (std::size_t r = 0; r < hosts_.size(); ++r) {

@@ -39,6 +39,9 @@ class FleetLead {
   int participants(const PointSpec& spec) const { return spec.ranks == 0 ? size() : spec.ranks; }
   // The results' environment "fleet": the MPI library, every rank's host and clock.
   nlohmann::json describe() const;
+  // Whether some rank runs on another host (or in another network
+  // namespace) than rank 0: it cannot reach a server on rank 0's loopback.
+  bool spans_hosts() const;
   // What the user should know before trusting the figures (a bound rank), one line each.
   std::vector<std::string> warnings() const;
 

@@ -162,6 +162,11 @@ std::filesystem::path default_results_path() {
 int run_points(const RunRequest& request, const std::atomic<bool>& stop_requested) {
   const std::unique_ptr<fleet::FleetLead> fleet = meet_the_ranks(request, stop_requested);
   if (refused(request)) return kExitBadInput;
+  if (fleet && !request.redis_url && fleet->spans_hosts()) {
+    std::cerr << "kvslo: the ranks run on more than one host, and an embedded server listens on rank 0's loopback "
+                 "only: give every rank's server with --redis redis://HOST:PORT\n";
+    return kExitBadInput;
+  }
   int exit_code = kExitOk;
   const std::unique_ptr<RunServer> server = open_server(request, exit_code);
   if (!server) return exit_code;
