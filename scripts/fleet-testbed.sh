@@ -43,9 +43,12 @@ server_ip=10.250.0.1
 down() {
   if [ -f "$state/redis.pid" ]; then
     pid=$(cat "$state/redis.pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    # Only the redis-server `up` started: after a reboot or a crash the pid may be someone else's.
+    if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "redis-server $state/redis.conf"; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    fi
   fi
   if [ -f "$state/made" ]; then
     while read -r kind what; do

@@ -256,27 +256,27 @@ Subcommand register_run(CLI::App& app, std::vector<std::string> args) {
   return {run, [o, run] {
             // Under mpirun every rank parses the same command line into the
             // same points; rank 0 leads, the others follow it.
-            std::unique_ptr<fleet::MpiLink> ranks;
+            std::unique_ptr<fleet::MpiLink> mpi;
             try {
-              ranks = fleet::MpiLink::join();
+              mpi = fleet::MpiLink::join();
             } catch (const std::exception& e) {
               std::cerr << "kvslo run: " << e.what() << "\n";
               return static_cast<int>(kExitBadInput);
             }
             try {
               plan_points(*run, *o);
-              fleet::fit_points_to_ranks(o->request.points, o->request.skipped, ranks ? ranks->size() : 1);
+              fleet::fit_points_to_ranks(o->request.points, o->request.skipped, mpi ? mpi->size() : 1);
             } catch (const std::invalid_argument& e) {
-              std::cerr << "kvslo run" << (ranks && ranks->rank() > 0 ? " (rank " + std::to_string(ranks->rank()) + ")" : "")
+              std::cerr << "kvslo run" << (mpi && mpi->rank() > 0 ? " (rank " + std::to_string(mpi->rank()) + ")" : "")
                         << ": " << e.what() << "\n";
-              if (ranks) ranks->abort(kExitBadInput);  // no rank may wait for one that gave up
+              if (mpi) mpi->abort(kExitBadInput);  // no rank may wait for one that gave up
               return static_cast<int>(kExitBadInput);
             }
-            if (ranks && ranks->rank() > 0) {
+            if (mpi && mpi->rank() > 0) {
               install_signal_handlers();
-              return fleet::follow_rank_zero(*ranks, o->request.points, stop_requested());
+              return fleet::follow_rank_zero(*mpi, o->request.points, stop_requested());
             }
-            o->request.ranks = ranks.get();
+            o->request.mpi = mpi.get();
             return run_and_maybe_report(*o);
           }};
 }

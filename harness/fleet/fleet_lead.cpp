@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "exit_codes.hpp"
 #include "fleet/fleet_messages.hpp"
 #include "fleet/fleet_session.hpp"
 #include "fleet/rank_host.hpp"
@@ -32,20 +33,32 @@ FleetLead::FleetLead(MpiLink& link, const std::vector<PointSpec>& points, const 
   for (const PointSpec& p : points) points_.push_back(p.to_json().dump());
   hosts_[0] = describe_this_rank();
   const std::string fingerprint = points_fingerprint(points);
-  for (int r = 1; r < link.size(); ++r) meet(r, fingerprint);
+  for (int r = 1; r < link.size(); ++r) {
+    try {
+      meet(r, fingerprint);
+    } catch (const RankLost& e) {
+      throw std::runtime_error(who(r) + " " + e.what());
+    }
+  }
 }
 
 void FleetLead::meet(int rank, const std::string& fingerprint) {
-  const auto r = static_cast<std::size_t>(rank);
   link_.send(rank, pack({{"do", "meet"}, {"points", fingerprint}}), kMeetTimeout);
   const nlohmann::json answer = unpack(link_.receive(rank, kMeetTimeout, &stop_));
-  hosts_[r] = answer.at("host");
+  hosts_[static_cast<std::size_t>(rank)] = answer.at("host");
   if (answer.at("points") != fingerprint) {
+    // (The rank waits to be sent home: it does not end the job before this is said.)
     throw std::runtime_error(who(rank) + " expanded the scenario into other points than rank 0 (another scenario "
                              "file or kvslo on that host?): every rank must run the same points");
   }
-  // The offset of its steady clock from rank 0's: the exchange with the
-  // shortest round trip bounds it best (to within half that round trip).
+  sync_clock(rank);
+}
+
+// The offset of a rank's steady clock from rank 0's: the exchange with the
+// shortest round trip bounds it best (to within half that round trip). Both
+// sides poll without sleeping here (a sleep would be measured as round trip).
+void FleetLead::sync_clock(int rank) {
+  const auto r = static_cast<std::size_t>(rank);
   double best_round_trip = 1e9;
   for (int k = 0; k < kClockExchanges; ++k) {
     const double sent = now_seconds();
@@ -60,23 +73,31 @@ void FleetLead::meet(int rank, const std::string& fingerprint) {
   round_trips_[r] = best_round_trip;
 }
 
+nlohmann::json FleetLead::sync_clocks() {
+  nlohmann::json offsets = nlohmann::json::array({0.0});
+  for (int r = 1; r < size(); ++r) {
+    link_.send(r, pack({{"do", "clock_sync"}}), kMeetTimeout);
+    sync_clock(r);
+    offsets.push_back(offsets_[static_cast<std::size_t>(r)]);
+  }
+  return offsets;
+}
+
 FleetLead::~FleetLead() {
   if (lost_ || stop_) {
-    // A lost rank never answers, and MPI_Finalize would wait for it; after
-    // a stop mpirun is ending the job. The results were written already.
     if (!lost_) {
       std::cerr << "kvslo: stopped by a signal while leading " << size()
                 << " ranks (mpirun stops every rank when one dies, and names it)\n";
     }
-    std::cout.flush();
-    std::cerr.flush();
-    link_.abort(lost_ ? 3 : 130);
+    link_.end_by_abort(lost_ ? kExitInfrastructure : kExitInterrupted);
+    return;
   }
   for (int r = 1; r < size(); ++r) {
     try {
       link_.send(r, pack({{"do", "quit"}}), milliseconds(10'000));
     } catch (const std::exception& e) {
       std::cerr << "kvslo: " << who(r) << " could not be sent home: " << e.what() << "\n";
+      link_.end_by_abort(kExitInfrastructure);
     }
   }
 }
@@ -118,8 +139,19 @@ std::string FleetLead::who(int rank) const {
   return "rank " + std::to_string(rank) + " (" + host.value("host", std::string("?")) + (netns.empty() ? "" : ", netns " + netns) + ")";
 }
 
-void FleetLead::lose(int rank, const std::string& what) {
-  if (!lost_) lost_ = who(rank) + ": " + what;
+void FleetLead::lose(const std::string& why) {
+  if (!lost_) lost_ = why;
+}
+
+std::string FleetLead::password_refusal(const net::Endpoint& endpoint) const {
+  if (!endpoint.has_password() || shares_password()) return "";
+  for (std::size_t r = 1; r < hosts_.size(); ++r) {
+    if (!hosts_[r].value("has_password_variable", false)) {
+      return who(static_cast<int>(r)) + " has no KVSLO_REDIS_PASSWORD, and kvslo does not send the server's password "
+             "between hosts (MPI's messages are not encrypted): start mpirun with -x KVSLO_REDIS_PASSWORD";
+    }
+  }
+  return "";
 }
 
 std::unique_ptr<PointSession> FleetLead::open(const PointSpec& spec, const net::Endpoint& endpoint,

@@ -20,6 +20,7 @@
 #include "fleet/mpi_link.hpp"
 #include "measure/key_share.hpp"
 #include "measure/point_session.hpp"
+#include "net/endpoint.hpp"
 
 namespace kvslo::fleet {
 
@@ -29,7 +30,10 @@ class FleetLead {
   // measures its clock's offset from rank 0's. Throws std::runtime_error
   // naming a rank that differs or does not answer.
   FleetLead(MpiLink& link, const std::vector<PointSpec>& points, const std::atomic<bool>& stop);
-  // Sends every rank home (or ends the job when a rank was lost).
+  // Sends every rank home; when the ranks' conversation was lost, or the
+  // run stopped, leaves the job to end by MPI_Abort when kvslo exits (after
+  // the results and any report are written: MPI_Finalize would wait for a
+  // rank that is gone).
   ~FleetLead();
   FleetLead(const FleetLead&) = delete;
   FleetLead& operator=(const FleetLead&) = delete;
@@ -39,6 +43,16 @@ class FleetLead {
   int participants(const PointSpec& spec) const { return spec.ranks == 0 ? size() : spec.ranks; }
   // The results' environment "fleet": the MPI library, every rank's host and clock.
   nlohmann::json describe() const;
+  // Whether the server's password goes to the other ranks in rank 0's
+  // messages: only when every rank is on rank 0's host (MPI's messages
+  // between hosts are not encrypted); otherwise each rank reads
+  // KVSLO_REDIS_PASSWORD itself (mpirun -x KVSLO_REDIS_PASSWORD).
+  bool shares_password() const { return !spans_hosts(); }
+  // A rank on another host that could not AUTH: it has no KVSLO_REDIS_PASSWORD ("" when every rank can).
+  std::string password_refusal(const net::Endpoint& endpoint) const;
+  // Reads every rank's clock offset from rank 0's again (outside any timed
+  // window; steady clocks of different hosts drift): the offsets, by rank.
+  nlohmann::json sync_clocks();
   // Whether some rank runs on another host (or in another network
   // namespace) than rank 0: it cannot reach a server on rank 0's loopback.
   bool spans_hosts() const;
@@ -60,13 +74,15 @@ class FleetLead {
   // A time on rank `rank`'s steady clock, on rank 0's.
   double on_lead_clock(int rank, double seconds) const { return seconds - offsets_[static_cast<std::size_t>(rank)]; }
   double from_lead_clock(int rank, double seconds) const { return seconds + offsets_[static_cast<std::size_t>(rank)]; }
-  // A rank stopped answering: no more messages go out, the run's later
-  // points fail with why, and the job ends when the run does.
-  void lose(int rank, const std::string& what);
+  // The ranks' conversation cannot go on (a rank stopped answering, an
+  // answer out of step, a stop while waiting): no more messages go out, the
+  // run stops after this point, and the job ends when kvslo does.
+  void lose(const std::string& why);
   const std::optional<std::string>& lost() const { return lost_; }
 
  private:
   void meet(int rank, const std::string& fingerprint);
+  void sync_clock(int rank);
 
   MpiLink& link_;
   const std::atomic<bool>& stop_;

@@ -17,13 +17,13 @@ nlohmann::json unpack(const std::string& bytes) {
   }
 }
 
-nlohmann::json endpoint_message(const net::Endpoint& e) {
+nlohmann::json endpoint_message(const net::Endpoint& e, bool with_password) {
   nlohmann::json j = {{"kind", e.kind == net::Endpoint::Kind::kUnix ? "unix" : "tcp"},
                       {"host", e.host},
                       {"port", e.port},
                       {"path", e.path},
                       {"user", e.user},
-                      {"password", e.password},
+                      {"password", with_password ? e.password : std::string()},
                       {"cluster", e.cluster}};
   if (e.tls) {
     j["tls"] = {{"ca_file", e.tls->ca_file},         {"cert_file", e.tls->cert_file}, {"key_file", e.tls->key_file},

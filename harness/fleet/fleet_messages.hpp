@@ -1,9 +1,10 @@
 #pragma once
 // What rank 0 and the other ranks say to each other, as JSON packed in
 // MessagePack: rank 0 says what to do ("open" a point, run a "trial" at a
-// time on its clock, "finish", "quit"); a rank answers with what it
-// measured. The endpoint carries its password (the embedded server's is
-// random): only to the job's own ranks, never printed or written.
+// time on its clock, "report" it, "finish", "quit"); a rank answers with
+// what it measured, naming the kind of answer and the point. The endpoint
+// carries the password only to ranks on rank 0's host (the embedded
+// server's is random), never printed or written.
 
 #include <string>
 
@@ -18,7 +19,8 @@ std::string pack(const nlohmann::json& message);
 // Throws std::runtime_error when the bytes are not a message.
 nlohmann::json unpack(const std::string& bytes);
 
-nlohmann::json endpoint_message(const net::Endpoint& endpoint);
+// `with_password`: false between hosts (each rank reads KVSLO_REDIS_PASSWORD itself).
+nlohmann::json endpoint_message(const net::Endpoint& endpoint, bool with_password = true);
 net::Endpoint endpoint_from(const nlohmann::json& message);
 
 nlohmann::json trial_message(const TrialFigures& trial);

@@ -1,6 +1,6 @@
 #include "fleet/fleet_plan.hpp"
 
-#include <algorithm>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -29,32 +29,34 @@ std::string refusal(const PointSpec& p, int world) {
   return "";
 }
 
-// A point that names as many ranks as the run has, beside the same point
-// for all ranks (ranks 1 and "all" alone): the same measurement twice.
-bool measured_as_all(const PointSpec& p, const std::vector<PointSpec>& points, int world) {
-  if (p.ranks != world) return false;
-  PointSpec all = p;
-  all.ranks = 0;
-  const std::string wanted = all.to_json().dump();
-  return std::any_of(points.begin(), points.end(), [&](const PointSpec& o) { return o.ranks == 0 && o.to_json().dump() == wanted; });
-}
-
 }  // namespace
 
 void fit_points_to_ranks(std::vector<PointSpec>& points, std::vector<SkippedPoint>& skipped, int world) {
   std::vector<PointSpec> kept;
+  std::map<std::string, bool> seen;  // each point kept, and whether a rank count resolved it
   std::string first_refusal;
-  for (const PointSpec& p : points) {
-    if (measured_as_all(p, points, world)) {
-      skipped.push_back({p.label(), "ranks " + std::to_string(p.ranks) + ": that is every rank this run has (measured once, as ranks all)"});
+  for (const PointSpec& asked : points) {
+    if (const std::string why = refusal(asked, world); !why.empty()) {
+      if (first_refusal.empty()) first_refusal = why;
+      skipped.push_back({asked.label(), why});
       continue;
     }
-    if (const std::string why = refusal(p, world); !why.empty()) {
-      if (first_refusal.empty()) first_refusal = why;
-      skipped.push_back({p.label(), why});
-    } else {
-      kept.push_back(p);
+    // Alone, one rank is all of them: the point is what a run without mpirun
+    // measures. Under mpirun, "all" is the count, so a point of the fleet
+    // never shares its identity with a point measured alone (its GB/s is
+    // the fleet's window, not one client's batch times).
+    PointSpec p = asked;
+    p.ranks = world == 1 ? 0 : (p.ranks == 0 ? world : p.ranks);
+    // (A run alone keeps its own points as they were, unless a rank count made two of them one.)
+    const bool counted = world > 1 || asked.ranks != 0;
+    const auto [earlier, fresh] = seen.emplace(p.to_json().dump(), counted);
+    if (!fresh && (counted || earlier->second)) {
+      skipped.push_back({asked.label(), "ranks " + (asked.ranks == 0 ? std::string("all") : std::to_string(asked.ranks)) +
+                                            ": with " + std::to_string(world) + (world == 1 ? " rank" : " ranks") +
+                                            ", the same point as another of this run (measured once)"});
+      continue;
     }
+    kept.push_back(std::move(p));
   }
   if (kept.empty() && !first_refusal.empty()) throw std::invalid_argument(first_refusal);
   points = std::move(kept);

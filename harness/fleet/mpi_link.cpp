@@ -4,6 +4,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <iostream>
 #include <thread>
 #include <vector>
 
@@ -46,6 +47,9 @@ std::unique_ptr<MpiLink> MpiLink::join() {
     if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
       throw std::runtime_error("MPI_Init failed");
     }
+    if (provided < MPI_THREAD_FUNNELED) {
+      throw std::runtime_error("this MPI library cannot have threads beside the one that calls it (kvslo's clients have them)");
+    }
   }
   // Errors come back as codes (a lost rank is reported, not an abort).
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
@@ -58,6 +62,11 @@ std::unique_ptr<MpiLink> MpiLink::join() {
 }
 
 MpiLink::~MpiLink() {
+  if (abort_code_ >= 0) {
+    std::cout.flush();
+    std::cerr.flush();
+    abort(abort_code_);
+  }
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) MPI_Finalize();
@@ -105,13 +114,13 @@ void MpiLink::send(int to, const std::string& bytes, std::chrono::milliseconds t
   const double cpu0 = process_cpu_seconds();
   MPI_Request request;
   if (MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, to, kTag, MPI_COMM_WORLD, &request) != MPI_SUCCESS) {
-    throw RankLost(to, "could not send to " + rank_name(to));
+    throw RankLost(to, "could not be sent a message");
   }
   bool stopped = false;
   const bool sent = wait_for(request, timeout, nullptr, spin, MPI_STATUS_IGNORE, stopped);
   tally(std::chrono::duration<double>(Clock::now() - t0).count(), process_cpu_seconds() - cpu0);
   if (!sent) {
-    throw RankLost(to, rank_name(to) + " did not take a message within " + std::to_string(timeout.count() / 1000) + " s");
+    throw RankLost(to, "did not take a message within " + std::to_string(timeout.count() / 1000) + " s");
   }
 }
 
@@ -125,7 +134,7 @@ std::string MpiLink::receive(int from, std::chrono::milliseconds timeout, const 
   for (;;) {
     int arrived = 0;
     if (MPI_Iprobe(from, kTag, MPI_COMM_WORLD, &arrived, &status) != MPI_SUCCESS) {
-      throw RankLost(from, "the link to " + rank_name(from) + " failed");
+      throw RankLost(from, "could not be reached (its link failed)");
     }
     if (arrived) break;
     if (stop && *stop) {
@@ -134,7 +143,7 @@ std::string MpiLink::receive(int from, std::chrono::milliseconds timeout, const 
     }
     if (Clock::now() >= deadline) {
       tally(std::chrono::duration<double>(Clock::now() - t0).count(), process_cpu_seconds() - cpu0);
-      throw RankLost(from, rank_name(from) + " did not answer within " + std::to_string(timeout.count() / 1000) + " s");
+      throw RankLost(from, "did not answer within " + std::to_string(timeout.count() / 1000) + " s");
     }
     if (!spin) sleep();
   }
@@ -147,7 +156,7 @@ std::string MpiLink::receive(int from, std::chrono::milliseconds timeout, const 
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   const bool received = wait_for(request, std::max(left, std::chrono::milliseconds(1000)), stop, spin, MPI_STATUS_IGNORE, stopped);
   tally(std::chrono::duration<double>(Clock::now() - t0).count(), process_cpu_seconds() - cpu0);
-  if (!received) throw RankLost(from, "a message from " + rank_name(from) + " did not arrive whole");
+  if (!received) throw RankLost(from, "sent a message that did not arrive whole");
   return bytes;
 }
 

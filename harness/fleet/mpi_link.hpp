@@ -18,7 +18,8 @@
 
 namespace kvslo::fleet {
 
-// A rank that did not answer in time, or whose link failed.
+// A rank that did not answer in time, or whose link failed; what() says
+// what it did ("did not answer within 64 s"), for a message that names it.
 class RankLost : public std::runtime_error {
  public:
   RankLost(int rank, const std::string& what) : std::runtime_error(what), rank_(rank) {}
@@ -64,6 +65,10 @@ class MpiLink {
   WaitTally take_waits();
   // Ends every rank now: after a lost rank, MPI_Finalize would wait for it.
   [[noreturn]] void abort(int exit_code);
+  // Ends every rank when this link is destroyed (kvslo's last act) instead
+  // of finalizing: the ranks' conversation broke off, and what kvslo still
+  // has to write (results, a report) comes first.
+  void end_by_abort(int exit_code) { abort_code_ = exit_code; }
 
  private:
   MpiLink(int rank, int size) : rank_(rank), size_(size) {}
@@ -72,6 +77,7 @@ class MpiLink {
   int rank_ = 0;
   int size_ = 1;
   WaitTally waits_;
+  int abort_code_ = -1;  // >= 0: end the job with it when destroyed
 };
 
 // The rank count mpirun (or another PMI launcher) gave this process, from

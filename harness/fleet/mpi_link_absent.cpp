@@ -18,7 +18,7 @@ std::unique_ptr<MpiLink> MpiLink::join() {
   return nullptr;
 }
 
-MpiLink::~MpiLink() = default;
+MpiLink::~MpiLink() = default;  // (never made: join() returns null or throws)
 std::string MpiLink::library() const { return "none"; }
 void MpiLink::send(int, const std::string&, std::chrono::milliseconds, bool) { throw std::logic_error("no MPI in this build"); }
 std::string MpiLink::receive(int, std::chrono::milliseconds, const std::atomic<bool>*, bool) {

@@ -84,7 +84,6 @@ PairedComparison compare(const PointMeasurement& m, const PointMeasurement& base
   const PointSpec& s = m.spec;
   std::string shown = s.client + " d" + std::to_string(s.pipeline_depth) + (s.threads > 1 ? " t" + std::to_string(s.threads) : "");
   if (!s.variant().empty()) shown += " " + s.variant();
-  if (s.ranks == 0 && m.fleet.is_object()) shown += " ranks=all";
   const std::string base_shown = base.spec.client + (base.spec.ranks != s.ranks ? " ranks=" + std::to_string(base.spec.ranks) : "");
   return {group_label(s),   s.label(), base.spec.label(), shown, base_shown, point_ratio(m, base, TrialMetric::kThroughput),
           point_ratio(m, base, TrialMetric::kCpuPerGb), m.server_cpu_seconds_per_gb(), base.server_cpu_seconds_per_gb()};
@@ -131,7 +130,7 @@ std::vector<PairedComparison> compare_with_baseline(const std::vector<PointResul
       if (!alike_baselines.empty() && m.spec.tls == TlsMode::kOff) out.push_back(compare(m, *closest(alike_baselines, m)));
       // tiled-py is also measured as a share of the C++ harness driving the same core.
       if (const auto it = by_client.find(client.compared_with); !client.compared_with.empty() && it != by_client.end()) {
-        out.push_back(compare(m, *closest(it->second, m)));
+        if (const auto alike = same_ranks(it->second, m.spec); !alike.empty()) out.push_back(compare(m, *closest(alike, m)));
       }
       if (const auto* reference = ablation_default(m, by_client[m.spec.client])) out.push_back(compare(m, *reference));
       if (const auto* alone = one_rank_alike(m, by_client[m.spec.client])) out.push_back(compare(m, *alone));

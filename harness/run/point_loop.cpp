@@ -36,8 +36,8 @@ class DatasetCleanup {
 class PointLoop {
  public:
   PointLoop(const RunRequest& request, const std::atomic<bool>& stop, RunServer& server, const RunWire& wire,
-            ResultsWriter& results, PointRunner& runner)
-      : request_(request), stop_(stop), server_(server), wire_(wire), results_(results), runner_(runner),
+            ResultsWriter& results, PointRunner& runner, const fleet::FleetLead* fleet)
+      : request_(request), stop_(stop), server_(server), wire_(wire), results_(results), runner_(runner), fleet_(fleet),
         progress_(request.points.size()), actual_settings_(server.actual_settings()),
         measured_(request.points.size(), false), seed_(std::random_device{}()) {}
 
@@ -100,6 +100,10 @@ class PointLoop {
       std::cerr << "kvslo: stopping after a failed point (--fail-fast)\n";
       return false;
     }
+    if (fleet_ && fleet_->lost()) {
+      std::cerr << "kvslo: stopping: the ranks cannot go on together (" << *fleet_->lost() << ")\n";
+      return false;
+    }
     return true;
   }
 
@@ -156,6 +160,7 @@ class PointLoop {
   const RunWire& wire_;
   ResultsWriter& results_;
   PointRunner& runner_;
+  const fleet::FleetLead* fleet_;  // under mpirun: rank 0's lead of the other ranks
   Progress progress_;
   nlohmann::json actual_settings_;
   std::vector<bool> measured_;
@@ -184,7 +189,7 @@ MeasuredPoints measure_points(const RunRequest& request, const std::atomic<bool>
   runner.use_server(server.endpoint(), server.tls_endpoint());
   DatasetCleanup cleanup(runner, server.embedded(), stop_requested);
   if (!results.save()) return {{}, true};
-  return PointLoop(request, stop_requested, server, wire, results, runner).run();
+  return PointLoop(request, stop_requested, server, wire, results, runner, fleet).run();
 }
 
 }  // namespace kvslo

@@ -142,14 +142,14 @@ int run_and_report(const RunRequest& request, const std::atomic<bool>& stop_requ
 // Rank 0 of an mpirun meets the other ranks first: whatever ends the run
 // then (a refusal, a server that would not start) sends them home too.
 std::unique_ptr<fleet::FleetLead> meet_the_ranks(const RunRequest& request, const std::atomic<bool>& stop_requested) {
-  if (!request.ranks) return nullptr;
+  if (!request.mpi) return nullptr;
   try {
-    auto lead = std::make_unique<fleet::FleetLead>(*request.ranks, request.points, stop_requested);
+    auto lead = std::make_unique<fleet::FleetLead>(*request.mpi, request.points, stop_requested);
     for (const auto& line : lead->warnings()) std::cerr << "kvslo: " << line << "\n";
     return lead;
   } catch (const std::exception& e) {
     std::cerr << "kvslo: the ranks cannot measure together: " << e.what() << "\n";
-    request.ranks->abort(kExitInfrastructure);
+    request.mpi->abort(kExitInfrastructure);
   }
 }
 
@@ -170,6 +170,12 @@ int run_points(const RunRequest& request, const std::atomic<bool>& stop_requeste
   int exit_code = kExitOk;
   const std::unique_ptr<RunServer> server = open_server(request, exit_code);
   if (!server) return exit_code;
+  if (fleet) {
+    if (const std::string refusal = fleet->password_refusal(server->endpoint()); !refusal.empty()) {
+      std::cerr << "kvslo: " << refusal << "\n";
+      return kExitBadInput;
+    }
+  }
   const nlohmann::json redis = describe_redis(server->endpoint(), server->embedded());
   if (!route_cluster(*server, redis)) return kExitInfrastructure;
   warn_knobs();

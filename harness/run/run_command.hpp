@@ -34,7 +34,7 @@ struct RunRequest {
   nlohmann::json scenario;    // the resolved scenario, when the points came from one
   std::optional<WireConfig> wire;  // measure the wire (iperf3) in the same run
   std::vector<SkippedPoint> skipped;  // combinations of the sweep that cannot run, with why
-  fleet::MpiLink* ranks = nullptr;    // under mpirun with several ranks: this process is rank 0, and leads them
+  fleet::MpiLink* mpi = nullptr;      // under mpirun with several ranks: this process is rank 0, and leads them
 };
 
 int run_points(const RunRequest& request, const std::atomic<bool>& stop_requested);

@@ -451,13 +451,14 @@ def tls_cost(results, plots):
 
 FLEET_COLUMNS = [("point", "point"), ("ranks", "ranks"), ("gbps", "aggregate GB/s [95% interval]"),
                  ("first_done", "first done GB/s"), ("per_rank", "per rank GB/s"), ("balance", "slowest/fastest"),
-                 ("vs_one", "x one rank"), ("skew", "start skew ms"), ("idle", "idle ranks' CPU"), ("index", "#")]
+                 ("vs_one", "x one rank"), ("rank_cpu", "per rank CPU s/GB"), ("skew", "start skew ms"),
+                 ("idle", "idle ranks' CPU"), ("index", "#")]
 FLEET_NOTE = ("Under mpirun, every rank taking part ran each trial at once, started at one instant of rank 0's clock "
               "(each rank's clock offset measured when the ranks met). Aggregate GB/s: every rank's verified bytes "
               "over the fleet's window, from the first rank's first batch to the last rank's last (medians over trials; "
               "the window includes each rank's verification between its batches, alone too, so ranks 1 and more compare "
               "like for like). First done: what every rank had moved when the first finished, over that time (elbencho's "
-              "stonewall). Per rank: each rank's bytes over its own window (medians). x one rank: the ratio to the same "
+              "stonewall). Per rank: each rank's bytes over its own window (medians), and its client CPU per GB. x one rank: the ratio to the same "
               "point on rank 0 alone, paired by round (~: fewer than 6 rounds). Start skew: the most any rank started "
               "after the first, over the trials. Idle ranks' CPU: what the ranks sitting a trial out used while they "
               "waited through it (a rank that spun would show ~100%).")
@@ -474,11 +475,13 @@ def _median(values):
 def _fleet_row(p, first, one_rank):
     f = p.raw["fleet"]
     trials = f.get("trials") or []
-    per_rank = {}
+    per_rank, rank_cpu = {}, {}
     idle_seconds = idle_cpu = 0.0
     for t in trials:
         for r in t["ranks"]:
             per_rank.setdefault(r["rank"], []).append(r["gbps"])
+            cpu, moved = rank_cpu.setdefault(r["rank"], [0.0, 0])
+            rank_cpu[r["rank"]] = [cpu + r.get("cpu_seconds", 0.0), moved + r.get("bytes", 0)]
         for i in t.get("idle_ranks") or []:
             idle_seconds += i["seconds"]
             idle_cpu += i["cpu_seconds"]
@@ -490,6 +493,7 @@ def _fleet_row(p, first, one_rank):
             "per_rank": " / ".join(f"{m:.2f}" for m in medians) or "-",
             "balance": f"{min(medians) / max(medians):.2f}" if len(medians) > 1 and max(medians) > 0 else "-",
             "vs_one": _interval_text(one_rank) if one_rank else "-",
+            "rank_cpu": " / ".join(_per_gb(cpu / moved * 1e9 if moved else None) for _, (cpu, moved) in sorted(rank_cpu.items())),
             "skew": f"{max(t['start_skew_s'] for t in trials) * 1e3:.2f}" if trials else "-",
             "idle": f"{100 * idle_cpu / idle_seconds:.1f}% of a core" if idle_seconds > 0 else "-",
             "index": str(p.index)}

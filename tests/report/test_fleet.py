@@ -21,7 +21,7 @@ def fleet_point(ranks, per_rank, idle=None):
     gbps = sum(per_rank)
     trial = {"round": 0, "gbps": gbps, "first_done_gbps": gbps * 0.9, "start_skew_s": 0.002, "first_done_s": 1.0,
              "last_done_s": 1.1, "ranks_reported": len(per_rank),
-             "ranks": [{"rank": r, "gbps": g, "bytes": 1, "begin_s": 0, "end_s": 1, "cpu_seconds": 0.1, "batches": 4}
+             "ranks": [{"rank": r, "gbps": g, "bytes": 10**9, "begin_s": 0, "end_s": 1, "cpu_seconds": 0.1, "batches": 4}
                        for r, g in enumerate(per_rank)]}
     if idle:
         trial["idle_ranks"] = idle
@@ -66,6 +66,7 @@ def test_one_rank_above_the_fleet_with_balance_ratio_and_idle_cpu(tmp_path):
     assert rows[0]["idle"] == "0.4% of a core"
     assert rows[1]["per_rank"] == "0.10 / 0.11"
     assert rows[1]["balance"] == "0.91"
+    assert rows[1]["rank_cpu"] == "0.100 / 0.100", "each rank's CPU over its own bytes"
     assert rows[1]["vs_one"] == "1.90x [1.80-2.00]"
     assert rows[1]["point"] == "", "the group's point is named once"
     env = {r["what"]: r["value"] for r in sections.environment(results, [])[-1].rows}

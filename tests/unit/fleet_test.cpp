@@ -75,6 +75,7 @@ TEST(FleetPlan, SkipsWhatTheRanksCannotMeasureAndSaysWhy) {
   std::vector<SkippedPoint> skipped;
   fleet::fit_points_to_ranks(points, skipped, 3);
   ASSERT_EQ(points.size(), 3u);  // ours, two, the peer on rank 0 alone
+  EXPECT_EQ(points[0].ranks, 3) << "all, counted";
   ASSERT_EQ(skipped.size(), 2u);
   EXPECT_NE(skipped[0].reason.find("redis-py is measured by rank 0 alone"), std::string::npos) << skipped[0].reason;
   EXPECT_NE(skipped[1].reason.find("fewer than the 3 ranks"), std::string::npos) << skipped[1].reason;
@@ -84,16 +85,24 @@ TEST(FleetPlan, SkipsWhatTheRanksCannotMeasureAndSaysWhy) {
   fleet::fit_points_to_ranks(alone, skipped, 1);
   ASSERT_EQ(alone.size(), 1u);
   EXPECT_NE(skipped.at(0).reason.find("kvslo runs alone (start it with mpirun -n 2 or more)"), std::string::npos);
-  // Ranks 1 and "all" alone are one measurement: the explicit one is skipped.
+  // Ranks 1 and "all" alone are one measurement, as a run without mpirun makes it: measured once.
   PointSpec one = ours;
   one.ranks = 1;
   std::vector<PointSpec> same{one, ours};
   skipped.clear();
   fleet::fit_points_to_ranks(same, skipped, 1);
   ASSERT_EQ(same.size(), 1u);
-  EXPECT_EQ(same[0].ranks, 0);
+  EXPECT_EQ(same[0].ranks, 0) << "alone, the point keeps the identity of a run without mpirun";
   EXPECT_EQ(same[0].client, "zerocopy");
-  EXPECT_NE(skipped.at(0).reason.find("every rank this run has"), std::string::npos);
+  EXPECT_NE(skipped.at(0).reason.find("with 1 rank, the same point as another"), std::string::npos) << skipped.at(0).reason;
+  // Under mpirun "all" is counted: the fleet's point never shares its identity with one measured alone.
+  std::vector<PointSpec> fleet_points{ours, one};
+  skipped.clear();
+  fleet::fit_points_to_ranks(fleet_points, skipped, 2);
+  ASSERT_EQ(fleet_points.size(), 2u);
+  EXPECT_EQ(fleet_points[0].ranks, 2);
+  EXPECT_EQ(fleet_points[1].ranks, 1);
+  EXPECT_NE(fleet_points[0].to_json().dump(), ours.to_json().dump());
   std::vector<PointSpec> none{two};
   EXPECT_THROW(fleet::fit_points_to_ranks(none, skipped, 1), std::invalid_argument);
 }
