@@ -10,6 +10,10 @@ namespace kvslo {
 
 bool PointSpec::verifies() const { return verify && client_entry(client).reads_kvslo_dataset; }
 
+std::string PointSpec::comparable() const {
+  return to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::size_t PointSpec::batches() const {
   if (batches_per_trial > 0) return batches_per_trial;
   return std::max<std::size_t>(1, key_count() / chunks_per_batch);

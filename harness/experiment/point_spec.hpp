@@ -105,6 +105,8 @@ struct PointSpec {
   // (each field's own range is checked when it is read: fields.cpp).
   void validate() const;
   nlohmann::json to_json() const;
+  // Every field as one text, to tell points apart (bytes that are not UTF-8, in a key prefix, replaced).
+  std::string comparable() const;
   // "zerocopy get 4MiB x64 streams=1 depth=8 rcvbuf=16MiB": for progress lines.
   std::string label() const;
   // What sets the point apart beyond client, sizes, streams, threads and depth ("" if nothing).

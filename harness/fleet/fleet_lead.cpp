@@ -30,7 +30,7 @@ milliseconds patience(Clock::duration own) {
 FleetLead::FleetLead(MpiLink& link, const std::vector<PointSpec>& points, const std::atomic<bool>& stop)
     : link_(link), stop_(stop), hosts_(static_cast<std::size_t>(link.size())),
       offsets_(static_cast<std::size_t>(link.size()), 0.0), round_trips_(static_cast<std::size_t>(link.size()), 0.0) {
-  for (const PointSpec& p : points) points_.push_back(p.to_json().dump());
+  for (const PointSpec& p : points) points_.push_back(p.comparable());
   hosts_[0] = describe_this_rank();
   const std::string fingerprint = points_fingerprint(points);
   for (int r = 1; r < link.size(); ++r) {
@@ -157,7 +157,7 @@ std::string FleetLead::password_refusal(const net::Endpoint& endpoint) const {
 std::unique_ptr<PointSession> FleetLead::open(const PointSpec& spec, const net::Endpoint& endpoint,
                                               const std::function<std::unique_ptr<PointSession>(const KeyShare&)>& open_local,
                                               PointSession::Clock::time_point origin) {
-  const auto index = std::find(points_.begin(), points_.end(), spec.to_json().dump()) - points_.begin();
+  const auto index = std::find(points_.begin(), points_.end(), spec.comparable()) - points_.begin();
   if (lost_) return failed_session(spec, "not measured: " + *lost_, false, origin);
   if (static_cast<std::size_t>(index) == points_.size()) {
     return failed_session(spec, "this point is not among the run's points (the others cannot measure it)", false, origin);

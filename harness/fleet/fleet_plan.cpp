@@ -49,7 +49,7 @@ void fit_points_to_ranks(std::vector<PointSpec>& points, std::vector<SkippedPoin
     p.ranks = world == 1 ? 0 : (p.ranks == 0 ? world : p.ranks);
     // (A run alone keeps its own points as they were, unless a rank count made two of them one.)
     const bool counted = world > 1 || asked.ranks != 0;
-    const auto [earlier, fresh] = seen.emplace(p.to_json().dump(), counted);
+    const auto [earlier, fresh] = seen.emplace(p.comparable(), counted);
     if (!fresh && (counted || earlier->second)) {
       skipped.push_back({asked.label(), "ranks " + (asked.ranks == 0 ? std::string("all") : std::to_string(asked.ranks)) +
                                             ": with " + std::to_string(world) + (world == 1 ? " rank" : " ranks") +

@@ -48,7 +48,7 @@ nlohmann::json describe_this_rank() {
 
 std::string points_fingerprint(const std::vector<PointSpec>& points) {
   std::string all;
-  for (const PointSpec& p : points) all += p.to_json().dump() + "\n";
+  for (const PointSpec& p : points) all += p.comparable() + "\n";
   return std::to_string(points.size()) + ":" + std::to_string(std::hash<std::string>{}(all));
 }
 

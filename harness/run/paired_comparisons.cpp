@@ -64,9 +64,9 @@ const PointMeasurement* one_rank_alike(const PointMeasurement& m, const std::vec
   if (!m.fleet.is_object() || m.fleet.value("ranks", 1) <= 1) return nullptr;
   PointSpec key = m.spec;
   key.ranks = 1;
-  const std::string wanted = key.to_json().dump();
+  const std::string wanted = key.comparable();
   for (const auto* c : same_client) {
-    if (c->spec.ranks == 1 && c->spec.to_json().dump() == wanted) return c;
+    if (c->spec.ranks == 1 && c->spec.comparable() == wanted) return c;
   }
   return nullptr;
 }
