@@ -53,10 +53,11 @@ class FleetTestbed : public testing::ScratchDirTest {
     if (testbed_.count("status")) fleet_testbed("down --name kvft");
     ScratchDirTest::TearDown();
   }
+  void what_ranks_on_other_hosts_cannot_reach_is_refused_at_start();
   std::map<std::string, std::string> testbed_;
 };
 
-TEST_F(FleetTestbed, TwoHostsTogetherExceedOneHostsLink) {
+TEST_F(FleetTestbed, TwoHostsTogetherExceedOneHostsLinkAndWhatTheyCannotReachIsRefused) {
   const auto out = dir_ / "fleet.json";
   // The password reaches rank 0 in its environment, never on a command line.
   // (Leak checking off under ASan: Open MPI's own allocations, as in fleet_run_test.cpp.)
@@ -84,6 +85,29 @@ TEST_F(FleetTestbed, TwoHostsTogetherExceedOneHostsLink) {
     for (const auto& r : t["ranks"]) EXPECT_LT(r["gbps"].get<double>(), kLink * 1.15) << "each rank its own link";
   }
   EXPECT_EQ(both["verify_failures"], 0);
+  what_ranks_on_other_hosts_cannot_reach_is_refused_at_start();
+}
+
+// (In the same test: the testbed's addresses are fixed, so its tests cannot run at once.)
+void FleetTestbed::what_ranks_on_other_hosts_cannot_reach_is_refused_at_start() {
+  const std::string mpirun = "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" mpirun --allow-run-as-root "
+                             "--oversubscribe --bind-to none -x ASAN_OPTIONS --mca plm_rsh_agent " +
+                             testbed_["KVSLO_FLEET_AGENT"] + " --host " + testbed_["KVSLO_FLEET_HOSTS"] + " -n 2";
+  const std::string point = "run --client zerocopy --chunk-size 1MiB --chunks-per-batch 8 --working-set 32MiB --trials 1 ";
+  // An embedded server listens on rank 0's loopback only.
+  auto o = testing::run_kvslo(point + "--out " + (dir_ / "a.json").string(), mpirun);
+  EXPECT_NE(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("the ranks run on more than one host"), std::string::npos) << o.output;
+  // The password is not sent between hosts: a rank without KVSLO_REDIS_PASSWORD is named.
+  std::ifstream in(testbed_["KVSLO_FLEET_PASSWORD_FILE"]);
+  std::string password;
+  std::getline(in, password);
+  const std::string url = testbed_["KVSLO_FLEET_REDIS"].replace(0, 8, "redis://:" + password + "@");
+  o = testing::run_kvslo(point + "--redis " + url + " --out " + (dir_ / "b.json").string(), mpirun);
+  EXPECT_NE(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("rank 1 (" ), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("has no KVSLO_REDIS_PASSWORD"), std::string::npos) << o.output;
+  EXPECT_EQ(o.output.find(password), std::string::npos) << "the password is never printed";
 }
 
 }  // namespace
