@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <iostream>
-#include <thread>
 
 #include "exit_codes.hpp"
 #include "fleet/fleet_messages.hpp"

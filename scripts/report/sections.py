@@ -453,15 +453,16 @@ FLEET_COLUMNS = [("point", "point"), ("ranks", "ranks"), ("gbps", "aggregate GB/
                  ("first_done", "first done GB/s"), ("per_rank", "per rank GB/s"), ("balance", "slowest/fastest"),
                  ("vs_one", "x one rank"), ("rank_cpu", "per rank CPU s/GB"), ("skew", "start skew ms"),
                  ("idle", "idle ranks' CPU"), ("index", "#")]
-FLEET_NOTE = ("Under mpirun, every rank taking part ran each trial at once, started at one instant of rank 0's clock "
-              "(each rank's clock offset measured when the ranks met). Aggregate GB/s: every rank's verified bytes "
-              "over the fleet's window, from the first rank's first batch to the last rank's last (medians over trials; "
-              "the window includes each rank's verification between its batches, alone too, so ranks 1 and more compare "
-              "like for like). First done: what every rank had moved when the first finished, over that time (elbencho's "
-              "stonewall). Per rank: each rank's bytes over its own window (medians), and its client CPU per GB. x one rank: the ratio to the same "
-              "point on rank 0 alone, paired by round (~: fewer than 6 rounds). Start skew: the most any rank started "
-              "after the first, over the trials. Idle ranks' CPU: what the ranks sitting a trial out used while they "
-              "waited through it (a rank that spun would show ~100%).")
+FLEET_NOTE = ("Under mpirun, every rank taking part ran each trial at once, started at one instant of rank 0's "
+              "clock (each rank's clock offset read again at every point). Aggregate GB/s: every rank's verified "
+              "bytes over the fleet's window, from the first rank's first batch to the last rank's last (medians "
+              "over trials; the window includes each rank's verification between its batches, for one rank too, so "
+              "ranks 1 and more compare like for like). First done: what every rank had moved when the first "
+              "finished, over that time (elbencho's stonewall). Per rank: each rank's bytes over its own window "
+              "(medians), and its client CPU per GB. x one rank: the ratio to the same point on rank 0 alone, paired "
+              "by round (~: fewer than 6 rounds). Start skew: the most any rank started after the first, over the "
+              "trials. Idle ranks' CPU: what the ranks sitting a trial out used while they waited through it (a "
+              "rank that spun would show ~100%).")
 
 
 def _median(values):
