@@ -154,7 +154,7 @@ TEST_F(FleetRun, ARankKilledMidRunIsNamedAndTheFinishedPointsStay) {
   // killed once the first is on disk.
   const std::string command = mpirun(2) + " " + KVSLO_BINARY +
                               " run --client zerocopy,tiled,hiredis --chunk-size 1MiB --chunks-per-batch 8 --working-set 32MiB "
-                              "--batches 100 --trials 3 --warmup 1 --interleave off --out " + out.string() + " > " +
+                              "--batches 60 --trials 3 --warmup 1 --interleave off --out " + out.string() + " > " +
                               log.string() + " 2>&1";
   const pid_t shell = ::fork();
   ASSERT_GE(shell, 0);
