@@ -43,8 +43,11 @@ server_ip=10.250.0.1
 down() {
   if [ -f "$state/redis.pid" ]; then
     pid=$(cat "$state/redis.pid")
-    # Only the redis-server `up` started: after a reboot or a crash the pid may be someone else's.
-    if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "redis-server $state/redis.conf"; then
+    # Only the redis-server `up` started (after a reboot or a crash the pid may be someone else's):
+    # a redis-server whose working directory is this testbed's (--dir; it rewrites its title).
+    # (Debian's redis-server is a link to redis-check-rdb: compare the program, not its name.)
+    if [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$state" ] &&
+       [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$(command -v redis-server)")" ]; then
       kill "$pid" 2>/dev/null || true
       for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
